@@ -1,0 +1,35 @@
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+export default tseslint.config(
+  {ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/']},
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {globals: {Buffer: 'readonly', console: 'readonly', process: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', performance: 'readonly', AbortController: 'readonly', URL: 'readonly', fetch: 'readonly', TextDecoder: 'readonly', NodeJS: 'readonly'}},
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_'}],
+    },
+  },
+  {
+    // The domain never prints and knows nothing of oclif or ink (conventions: layout).
+    files: ['src/lib/**/*.ts'],
+    rules: {
+      'no-console': 'error',
+      'no-restricted-imports': ['error', {patterns: [{group: ['@oclif/*', 'ink', 'ink-*', 'react'], message: 'src/lib is the domain: no CLI or UI imports'}, {group: ['**/cli/*', '**/ui/*', '**/commands/*'], message: 'src/lib must not depend on the CLI or UI layers'}]}],
+    },
+  },
+  {
+    files: ['src/ui/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', {patterns: [{group: ['kafkajs', 'better-sqlite3', '@kafkajs/*', '@oclif/*'], message: 'src/ui renders; it does not talk to backends or oclif'}]}],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/cli/**', 'src/commands/**'],
+    rules: {
+      'no-restricted-syntax': ['error', {selector: "MemberExpression[object.name='process'][property.name='exit']", message: 'only the CLI layer ends the process'}],
+    },
+  },
+)

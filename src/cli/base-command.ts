@@ -1,0 +1,102 @@
+import {Command, Errors, type Interfaces} from '@oclif/core'
+
+import {type Backend, openBackend} from '../lib/backend.js'
+import {resolveConfig} from '../lib/config/resolve.js'
+import type {EvtConfig} from '../lib/config/types.js'
+import {EvtError} from '../lib/errors.js'
+import {toCliFailure} from './error-map.js'
+import {globalFlags} from './flags.js'
+
+export type EvtFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof EvtCommand)['baseFlags'] & T['flags']>
+export type EvtArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+const SIGNAL_EXIT: Record<string, number> = {SIGINT: 130, SIGTERM: 143}
+
+/**
+ * Base of every evt command: global flags, configuration, the backend's lifetime, Ctrl-C as an
+ * AbortSignal, and the one mapping from errors to messages and exit codes.
+ */
+export abstract class EvtCommand<T extends typeof Command> extends Command {
+  static baseFlags = globalFlags
+  protected args!: EvtArgs<T>
+  protected flags!: EvtFlags<T>
+  /** Every positional argument, for commands that take a list (strict = false). */
+  protected positional: string[] = []
+  private readonly abortController = new AbortController()
+  private backend?: Backend
+  private interruptedBy?: string
+
+  /** Aborted on Ctrl-C (SIGINT) or SIGTERM; long commands stop at the next batch. */
+  protected get signal(): AbortSignal {
+    return this.abortController.signal
+  }
+
+  async init(): Promise<void> {
+    await super.init()
+    const {args, argv, flags} = await this.parse({
+      args: this.ctor.args,
+      baseFlags: (super.ctor as typeof EvtCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      flags: this.ctor.flags,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as EvtFlags<T>
+    this.args = args as EvtArgs<T>
+    this.positional = argv as string[]
+    for (const name of Object.keys(SIGNAL_EXIT)) process.on(name, this.onSignal)
+  }
+
+  protected loadConfig(): EvtConfig {
+    return resolveConfig({cwd: process.cwd(), env: process.env, overrides: this.flags})
+  }
+
+  protected async openBackend(config: EvtConfig = this.loadConfig()): Promise<Backend> {
+    this.backend = await openBackend(config.cluster)
+    return this.backend
+  }
+
+  /** Ends the command with the conventional exit code when it stopped because of a signal. */
+  protected exitIfInterrupted(): void {
+    if (this.interruptedBy) this.exit(SIGNAL_EXIT[this.interruptedBy])
+  }
+
+  /** Progress, warnings and hints: stderr, so stdout stays data. */
+  protected note(message: string): void {
+    process.stderr.write(`${message}\n`)
+  }
+
+  /**
+   * Prints the error as one line (plus hints) on stderr, or as JSON on stdout with --json, and
+   * exits with the contract's code. oclif's own printer wraps lines and adds decoration, so it is
+   * not used; its parse errors keep their exit code (2 via package.json).
+   */
+  protected async catch(error: Error & {exitCode?: number}): Promise<unknown> {
+    if (error instanceof Errors.ExitError) throw error
+    if (this.interruptedBy) this.exit(SIGNAL_EXIT[this.interruptedBy])
+    if (/\bevt\b|\*/.test(process.env.DEBUG ?? '')) process.stderr.write(`${error.stack}\n`)
+
+    const oclifExit = error instanceof EvtError ? undefined : (error as Errors.CLIError).oclif?.exit
+    const failure = oclifExit === undefined ? toCliFailure(error) : {exit: oclifExit, message: error.message, suggestions: []}
+    const message = failure.message.replaceAll(/:?\s*\n\s*/g, ': ')
+    if (this.jsonEnabled()) {
+      process.stdout.write(`${JSON.stringify({error: {exit: failure.exit, message, suggestions: failure.suggestions}})}\n`)
+    } else {
+      process.stderr.write([`Error: ${message}`, ...failure.suggestions.map((hint) => `Hint: ${hint}`)].join('\n') + '\n')
+    }
+
+    return this.exit(failure.exit)
+  }
+
+  protected async finally(error: Error | undefined): Promise<unknown> {
+    for (const name of Object.keys(SIGNAL_EXIT)) process.off(name, this.onSignal)
+    await this.backend?.close().catch(() => {})
+    return super.finally(error)
+  }
+
+  private readonly onSignal = (name: string): void => {
+    // A second Ctrl-C means "now": skip the clean shutdown.
+    if (this.interruptedBy) process.exit(SIGNAL_EXIT[name])
+    this.interruptedBy = name
+    this.abortController.abort()
+  }
+}

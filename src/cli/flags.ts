@@ -1,0 +1,53 @@
+import {Flags} from '@oclif/core'
+
+import {UsageError} from '../lib/errors.js'
+import {parseStartPosition, parseTime, START_POSITION_FORMS, type StartPosition} from '../lib/tail/start-position.js'
+
+/**
+ * Global flags on every command. The environment variables are read by the config resolver, not by
+ * oclif, so that "flags > environment > evt.yaml" holds per layer (design §3).
+ */
+export const globalFlags = {
+  brokers: Flags.string({
+    description: 'Kafka bootstrap servers HOST:PORT,... (selects the kafka backend; env EVT_BROKERS)',
+    helpGroup: 'GLOBAL',
+  }),
+  cluster: Flags.string({description: 'a cluster named in evt.yaml (env EVT_CLUSTER)', helpGroup: 'GLOBAL'}),
+  config: Flags.string({description: 'path to evt.yaml (default: searched upward from the current directory)', helpGroup: 'GLOBAL'}),
+  registry: Flags.string({description: 'Confluent-compatible schema registry URL (env EVT_REGISTRY_URL)', helpGroup: 'GLOBAL'}),
+}
+
+export const fromFlag = Flags.custom<StartPosition>({
+  description: `where to start in each partition: ${START_POSITION_FORMS}`,
+  async parse(input) {
+    return parseStartPosition(input)
+  },
+})
+
+export const untilFlag = Flags.custom<number>({
+  description: 'stop at records at or after this TIME (ISO-8601, a date, -15m, or now)',
+  async parse(input) {
+    const time = parseTime(input)
+    if (time === undefined) throw new UsageError(`cannot read --until '${input}': expected ISO-8601, YYYY-MM-DD, now, or -15m / -2h / -1d`)
+    return time
+  },
+})
+
+export const partitionsFlag = Flags.custom<number[]>({
+  description: 'only these partitions, e.g. 0 or 0,2',
+  async parse(input) {
+    const partitions = input.split(',').map((part) => part.trim())
+    if (partitions.some((part) => !/^\d+$/.test(part))) {
+      throw new UsageError(`cannot read --partition '${input}': expected partition numbers like 0 or 0,2`)
+    }
+
+    return partitions.map(Number)
+  },
+})
+
+export const positiveIntFlag = Flags.custom<number>({
+  async parse(input) {
+    if (!/^\d+$/.test(input) || Number(input) < 1) throw new UsageError(`expected a whole number ≥ 1, got '${input}'`)
+    return Number(input)
+  },
+})

@@ -1,0 +1,24 @@
+import {once} from 'node:events'
+
+/** TTY gate (conventions habit 7): ink only on an interactive terminal, never in CI, a dumb terminal or with --json. */
+export function useInteractiveOutput(json: boolean, stream: NodeJS.WriteStream = process.stdout): boolean {
+  return Boolean(stream.isTTY) && !process.env.CI && process.env.TERM !== 'dumb' && !json
+}
+
+/** Colour only on a TTY and never when NO_COLOR is set (https://no-color.org). */
+export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb'
+}
+
+/**
+ * Writes lines to stdout in chunks and waits when the pipe is full, so a fast producer neither
+ * buffers the whole log in memory nor writes one syscall per record.
+ */
+export class LineWriter {
+  constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {}
+
+  async write(lines: string[]): Promise<void> {
+    if (lines.length === 0) return
+    if (!this.stream.write(lines.join('\n') + '\n')) await once(this.stream, 'drain')
+  }
+}

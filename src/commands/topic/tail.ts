@@ -1,0 +1,76 @@
+import {Args, Flags} from '@oclif/core'
+
+import {EvtCommand} from '../../cli/base-command.js'
+import {fromFlag, partitionsFlag, positiveIntFlag, untilFlag} from '../../cli/flags.js'
+import {LineWriter, useInteractiveOutput} from '../../cli/output.js'
+import {type DecodedRecord, tailRecords} from '../../lib/tail/tail-records.js'
+import {formatPrettyLine, recordToJson} from '../../ui/record-format.js'
+
+export default class TopicTail extends EvtCommand<typeof TopicTail> {
+  static args = {topics: Args.string({description: 'one or more topics, merged in timestamp order', required: true})}
+  static description = `Reads one or more topics from a start position and prints each record decoded: Confluent
+wire-format Avro and JSON Schema through the registry, else plain JSON, UTF-8 text or base64.
+Without --follow it stops at the high watermarks captured when it started. Several topics are
+merged into one stream in timestamp order. On a terminal the default format is pretty; in a
+pipe it is one JSON object per line.`
+
+  static examples = [
+    '<%= config.bin %> topic tail orders --from beginning --limit 20',
+    '<%= config.bin %> topic tail orders payments --from -10 --json',
+    '<%= config.bin %> topic tail orders --from 2026-01-05T09:00:00Z --until 2026-01-05T10:00:00Z',
+    '<%= config.bin %> topic tail payments --follow --partition 0,1',
+  ]
+
+  static flags = {
+    follow: Flags.boolean({char: 'f', default: false, description: 'keep reading new records until Ctrl-C'}),
+    format: Flags.option({description: 'output format (default: pretty on a terminal, json in a pipe)', options: ['pretty', 'json', 'raw'] as const})(),
+    from: fromFlag({helpValue: 'POSITION', summary: 'default: end with --follow, else beginning'}),
+    json: Flags.boolean({description: 'one JSON object per line (same as --format json)', exclusive: ['format']}),
+    limit: positiveIntFlag({char: 'n', description: 'stop after this many records'}),
+    partition: partitionsFlag({char: 'p'}),
+    until: untilFlag({}),
+    verbose: Flags.boolean({char: 'v', default: false, description: 'pretty format: show each value in full, indented'}),
+  }
+
+  static strict = false
+  static summary = 'Print the records of topics, decoded.'
+
+  async run(): Promise<void> {
+    const {flags} = this
+    const {log, registry} = await this.openBackend()
+    const batches = tailRecords({
+      follow: flags.follow,
+      from: flags.from ?? (flags.follow ? {kind: 'end'} : {kind: 'beginning'}),
+      limit: flags.limit,
+      log,
+      partitions: flags.partition,
+      registry,
+      signal: this.signal,
+      topics: this.positional,
+      until: flags.until,
+      warn: (message) => this.warn(message),
+    })
+
+    const format = flags.json ? 'json' : (flags.format ?? (process.stdout.isTTY ? 'pretty' : 'json'))
+    if (format === 'pretty' && useInteractiveOutput(false)) {
+      await this.renderInteractive(batches, flags.verbose)
+    } else {
+      const writer = new LineWriter()
+      for await (const batch of batches) {
+        if (format === 'raw') await writer.write(batch.map((r) => r.record.value?.toString('utf8') ?? ''))
+        else if (format === 'json') await writer.write(batch.map((r) => JSON.stringify(recordToJson(r))))
+        else await writer.write(batch.map((r) => formatPrettyLine(r, flags.verbose)))
+      }
+    }
+
+    this.exitIfInterrupted()
+  }
+
+  private async renderInteractive(batches: AsyncIterable<DecodedRecord[]>, verbose: boolean) {
+    const [{render}, {createElement}, {TailView}] = await Promise.all([import('ink'), import('react'), import('../../ui/tail-view.js')])
+    let failure: unknown
+    const app = render(createElement(TailView, {batches, onError: (error: unknown) => (failure = error), verbose}), {exitOnCtrlC: false})
+    await app.waitUntilExit()
+    if (failure) throw failure
+  }
+}

@@ -1,0 +1,94 @@
+import {NotFoundError} from '../errors.js'
+import type {SchemaRegistry} from '../registry/schema-registry.js'
+import {decodeRaw, type RawEncoding} from './raw.js'
+import {buildSchemaCodec, type SchemaCodec} from './schema-codec.js'
+import {wirePayload, wireSchemaId} from './wire-format.js'
+
+export interface SchemaRef {
+  id: number
+  subject: null | string
+  version: null | number
+}
+
+export interface DecodedPayload {
+  encoding: 'avro' | 'json-schema' | 'protobuf' | RawEncoding
+  /** Set when the bytes looked like the wire format but could not be decoded with their schema. */
+  error?: string
+  schema: null | SchemaRef
+  /** The record name of the schema (Avro full name), when known. */
+  type?: string
+  value: unknown
+}
+
+interface LoadedSchema {
+  codec?: SchemaCodec
+  encoding: DecodedPayload['encoding']
+  /** Why this id cannot decode (unknown to the registry, unsupported type). */
+  problem?: string
+  subjects: {subject: string; version: number}[]
+}
+
+/**
+ * Decodes record keys and values. Schemas are fetched once per id (`prepare`, async), after
+ * which `decode` is synchronous: no await per record on the hot path.
+ */
+export class RecordDecoder {
+  private readonly schemas = new Map<number, LoadedSchema>()
+
+  constructor(
+    private readonly registry: SchemaRegistry,
+    private readonly warn: (message: string) => void = () => {},
+  ) {}
+
+  /** Fetches the schemas of every wire-format buffer not seen before. */
+  async prepare(buffers: Iterable<Buffer | null>): Promise<void> {
+    const missing = new Set<number>()
+    for (const bytes of buffers) {
+      const id = wireSchemaId(bytes)
+      if (id !== undefined && !this.schemas.has(id)) missing.add(id)
+    }
+
+    for (const id of missing) this.schemas.set(id, await this.load(id))
+  }
+
+  decode(bytes: Buffer | null, topic: string): DecodedPayload | null {
+    if (bytes === null) return null
+    const id = wireSchemaId(bytes)
+    const loaded = id === undefined ? undefined : this.schemas.get(id)
+    if (id === undefined || !loaded) return {...decodeRaw(bytes), schema: null}
+
+    const schema = {id, ...pickSubject(loaded.subjects, topic)}
+    if (!loaded.codec) return {...decodeRaw(bytes), error: loaded.problem, schema}
+    try {
+      return {encoding: loaded.encoding, schema, type: loaded.codec.recordName, value: loaded.codec.decode(wirePayload(bytes))}
+    } catch (error) {
+      return {...decodeRaw(bytes), error: `cannot decode with schema ${id}: ${(error as Error).message}`, schema}
+    }
+  }
+
+  private async load(id: number): Promise<LoadedSchema> {
+    try {
+      const stored = await this.registry.getSchema(id)
+      const subjects = await this.registry.subjectVersionsForId(id)
+      const encoding = stored.schemaType === 'AVRO' ? 'avro' : stored.schemaType === 'JSON' ? 'json-schema' : 'protobuf'
+      try {
+        return {codec: await buildSchemaCodec(stored, this.registry), encoding, subjects}
+      } catch (error) {
+        const problem = `schema ${id} (${stored.schemaType}) cannot be used: ${(error as Error).message}`
+        this.warn(`${problem}; its records are shown raw`)
+        return {encoding, problem, subjects}
+      }
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error
+      const problem = `schema id ${id} is not in the registry`
+      this.warn(`${problem}; its records are shown raw`)
+      return {encoding: 'base64', problem, subjects: []}
+    }
+  }
+}
+
+/** A schema id can sit under several subjects: prefer the one named after the record's topic. */
+function pickSubject(subjects: {subject: string; version: number}[], topic: string): {subject: null | string; version: null | number} {
+  const match = subjects.find((s) => s.subject === `${topic}-value` || s.subject.startsWith(`${topic}-`)) ?? subjects[0]
+  return match ? {subject: match.subject, version: match.version} : {subject: null, version: null}
+}

@@ -1,0 +1,240 @@
+import {existsSync, readFileSync} from 'node:fs'
+import path from 'node:path'
+import {parse as parseYaml} from 'yaml'
+
+import {ConfigError} from '../errors.js'
+import type {
+  ClusterConfig,
+  ConfigOverrides,
+  EvtConfig,
+  FlowConfig,
+  KafkaCluster,
+  RegistryConfig,
+  SslConfig,
+  ViewConfig,
+} from './types.js'
+import {ConfigNode} from './validate.js'
+
+export const CONFIG_FILE_NAME = 'evt.yaml'
+export const DEFAULT_CLUSTER_NAME = 'local'
+
+interface ResolveOptions {
+  cwd: string
+  env: NodeJS.ProcessEnv
+  overrides: ConfigOverrides
+}
+
+interface FileConfig {
+  clusters: Record<string, ClusterConfig>
+  defaultCluster?: string
+  flows: Record<string, FlowConfig>
+  views: Record<string, ViewConfig>
+}
+
+/** Walks up from `cwd` to the filesystem root looking for evt.yaml. */
+export function findConfigFile(cwd: string): string | undefined {
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, CONFIG_FILE_NAME)
+    if (existsSync(candidate)) return candidate
+    if (path.dirname(dir) === dir) return undefined
+  }
+}
+
+/**
+ * Resolves the configuration: flags > environment > evt.yaml > embedded default (design §3).
+ * Choosing a cluster is one decision per layer: `--brokers` or `--cluster` on the command line,
+ * else `EVT_BROKERS` or `EVT_CLUSTER`, else the file's `default`, else the embedded log.
+ */
+export function resolveConfig({cwd, env, overrides}: ResolveOptions): EvtConfig {
+  const file = overrides.config ? path.resolve(cwd, overrides.config) : findConfigFile(cwd)
+  if (overrides.config && !existsSync(file!)) {
+    throw new ConfigError(`config file ${file} does not exist`, {file, hint: 'check the --config path'})
+  }
+
+  const parsed = file ? readConfigFile(file, env) : undefined
+  const baseDir = file ? path.dirname(file) : path.resolve(cwd)
+  const home = env.EVT_HOME ? path.resolve(cwd, env.EVT_HOME) : path.join(baseDir, '.evt')
+  const defaultEmbedded: ClusterConfig = {kind: 'embedded', name: DEFAULT_CLUSTER_NAME, path: path.join(home, 'evt.db')}
+  const clusters = parsed?.clusters ?? {}
+
+  const named = (name: string, source: string): ClusterConfig => {
+    const found = clusters[name]
+    if (found) return found
+    if (name === DEFAULT_CLUSTER_NAME && !file) return defaultEmbedded
+    const known = Object.keys(clusters)
+    throw new ConfigError(`unknown cluster '${name}' (from ${source})`, {
+      file,
+      hint: known.length > 0 ? `known clusters: ${known.join(', ')}` : `define it under 'clusters:' in ${file ?? CONFIG_FILE_NAME}`,
+    })
+  }
+
+  const adHoc = (brokers: string): KafkaCluster => ({
+    brokers: parseBrokers(brokers),
+    kind: 'kafka',
+    name: 'brokers',
+  })
+
+  let cluster: ClusterConfig
+  if (overrides.brokers) cluster = adHoc(overrides.brokers)
+  else if (overrides.cluster) cluster = named(overrides.cluster, '--cluster')
+  else if (env.EVT_BROKERS) cluster = adHoc(env.EVT_BROKERS)
+  else if (env.EVT_CLUSTER) cluster = named(env.EVT_CLUSTER, 'EVT_CLUSTER')
+  else if (parsed?.defaultCluster) cluster = named(parsed.defaultCluster, `'default' in ${file}`)
+  else cluster = defaultEmbedded
+
+  // EVT_HOME moves the embedded log even when evt.yaml names a path for it.
+  if (cluster.kind === 'embedded' && env.EVT_HOME) cluster = {...cluster, path: path.join(home, 'evt.db')}
+
+  const registryUrl = overrides.registry ?? env.EVT_REGISTRY_URL
+  if (registryUrl) {
+    if (cluster.kind !== 'kafka') {
+      throw new ConfigError(`a schema registry URL (${registryUrl}) was given for the embedded cluster '${cluster.name}'`, {
+        hint: 'also give --brokers (or EVT_BROKERS), or select a Kafka cluster with --cluster',
+      })
+    }
+
+    cluster = {...cluster, registry: {...cluster.registry, url: parseUrl(registryUrl)}}
+  }
+
+  return {cluster, file, flows: parsed?.flows ?? {}, home, views: parsed?.views ?? {}}
+}
+
+function readConfigFile(file: string, env: NodeJS.ProcessEnv): FileConfig {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`, {cause: error, file})
+  }
+
+  let data: unknown
+  try {
+    data = parseYaml(text)
+  } catch (error) {
+    throw new ConfigError(`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`, {cause: error, file})
+  }
+
+  const root = new ConfigNode(data ?? {}, file, '', env)
+  root.requireMap('a map with clusters, default, flows and views')
+  for (const [key, node] of root.entries('settings')) {
+    if (!['clusters', 'default', 'flows', 'views'].includes(key)) node.reject('no such setting (known: clusters, default, flows, views)')
+  }
+
+  const baseDir = path.dirname(file)
+  const clusters = Object.fromEntries(root.child('clusters').entries('clusters').map(([name, node]) => [name, readCluster(name, node, baseDir)]))
+  const defaultCluster = root.child('default').optionalString('the name of a cluster under clusters')
+  if (defaultCluster && !clusters[defaultCluster]) {
+    root.child('default').reject(`one of the clusters defined in the file (${Object.keys(clusters).join(', ') || 'none'})`)
+  }
+
+  const flows = Object.fromEntries(root.child('flows').entries('flows').map(([name, node]) => [name, readFlow(node)]))
+  const views = Object.fromEntries(root.child('views').entries('views').map(([name, node]) => [name, readView(node)]))
+  return {clusters, defaultCluster, flows, views}
+}
+
+function readCluster(name: string, node: ConfigNode, baseDir: string): ClusterConfig {
+  node.requireMap('a cluster: { embedded: PATH } or { brokers: [HOST:PORT], registry: URL }')
+  const embedded = node.child('embedded')
+  if (embedded.present) {
+    return {kind: 'embedded', name, path: path.resolve(baseDir, embedded.string('a path to the SQLite file'))}
+  }
+
+  const brokersNode = node.child('brokers')
+  if (!brokersNode.present) node.reject("either 'embedded: PATH' or 'brokers: [HOST:PORT, ...]'")
+  const brokers = brokersNode.stringList('HOST:PORT').map((broker, index) => {
+    if (!/^[^\s:]+:\d+$/.test(broker)) brokersNode.items('HOST:PORT')[index]?.reject('HOST:PORT')
+    return broker
+  })
+  return {
+    brokers,
+    kind: 'kafka',
+    name,
+    registry: readRegistry(node.child('registry')),
+    sasl: readSasl(node.child('sasl')),
+    ssl: readSsl(node.child('ssl'), baseDir),
+  }
+}
+
+function readRegistry(node: ConfigNode): RegistryConfig | undefined {
+  if (!node.present) return undefined
+  if (typeof node.value === 'string') return {url: parseUrl(node.string(), node)}
+  return {
+    password: node.child('password').optionalString(),
+    url: parseUrl(node.child('url').string('an http(s) URL'), node.child('url')),
+    username: node.child('username').optionalString(),
+  }
+}
+
+function readSasl(node: ConfigNode): KafkaCluster['sasl'] {
+  if (!node.present) return undefined
+  return {
+    mechanism: node.child('mechanism').oneOf(['plain', 'scram-sha-256', 'scram-sha-512'] as const),
+    password: node.child('password').string(),
+    username: node.child('username').string(),
+  }
+}
+
+function readSsl(node: ConfigNode, baseDir: string): KafkaCluster['ssl'] {
+  if (!node.present) return undefined
+  if (typeof node.value === 'boolean') return node.boolean()
+  const pem = (key: 'ca' | 'cert' | 'key') => {
+    const file = node.child(key).optionalString('a path to a PEM file')
+    return file === undefined ? undefined : path.resolve(baseDir, file)
+  }
+
+  const reject = node.child('rejectUnauthorized')
+  const ssl: SslConfig = {ca: pem('ca'), cert: pem('cert'), key: pem('key')}
+  if (reject.present) ssl.rejectUnauthorized = reject.boolean()
+  return ssl
+}
+
+function readFlow(node: ConfigNode): FlowConfig {
+  node.requireMap('a flow: { topics: {TOPIC: {id: key | header:NAME | $.path}}, owners, ends }')
+  const topicsNode = node.child('topics')
+  const topics = Object.fromEntries(
+    topicsNode.entries('topics').map(([topic, spec]) => {
+      const id = spec.child('id').string('key, header:NAME or a value path like $.orderId')
+      if (id !== 'key' && !id.startsWith('header:') && !id.startsWith('$.')) {
+        spec.child('id').reject('key, header:NAME or a value path like $.orderId')
+      }
+
+      return [topic, {id}]
+    }),
+  )
+  if (Object.keys(topics).length === 0) topicsNode.reject('at least one topic')
+  const owners = Object.fromEntries(node.child('owners').entries('topic: service').map(([topic, owner]) => [topic, owner.string()]))
+  return {ends: node.child('ends').stringList('event type names'), owners, topics}
+}
+
+function readView(node: ConfigNode): ViewConfig {
+  node.requireMap('a view: { from: [TOPIC], table, key, columns }')
+  const moduleNode = node.child('module')
+  const columns = Object.fromEntries(node.child('columns').entries('column: $.path').map(([name, spec]) => [name, spec.string()]))
+  if (!moduleNode.present && Object.keys(columns).length === 0) node.child('columns').reject('a map of column: $.path (or a module)')
+  return {
+    columns,
+    from: node.child('from').stringList('topic names'),
+    key: node.child('key').optionalString() ?? 'key',
+    module: moduleNode.optionalString(),
+    table: node.child('table').string('a table name'),
+  }
+}
+
+function parseBrokers(text: string): string[] {
+  const brokers = text.split(',').map((broker) => broker.trim()).filter(Boolean)
+  const bad = brokers.find((broker) => !/^[^\s:]+:\d+$/.test(broker))
+  if (brokers.length === 0 || bad !== undefined) {
+    throw new ConfigError(`invalid broker address '${bad ?? text}'`, {hint: 'brokers are HOST:PORT, comma-separated, e.g. 127.0.0.1:9092'})
+  }
+
+  return brokers
+}
+
+function parseUrl(text: string, node?: ConfigNode): string {
+  if (!/^https?:\/\/[^\s/]+/.test(text)) {
+    if (node) node.reject('an http(s) URL')
+    throw new ConfigError(`invalid schema registry URL '${text}'`, {hint: 'give an http(s) URL, e.g. http://127.0.0.1:8081'})
+  }
+
+  return text.replace(/\/+$/, '')
+}

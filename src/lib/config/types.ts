@@ -1,0 +1,73 @@
+export interface EmbeddedCluster {
+  kind: 'embedded'
+  name: string
+  /** Absolute path of the SQLite file holding the log and the registry. */
+  path: string
+}
+
+export interface SaslConfig {
+  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'
+  password: string
+  username: string
+}
+
+export interface SslConfig {
+  ca?: string
+  cert?: string
+  key?: string
+  rejectUnauthorized?: boolean
+}
+
+export interface RegistryConfig {
+  password?: string
+  url: string
+  username?: string
+}
+
+export interface KafkaCluster {
+  brokers: string[]
+  kind: 'kafka'
+  name: string
+  registry?: RegistryConfig
+  sasl?: SaslConfig
+  ssl?: boolean | SslConfig
+}
+
+export type ClusterConfig = EmbeddedCluster | KafkaCluster
+
+/** Where a flow's id sits in a record: the key, a header, or a path into the decoded value. */
+export interface FlowTopic {
+  id: string
+}
+
+export interface FlowConfig {
+  ends: string[]
+  owners: Record<string, string>
+  topics: Record<string, FlowTopic>
+}
+
+export interface ViewConfig {
+  columns: Record<string, string>
+  from: string[]
+  key: string
+  module?: string
+  table: string
+}
+
+export interface EvtConfig {
+  cluster: ClusterConfig
+  /** The evt.yaml that was read, if any. */
+  file?: string
+  flows: Record<string, FlowConfig>
+  /** Directory for evt's local state (the default embedded log, rebuilt views). */
+  home: string
+  views: Record<string, ViewConfig>
+}
+
+/** What the command line and environment say; each field overrides evt.yaml. */
+export interface ConfigOverrides {
+  brokers?: string
+  cluster?: string
+  config?: string
+  registry?: string
+}

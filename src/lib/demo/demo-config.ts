@@ -1,0 +1,45 @@
+import {existsSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {CONFIG_FILE_NAME} from '../config/resolve.js'
+import type {ClusterConfig} from '../config/types.js'
+
+/** The evt.yaml the demo writes when none exists: the cluster, the `order` flow and the `orders` view. */
+export function demoConfigYaml(cluster: ClusterConfig, dir: string): string {
+  const clusterLines =
+    cluster.kind === 'embedded'
+      ? [`  local: { embedded: ${path.relative(dir, cluster.path) || cluster.path} }`, 'default: local']
+      : [
+          `  ${cluster.name}: { brokers: [${cluster.brokers.join(', ')}]${cluster.registry ? `, registry: ${cluster.registry.url}` : ''} }`,
+          `default: ${cluster.name}`,
+        ]
+  return [
+    '# Written by `evt demo`. See the README for every setting.',
+    'clusters:',
+    ...clusterLines,
+    'flows:',
+    '  order:                       # evt trace order 1042',
+    '    topics:',
+    '      orders:    { id: key }   # the record key is the order id',
+    '      payments:  { id: $.orderId }',
+    '      stock:     { id: $.orderId }',
+    '      shipments: { id: $.orderId }',
+    '    owners: { orders: orders-service, payments: payment-service, stock: stock-service, shipments: shipping-service }',
+    '    ends: [OrderConfirmed, OrderRejected, ShipmentDelivered]',
+    'views:',
+    '  orders:                      # evt rebuild view orders',
+    '    from: [orders]',
+    '    table: orders',
+    '    key: key',
+    '    columns: { order_id: $.orderId, status: $.status, total: $.total, updated_at: $timestamp }',
+    '',
+  ].join('\n')
+}
+
+/** Writes evt.yaml into `dir` unless one is already in force; returns the path written, if any. */
+export function writeDemoConfig(cluster: ClusterConfig, dir: string, existing: string | undefined): string | undefined {
+  const target = path.join(dir, CONFIG_FILE_NAME)
+  if (existing || existsSync(target)) return undefined
+  writeFileSync(target, demoConfigYaml(cluster, dir))
+  return target
+}

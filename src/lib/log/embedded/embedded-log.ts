@@ -1,0 +1,208 @@
+import type {Statement} from 'better-sqlite3'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import type {EmbeddedDatabase} from '../../embedded/database.js'
+import {NotFoundError, UsageError} from '../../errors.js'
+import type {
+  EventLog,
+  GroupOffset,
+  LogRecord,
+  OutgoingRecord,
+  PartitionWatermarks,
+  ProducedRecord,
+  ReadRange,
+  TopicInfo,
+} from '../event-log.js'
+import {partitionForKey} from '../partitioner.js'
+import {validateTopicName} from '../topic-name.js'
+import {type BatchEntry, decodeBatch, encodeBatch} from './record-batch.js'
+
+interface TopicRow {
+  id: number
+  name: string
+  partitions: number
+}
+
+interface BatchRow {
+  base_offset: number
+  records: Buffer
+}
+
+/** Batches larger than this are split, so a read can start near any offset without decoding much. */
+const MAX_BATCH_RECORDS = 2048
+const READ_BATCHES = 8
+const FOLLOW_POLL_MS = 200
+
+/** The embedded log: Kafka's partition/offset model, and its record batches, in one SQLite file (design §2). */
+export class EmbeddedEventLog implements EventLog {
+  private readonly roundRobin = new Map<string, number>()
+  private readonly statements: {
+    batchStart: Statement
+    insertBatch: Statement
+    nextOffsets: Statement
+    readBatches: Statement
+    setNextOffset: Statement
+    topic: Statement
+  }
+
+  constructor(private readonly db: EmbeddedDatabase) {
+    this.statements = {
+      batchStart: db.prepare('SELECT MAX(base_offset) AS base FROM batches WHERE topic_id = ? AND partition = ? AND base_offset <= ?'),
+      insertBatch: db.prepare(
+        'INSERT INTO batches (topic_id, partition, base_offset, last_offset, max_timestamp, records) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      nextOffsets: db.prepare('SELECT partition, next_offset AS next FROM partitions WHERE topic_id = ? ORDER BY partition'),
+      readBatches: db.prepare(
+        `SELECT base_offset, records FROM batches WHERE topic_id = ? AND partition = ? AND base_offset >= ? AND base_offset < ?
+         ORDER BY base_offset LIMIT ${READ_BATCHES}`,
+      ),
+      setNextOffset: db.prepare('UPDATE partitions SET next_offset = ? WHERE topic_id = ? AND partition = ?'),
+      topic: db.prepare('SELECT id, name, partitions FROM topics WHERE name = ?'),
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close()
+  }
+
+  async commitGroupOffsets(group: string, offsets: Omit<GroupOffset, 'group'>[]): Promise<void> {
+    const upsert = this.db.prepare(
+      `INSERT INTO group_offsets (group_id, topic, partition, offset) VALUES (?, ?, ?, ?)
+       ON CONFLICT (group_id, topic, partition) DO UPDATE SET offset = excluded.offset`,
+    )
+    this.db.transaction(() => {
+      for (const {offset, partition, topic} of offsets) upsert.run(group, topic, partition, offset)
+    })()
+  }
+
+  async createTopic(name: string, {partitions}: {partitions: number}): Promise<void> {
+    validateTopicName(name)
+    if (!Number.isInteger(partitions) || partitions < 1) throw new UsageError(`invalid partition count ${partitions}: give a whole number ≥ 1`)
+    this.db.transaction(() => {
+      if (this.statements.topic.get(name)) throw new UsageError(`topic '${name}' already exists`)
+      const {lastInsertRowid} = this.db
+        .prepare('INSERT INTO topics (name, partitions, created_at) VALUES (?, ?, ?)')
+        .run(name, partitions, Date.now())
+      const addPartition = this.db.prepare('INSERT INTO partitions (topic_id, partition) VALUES (?, ?)')
+      for (let partition = 0; partition < partitions; partition++) addPartition.run(lastInsertRowid, partition)
+    }).immediate()
+  }
+
+  async groupOffsets(topic: string): Promise<GroupOffset[]> {
+    this.requireTopic(topic)
+    return this.db
+      .prepare('SELECT group_id AS "group", topic, partition, offset FROM group_offsets WHERE topic = ? ORDER BY group_id, partition')
+      .all(topic) as GroupOffset[]
+  }
+
+  async listTopics(): Promise<TopicInfo[]> {
+    return this.db.prepare('SELECT name, partitions FROM topics ORDER BY name').all() as TopicInfo[]
+  }
+
+  async offsetsForTime(topic: string, timestamp: number): Promise<{offset: number; partition: number}[]> {
+    const {id} = this.requireTopic(topic)
+    // Kafka's semantics: the earliest offset whose timestamp is ≥ the given one. Timestamps need not be
+    // monotonic, so the first batch whose maximum qualifies is searched record by record.
+    const firstBatch = this.db.prepare(
+      'SELECT base_offset, records FROM batches WHERE topic_id = ? AND partition = ? AND max_timestamp >= ? ORDER BY base_offset LIMIT 1',
+    )
+    return (await this.watermarks(topic)).map(({high, partition}) => {
+      const row = firstBatch.get(id, partition, timestamp) as BatchRow | undefined
+      const records = row ? decodeBatch(row.records, {baseOffset: row.base_offset, from: 0, partition, to: high, topic}) : []
+      return {offset: records.find((record) => record.timestamp >= timestamp)?.offset ?? high, partition}
+    })
+  }
+
+  async produce(records: OutgoingRecord[]): Promise<ProducedRecord[]> {
+    return this.db.transaction(() => {
+      const topics = new Map<string, {next: number[]; pending: BatchEntry[][]; row: TopicRow}>()
+      const produced: ProducedRecord[] = []
+      const now = Date.now()
+      for (const record of records) {
+        let state = topics.get(record.topic)
+        if (!state) {
+          const row = this.requireTopic(record.topic)
+          const next = (this.statements.nextOffsets.all(row.id) as {next: number; partition: number}[]).map((p) => p.next)
+          state = {next, pending: next.map(() => []), row}
+          topics.set(record.topic, state)
+        }
+
+        const partition = this.choosePartition(record, state.row)
+        produced.push({offset: state.next[partition] + state.pending[partition].length, partition, topic: record.topic})
+        state.pending[partition].push(record.timestamp === undefined ? {...record, timestamp: now} : (record as BatchEntry))
+      }
+
+      for (const {next, pending, row} of topics.values()) {
+        for (const [partition, entries] of pending.entries()) {
+          if (entries.length === 0) continue
+          for (let start = 0; start < entries.length; start += MAX_BATCH_RECORDS) {
+            const chunk = entries.slice(start, start + MAX_BATCH_RECORDS)
+            const base = next[partition] + start
+            const maxTimestamp = chunk.reduce((max, entry) => Math.max(max, entry.timestamp), 0)
+            this.statements.insertBatch.run(row.id, partition, base, base + chunk.length - 1, maxTimestamp, encodeBatch(chunk))
+          }
+
+          this.statements.setNextOffset.run(next[partition] + entries.length, row.id, partition)
+        }
+      }
+
+      return produced
+    }).immediate()
+  }
+
+  async *read({from, partition, signal, to, topic}: ReadRange): AsyncIterable<LogRecord[]> {
+    const {id, partitions} = this.requireTopic(topic)
+    if (partition < 0 || partition >= partitions) {
+      throw new UsageError(`topic '${topic}' has no partition ${partition} (it has ${partitions}: 0-${partitions - 1})`)
+    }
+
+    let next = Math.max(from, 0)
+    const end = to ?? Number.MAX_SAFE_INTEGER
+    while (next < end && !signal?.aborted) {
+      const start = (this.statements.batchStart.get(id, partition, next) as {base: null | number}).base ?? next
+      const rows = this.statements.readBatches.all(id, partition, start, end) as BatchRow[]
+      const records = rows.flatMap((row) => decodeBatch(row.records, {baseOffset: row.base_offset, from: next, partition, to: end, topic}))
+      if (records.length > 0) {
+        next = records.at(-1)!.offset + 1
+        yield records
+      } else if (to === undefined) {
+        await sleep(FOLLOW_POLL_MS, undefined, {signal}).catch(() => {})
+      } else {
+        // The log ends before `to` (a watermark captured earlier, or a range past the end): done.
+        return
+      }
+    }
+  }
+
+  async watermarks(topic: string): Promise<PartitionWatermarks[]> {
+    const {id} = this.requireTopic(topic)
+    const lows = this.db.prepare('SELECT MIN(base_offset) AS low FROM batches WHERE topic_id = ? AND partition = ?')
+    return (this.statements.nextOffsets.all(id) as {next: number; partition: number}[]).map(({next, partition}) => ({
+      high: next,
+      low: (lows.get(id, partition) as {low: null | number}).low ?? next,
+      partition,
+    }))
+  }
+
+  private choosePartition(record: OutgoingRecord, topic: TopicRow): number {
+    if (record.partition !== undefined) {
+      if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= topic.partitions) {
+        throw new UsageError(`topic '${topic.name}' has no partition ${record.partition} (it has ${topic.partitions})`)
+      }
+
+      return record.partition
+    }
+
+    if (record.key) return partitionForKey(record.key, topic.partitions)
+    const next = this.roundRobin.get(topic.name) ?? 0
+    this.roundRobin.set(topic.name, next + 1)
+    return next % topic.partitions
+  }
+
+  private requireTopic(name: string): TopicRow {
+    const row = this.statements.topic.get(name) as TopicRow | undefined
+    if (row) return row
+    const available = (this.db.prepare('SELECT name FROM topics ORDER BY name').all() as {name: string}[]).map((t) => t.name)
+    throw new NotFoundError(`unknown topic '${name}'`, {available})
+  }
+}

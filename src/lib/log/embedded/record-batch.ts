@@ -1,0 +1,103 @@
+import type {Headers, LogRecord} from '../event-log.js'
+
+/** What a batch stores per record; offsets are implied (base offset + index). */
+export interface BatchEntry {
+  headers?: Headers
+  key: Buffer | null
+  timestamp: number
+  value: Buffer | null
+}
+
+/**
+ * Records are stored as Kafka stores them: a batch per partition per produce call, one blob.
+ * Per record: [f64 timestamp][i32 key length | -1][key][i32 value length | -1][value]
+ * [u16 header count] then per header [u16 name length][name][u32 value length][value].
+ * One SQLite row per batch instead of one per record is what makes the embedded log fast.
+ */
+const headerNames = new Map<string, Buffer>()
+
+function headerName(name: string): Buffer {
+  let bytes = headerNames.get(name)
+  if (!bytes) {
+    bytes = Buffer.from(name, 'utf8')
+    if (headerNames.size < 1024) headerNames.set(name, bytes)
+  }
+
+  return bytes
+}
+
+export function encodeBatch(entries: BatchEntry[]): Buffer {
+  let size = 0
+  const headerLists: [Buffer, Buffer][][] = []
+  for (const entry of entries) {
+    size += 8 + 4 + (entry.key?.length ?? 0) + 4 + (entry.value?.length ?? 0) + 2
+    const headers: [Buffer, Buffer][] = []
+    if (entry.headers) {
+      for (const name in entry.headers) {
+        const nameBytes = headerName(name)
+        const value = entry.headers[name]
+        headers.push([nameBytes, value])
+        size += 2 + nameBytes.length + 4 + value.length
+      }
+    }
+
+    headerLists.push(headers)
+  }
+
+  const blob = Buffer.allocUnsafe(size)
+  let at = 0
+  for (const [index, entry] of entries.entries()) {
+    at = blob.writeDoubleBE(entry.timestamp, at)
+    at = writeBytes(blob, entry.key, at)
+    at = writeBytes(blob, entry.value, at)
+    const headers = headerLists[index]
+    at = blob.writeUInt16BE(headers.length, at)
+    for (const [name, value] of headers) {
+      at = blob.writeUInt16BE(name.length, at)
+      at += name.copy(blob, at)
+      at = blob.writeUInt32BE(value.length, at)
+      at += value.copy(blob, at)
+    }
+  }
+
+  return blob
+}
+
+function writeBytes(blob: Buffer, bytes: Buffer | null, at: number): number {
+  if (bytes === null) return blob.writeInt32BE(-1, at)
+  const after = blob.writeInt32BE(bytes.length, at)
+  return after + bytes.copy(blob, after)
+}
+
+/** Decodes the records of a batch from `from` on (keys, values and headers are views into the blob). */
+export function decodeBatch(blob: Buffer, meta: {baseOffset: number; from: number; partition: number; to: number; topic: string}): LogRecord[] {
+  const records: LogRecord[] = []
+  let at = 0
+  for (let offset = meta.baseOffset; at < blob.length && offset < meta.to; offset++) {
+    const timestamp = blob.readDoubleBE(at)
+    at += 8
+    const keyLength = blob.readInt32BE(at)
+    at += 4
+    const key = keyLength < 0 ? null : blob.subarray(at, at + keyLength)
+    at += Math.max(keyLength, 0)
+    const valueLength = blob.readInt32BE(at)
+    at += 4
+    const value = valueLength < 0 ? null : blob.subarray(at, at + valueLength)
+    at += Math.max(valueLength, 0)
+    const headerCount = blob.readUInt16BE(at)
+    at += 2
+    const headers: Headers = {}
+    for (let i = 0; i < headerCount; i++) {
+      const nameLength = blob.readUInt16BE(at)
+      const name = blob.toString('utf8', at + 2, at + 2 + nameLength)
+      at += 2 + nameLength
+      const headerLength = blob.readUInt32BE(at)
+      headers[name] = blob.subarray(at + 4, at + 4 + headerLength)
+      at += 4 + headerLength
+    }
+
+    if (offset >= meta.from) records.push({headers, key, offset, partition: meta.partition, timestamp, topic: meta.topic, value})
+  }
+
+  return records
+}

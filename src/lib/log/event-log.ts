@@ -1,0 +1,79 @@
+/**
+ * The log seam (design §2): the embedded SQLite log and Kafka (kafkajs) both implement it and
+ * pass one contract suite (test/contract). Offsets are plain numbers: 2^53 is far beyond any log.
+ */
+export type Headers = Record<string, Buffer>
+
+export interface LogRecord {
+  headers: Headers
+  key: Buffer | null
+  offset: number
+  partition: number
+  /** Milliseconds since the epoch. */
+  timestamp: number
+  topic: string
+  /** null is a tombstone. */
+  value: Buffer | null
+}
+
+export interface OutgoingRecord {
+  headers?: Headers
+  key: Buffer | null
+  /** Chosen by the default partitioner from the key when absent. */
+  partition?: number
+  timestamp?: number
+  topic: string
+  value: Buffer | null
+}
+
+export interface TopicInfo {
+  name: string
+  partitions: number
+}
+
+export interface PartitionWatermarks {
+  /** One past the last offset: the offset the next record will get. */
+  high: number
+  low: number
+  partition: number
+}
+
+export interface ProducedRecord {
+  offset: number
+  partition: number
+  topic: string
+}
+
+export interface GroupOffset {
+  group: string
+  /** The next offset the group will read (Kafka's committed offset). */
+  offset: number
+  partition: number
+  topic: string
+}
+
+export interface ReadRange {
+  /** First offset to read. */
+  from: number
+  partition: number
+  signal?: AbortSignal
+  /** Stop before this offset; absent = keep following new records until aborted. */
+  to?: number
+  topic: string
+}
+
+export interface EventLog {
+  close(): Promise<void>
+  /** Commits a group's offsets; used by tools and tests that play a consumer. */
+  commitGroupOffsets(group: string, offsets: Omit<GroupOffset, 'group'>[]): Promise<void>
+  createTopic(name: string, options: {partitions: number}): Promise<void>
+  /** Committed offsets of every consumer group that has any on `topic`. */
+  groupOffsets(topic: string): Promise<GroupOffset[]>
+  listTopics(): Promise<TopicInfo[]>
+  /** Per partition, the earliest offset whose timestamp is ≥ `timestamp` (the high watermark when none). */
+  offsetsForTime(topic: string, timestamp: number): Promise<{offset: number; partition: number}[]>
+  produce(records: OutgoingRecord[]): Promise<ProducedRecord[]>
+  /** Reads a partition in batches, in offset order. */
+  read(range: ReadRange): AsyncIterable<LogRecord[]>
+  watermarks(topic: string): Promise<PartitionWatermarks[]>
+}

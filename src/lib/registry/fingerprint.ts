@@ -1,0 +1,35 @@
+import {createHash} from 'node:crypto'
+
+import type {SchemaDefinition} from './schema-registry.js'
+
+/**
+ * Identity of a schema for idempotent registration: JSON schemas compare by their parsed form
+ * (whitespace and key order do not matter), Protobuf by its text; references are part of it.
+ */
+export function schemaFingerprint({references, schema, schemaType}: SchemaDefinition): string {
+  const body = schemaType === 'PROTOBUF' ? schema.trim() : canonicalJson(schema)
+  return createHash('sha256')
+    .update(JSON.stringify([schemaType, body, references.map((r) => [r.name, r.subject, r.version])]))
+    .digest('hex')
+}
+
+function canonicalJson(text: string): string {
+  try {
+    return JSON.stringify(sortKeys(JSON.parse(text)))
+  } catch {
+    return text.trim()
+  }
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys)
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+    )
+  }
+
+  return value
+}

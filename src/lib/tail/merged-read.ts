@@ -1,0 +1,121 @@
+import type {EventLog, LogRecord} from '../log/event-log.js'
+import {MinHeap} from '../util/min-heap.js'
+import type {PartitionRange} from './read-plan.js'
+
+interface Cursor {
+  batch: LogRecord[]
+  index: number
+  iterator: AsyncIterator<LogRecord[]>
+}
+
+/** Timestamp order, ties broken by topic, partition and offset so the merge is deterministic. */
+function before(a: LogRecord, b: LogRecord): boolean {
+  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp
+  if (a.topic !== b.topic) return a.topic < b.topic
+  if (a.partition !== b.partition) return a.partition < b.partition
+  return a.offset < b.offset
+}
+
+/**
+ * Reads bounded partition ranges and yields their records merged into one timestamp-ordered
+ * stream, in batches. `onBatch` sees every fetched batch first (to fetch schemas once per batch).
+ */
+export async function* readMerged(options: {
+  log: EventLog
+  onBatch?: (records: LogRecord[]) => Promise<void>
+  ranges: PartitionRange[]
+  signal?: AbortSignal
+}): AsyncIterable<LogRecord[]> {
+  const {log, onBatch, signal} = options
+  const heap = new MinHeap<Cursor>((a, b) => before(a.batch[a.index], b.batch[b.index]))
+  const advance = async (cursor: Cursor): Promise<void> => {
+    const next = await cursor.iterator.next()
+    if (next.done || next.value.length === 0) return
+    await onBatch?.(next.value)
+    cursor.batch = next.value
+    cursor.index = 0
+    heap.push(cursor)
+  }
+
+  const cursors = options.ranges
+    .filter((range) => range.to === undefined || range.from < range.to)
+    .map((range) => ({batch: [], index: 0, iterator: log.read({...range, signal})[Symbol.asyncIterator]()}))
+  try {
+    await Promise.all(cursors.map((cursor) => advance(cursor)))
+    let out: LogRecord[] = []
+    while (heap.size > 0 && !signal?.aborted) {
+      const cursor = heap.pop()!
+      out.push(cursor.batch[cursor.index++])
+      if (cursor.index < cursor.batch.length) {
+        heap.push(cursor)
+      } else {
+        // Hand what is merged so far downstream before waiting on this partition's next fetch.
+        yield out
+        out = []
+        await advance(cursor)
+      }
+    }
+
+    if (out.length > 0) yield out
+  } finally {
+    await Promise.all(cursors.map((cursor) => cursor.iterator.return?.()))
+  }
+}
+
+/**
+ * Follows partitions live: each partition is read concurrently and its batches are yielded as
+ * they arrive (arrival order between partitions, offset order within one).
+ */
+export async function* readLive(options: {
+  log: EventLog
+  onBatch?: (records: LogRecord[]) => Promise<void>
+  ranges: PartitionRange[]
+  signal?: AbortSignal
+}): AsyncIterable<LogRecord[]> {
+  // Stops the partition readers when the consumer stops early (--limit) or the caller aborts.
+  const stop = new AbortController()
+  const abort = () => stop.abort()
+  options.signal?.addEventListener('abort', abort, {once: true})
+  const queue: LogRecord[][] = []
+  let wake: (() => void) | undefined
+  let failure: unknown
+  let running = options.ranges.length
+  const notify = () => wake?.()
+  stop.signal.addEventListener('abort', notify, {once: true})
+  const pump = async (range: PartitionRange) => {
+    try {
+      for await (const batch of options.log.read({...range, signal: stop.signal})) {
+        await options.onBatch?.(batch)
+        queue.push(batch)
+        notify()
+      }
+    } catch (error) {
+      failure ??= error
+    } finally {
+      running--
+      notify()
+    }
+  }
+
+  const pumps = options.ranges.map((range) => pump(range))
+  try {
+    while (!stop.signal.aborted) {
+      if (failure) throw failure
+      const batch = queue.shift()
+      if (batch) {
+        yield batch
+        continue
+      }
+
+      if (running === 0) break
+      await new Promise<void>((resolve) => {
+        wake = resolve
+      })
+      wake = undefined
+    }
+  } finally {
+    stop.abort()
+    options.signal?.removeEventListener('abort', abort)
+    await Promise.allSettled(pumps)
+  }
+}

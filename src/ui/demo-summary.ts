@@ -1,0 +1,26 @@
+import type {DemoReport} from '../lib/demo/seed-demo.js'
+
+export function formatDemoSummary(result: DemoReport): string {
+  if (result.alreadySeeded) {
+    return `demo topics on '${result.cluster}' already hold ${result.alreadySeeded.records} records: nothing written (use a fresh EVT_HOME for a new log)`
+  }
+
+  const {completed, 'rejected-payment': rejectedPayment, 'rejected-stock': rejectedStock, stalled} = result.outcomes
+  const rate = result.seconds > 0 ? Math.round(result.events / result.seconds) : result.events
+  return [
+    `wrote ${result.events} events to ${result.topics.map((t) => `${t.name} (${t.partitions} partitions)`).join(', ')} on '${result.cluster}'`,
+    `  orders: ${completed} completed, ${stalled} stalled, ${rejectedStock} rejected (stock), ${rejectedPayment} rejected (payment); ${result.tombstones} tombstones`,
+    `  ${result.subjects.length} Avro schemas registered; ${result.seconds.toFixed(2)} s (${rate} events/s)`,
+    ...(result.config ? [`  wrote ${result.config}`] : []),
+  ].join('\n')
+}
+
+export function nextStepsAfterDemo(): string {
+  return [
+    '',
+    'next:',
+    '  evt topic list',
+    '  evt topic tail orders payments --from beginning --limit 20',
+    '  evt topic tail orders --from -5 --json',
+  ].join('\n')
+}

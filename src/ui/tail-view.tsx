@@ -1,0 +1,67 @@
+import {Box, Static, Text, useApp} from 'ink'
+import React, {useEffect, useState} from 'react'
+
+import type {DecodedRecord} from '../lib/tail/tail-records.js'
+import {prettyParts} from './record-format.js'
+
+export interface TailViewProps {
+  batches: AsyncIterable<DecodedRecord[]>
+  onError: (error: unknown) => void
+  verbose: boolean
+}
+
+/** Live, coloured tail for a terminal. Each batch is one <Static> item, so the list grows by batch, not by record. */
+export function TailView({batches, onError, verbose}: TailViewProps): React.JSX.Element {
+  const {exit} = useApp()
+  const [shown, setShown] = useState<DecodedRecord[][]>([])
+  const [count, setCount] = useState(0)
+  const [done, setDone] = useState(false)
+
+  useEffect(() => {
+    ;(async () => {
+      try {
+        for await (const batch of batches) {
+          setShown((previous) => [...previous, batch])
+          setCount((previous) => previous + batch.length)
+        }
+      } catch (error) {
+        onError(error)
+      }
+
+      setDone(true)
+    })()
+  }, [])
+
+  // Exit only after the last batch has been rendered, or ink would unmount before writing it.
+  useEffect(() => {
+    if (done) exit()
+  }, [done])
+
+  return (
+    <>
+      <Static items={shown}>
+        {(batch, index) => (
+          <Box flexDirection="column" key={index}>
+            {batch.map((record) => (
+              <RecordLine key={`${record.record.topic}/${record.record.partition}/${record.record.offset}`} record={record} verbose={verbose} />
+            ))}
+          </Box>
+        )}
+      </Static>
+      <Text dimColor>{count} records</Text>
+    </>
+  )
+}
+
+function RecordLine({record, verbose}: {record: DecodedRecord; verbose: boolean}): React.JSX.Element {
+  const parts = prettyParts(record, verbose)
+  return (
+    <Text wrap={verbose ? 'wrap' : 'truncate-end'}>
+      <Text dimColor>{parts.time}</Text> <Text color="cyan">{parts.position}</Text> <Text color="yellow">{parts.key}</Text>{' '}
+      <Text bold color="green">
+        {parts.type}
+      </Text>{' '}
+      {parts.value}
+    </Text>
+  )
+}

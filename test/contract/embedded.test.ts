@@ -1,0 +1,12 @@
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {openBackend} from '../../src/lib/backend.js'
+import {eventLogContract} from './event-log.contract.js'
+import {schemaRegistryContract} from './schema-registry.contract.js'
+
+const openEmbedded = () => openBackend({kind: 'embedded', name: 'contract', path: path.join(mkdtempSync(path.join(tmpdir(), 'evt-contract-')), 'evt.db')})
+
+eventLogContract('embedded', openEmbedded)
+schemaRegistryContract('embedded', openEmbedded)

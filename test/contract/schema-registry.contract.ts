@@ -1,0 +1,84 @@
+import {randomUUID} from 'node:crypto'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import type {Backend} from '../../src/lib/backend.js'
+import {NotFoundError} from '../../src/lib/errors.js'
+import type {SchemaDefinition} from '../../src/lib/registry/schema-registry.js'
+
+const avro = (fields: unknown[], name = 'Thing'): SchemaDefinition => ({
+  references: [],
+  schema: JSON.stringify({fields, name, namespace: `contract.n${randomUUID().slice(0, 8)}`, type: 'record'}),
+  schemaType: 'AVRO',
+})
+
+/** The behaviour every SchemaRegistry must have, embedded or a Confluent-API server. */
+export function schemaRegistryContract(name: string, open: () => Promise<Backend>): void {
+  describe(`SchemaRegistry contract: ${name}`, () => {
+    let backend: Backend
+    const subjectName = () => `contract-${randomUUID().slice(0, 8)}-value`
+
+    beforeAll(async () => {
+      backend = await open()
+    })
+    afterAll(async () => {
+      await backend?.close()
+    })
+
+    it('registers idempotently: the same schema gets the same id and no new version', async () => {
+      const subject = subjectName()
+      const schema = avro([{name: 'id', type: 'string'}])
+      const first = await backend.registry.register(subject, schema)
+      expect(first).toMatchObject({registered: true, subject, version: 1})
+      const again = await backend.registry.register(subject, schema)
+      expect(again).toEqual({...first, registered: false})
+      expect(await backend.registry.versions(subject)).toEqual([1])
+    })
+
+    it('treats whitespace and key order as the same schema', async () => {
+      const subject = subjectName()
+      const schema = avro([{name: 'id', type: 'string'}])
+      const {id} = await backend.registry.register(subject, schema)
+      const reformatted = JSON.stringify(JSON.parse(schema.schema), null, 4)
+      expect((await backend.registry.register(subject, {...schema, schema: reformatted})).id).toBe(id)
+    })
+
+    it('numbers versions per subject and serves each by number and as latest', async () => {
+      const subject = subjectName()
+      const v1 = avro([{name: 'id', type: 'string'}], 'Evolving')
+      const v2 = {...v1, schema: JSON.stringify({...JSON.parse(v1.schema), fields: [{name: 'id', type: 'string'}, {default: 0, name: 'n', type: 'int'}]})}
+      const first = await backend.registry.register(subject, v1)
+      const second = await backend.registry.register(subject, v2)
+      expect(second.version).toBe(2)
+      expect(second.id).not.toBe(first.id)
+      expect(await backend.registry.versions(subject)).toEqual([1, 2])
+      expect(await backend.registry.listSubjects()).toContain(subject)
+      expect((await backend.registry.getVersion(subject, 'latest')).id).toBe(second.id)
+      expect(JSON.parse((await backend.registry.getVersion(subject, 1)).schema)).toEqual(JSON.parse(v1.schema))
+      expect(await backend.registry.lookup(subject, v2)).toMatchObject({id: second.id, subject, version: 2})
+    })
+
+    it('finds a schema by id and the subjects that hold it', async () => {
+      const subject = subjectName()
+      const schema = avro([{name: 'amount', type: 'double'}])
+      const {id} = await backend.registry.register(subject, schema)
+      const stored = await backend.registry.getSchema(id)
+      expect(stored.schemaType).toBe('AVRO')
+      expect(JSON.parse(stored.schema)).toEqual(JSON.parse(schema.schema))
+      expect(await backend.registry.subjectVersionsForId(id)).toContainEqual({subject, version: 1})
+    })
+
+    it('stores compatibility levels per subject', async () => {
+      const subject = subjectName()
+      await backend.registry.register(subject, avro([{name: 'id', type: 'string'}]))
+      await backend.registry.setCompatibility('FULL_TRANSITIVE', subject)
+      expect(await backend.registry.getCompatibility(subject)).toBe('FULL_TRANSITIVE')
+      await backend.registry.setCompatibility('NONE', subject)
+      expect(await backend.registry.getCompatibility(subject)).toBe('NONE')
+    })
+
+    it('says which subjects exist when one is unknown, and rejects unknown ids', async () => {
+      await expect(backend.registry.versions(`missing-${randomUUID()}`)).rejects.toBeInstanceOf(NotFoundError)
+      await expect(backend.registry.getSchema(987_654_321)).rejects.toBeInstanceOf(NotFoundError)
+    })
+  })
+}

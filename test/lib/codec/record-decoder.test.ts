@@ -1,0 +1,91 @@
+import {describe, expect, it} from 'vitest'
+
+import {decodeRaw} from '../../../src/lib/codec/raw.js'
+import {RecordDecoder} from '../../../src/lib/codec/record-decoder.js'
+import {encodeWire, wireSchemaId} from '../../../src/lib/codec/wire-format.js'
+import {subjectName} from '../../../src/lib/codec/subject-names.js'
+import {useEmbeddedBackend} from '../../helpers/embedded-backend.js'
+
+const payment = {
+  fields: [
+    {name: 'orderId', type: 'string'},
+    {name: 'amount', type: 'double'},
+    {name: 'note', type: ['null', 'string'], default: null},
+    {name: 'signature', type: 'bytes'},
+  ],
+  name: 'PaymentProcessed',
+  namespace: 'retail',
+  type: 'record',
+}
+
+describe('wire format and decoding', () => {
+  const openBackend = useEmbeddedBackend()
+
+  it('round-trips Avro through the Confluent wire format and names the subject and version', async () => {
+    const {registry} = await openBackend()
+    const avro = (await import('avsc')).default
+    const type = avro.Type.forSchema(payment as never)
+    const {id} = await registry.register('payments-retail.PaymentProcessed', {references: [], schema: JSON.stringify(payment), schemaType: 'AVRO'})
+    const value = {amount: 12.5, note: 'gift', orderId: '1042', signature: Buffer.from([1, 2, 3])}
+    const bytes = encodeWire(id, type.toBuffer(value))
+    expect(bytes[0]).toBe(0)
+    expect(wireSchemaId(bytes)).toBe(id)
+
+    const decoder = new RecordDecoder(registry)
+    await decoder.prepare([bytes])
+    expect(decoder.decode(bytes, 'payments')).toEqual({
+      encoding: 'avro',
+      schema: {id, subject: 'payments-retail.PaymentProcessed', version: 1},
+      type: 'retail.PaymentProcessed',
+      value: {amount: 12.5, note: 'gift', orderId: '1042', signature: 'AQID'},
+    })
+  })
+
+  it('round-trips JSON Schema payloads', async () => {
+    const {registry} = await openBackend()
+    const schema = JSON.stringify({properties: {orderId: {type: 'string'}}, title: 'OrderNote', type: 'object'})
+    const {id} = await registry.register('notes-value', {references: [], schema, schemaType: 'JSON'})
+    const bytes = encodeWire(id, Buffer.from(JSON.stringify({orderId: '7', text: 'hi'})))
+    const decoder = new RecordDecoder(registry)
+    await decoder.prepare([bytes])
+    expect(decoder.decode(bytes, 'notes')).toMatchObject({encoding: 'json-schema', schema: {id, subject: 'notes-value'}, value: {orderId: '7', text: 'hi'}})
+  })
+
+  it('shows truncated wire-format bytes raw with the reason, never throwing', async () => {
+    const {registry} = await openBackend()
+    const {id} = await registry.register('payments-value', {references: [], schema: JSON.stringify(payment), schemaType: 'AVRO'})
+    const decoder = new RecordDecoder(registry)
+    const truncated = encodeWire(id, Buffer.from([0x08, 0x31]))
+    await decoder.prepare([truncated])
+    const decoded = decoder.decode(truncated, 'payments')!
+    expect(decoded.encoding).toBe('base64')
+    expect(decoded.value).toBe(truncated.toString('base64'))
+    expect(decoded.error).toMatch(/cannot decode with schema/)
+    expect(decoder.decode(Buffer.from([0, 0, 0]), 'payments')).toMatchObject({encoding: 'base64', schema: null})
+  })
+
+  it('warns once per unknown schema id and shows those records raw', async () => {
+    const {registry} = await openBackend()
+    const warnings: string[] = []
+    const decoder = new RecordDecoder(registry, (message) => warnings.push(message))
+    const unknown = encodeWire(4242, Buffer.from('payload'))
+    await decoder.prepare([unknown, unknown])
+    await decoder.prepare([unknown])
+    expect(decoder.decode(unknown, 't')).toMatchObject({encoding: 'base64', error: 'schema id 4242 is not in the registry'})
+    expect(warnings).toEqual(['schema id 4242 is not in the registry; its records are shown raw'])
+  })
+
+  it('falls back to JSON, then UTF-8 text, then base64', () => {
+    expect(decodeRaw(Buffer.from('{"a":1}'))).toEqual({encoding: 'json', value: {a: 1}})
+    expect(decodeRaw(Buffer.from('{not json'))).toEqual({encoding: 'utf8', value: '{not json'})
+    expect(decodeRaw(Buffer.from('plain text ü'))).toEqual({encoding: 'utf8', value: 'plain text ü'})
+    expect(decodeRaw(Buffer.from([0xff, 0xfe, 0x00]))).toEqual({encoding: 'base64', value: '//4A'})
+    expect(decodeRaw(Buffer.from([0x00, 0x41]))).toEqual({encoding: 'base64', value: 'AEE='})
+  })
+
+  it('names subjects by TopicName and TopicRecordName strategies', () => {
+    expect(subjectName({strategy: 'TopicName', topic: 'orders'})).toBe('orders-value')
+    expect(subjectName({isKey: true, strategy: 'TopicName', topic: 'orders'})).toBe('orders-key')
+    expect(subjectName({recordName: 'retail.OrderRequested', strategy: 'TopicRecordName', topic: 'orders'})).toBe('orders-retail.OrderRequested')
+  })
+})
