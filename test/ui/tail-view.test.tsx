@@ -29,14 +29,15 @@ async function* batches(...lists: DecodedRecord[][]): AsyncIterable<DecodedRecor
 
 describe('tail output', () => {
   it('renders one line per record with time, position, key, type and value', async () => {
-    const {frames, lastFrame} = render(
+    const {frames} = render(
       <TailView batches={batches([record(0, {orderId: '1042'})], [record(1, null, 'OrderDeleted')])} onError={() => {}} verbose={false} />,
     )
     await new Promise((resolve) => setTimeout(resolve, 50))
     const output = stripAnsi(frames.join('\n'))
     expect(output).toContain('2026-01-05 09:00:01.250 orders[2]@0 key=1042 OrderRequested {"orderId":"1042"}')
     expect(output).toContain('orders[2]@1 key=1042 OrderDeleted (tombstone)')
-    expect(stripAnsi(lastFrame()!)).toContain('2 records')
+    // In CI ink writes the live line only at exit, so look at everything it wrote.
+    expect(output).toContain('2 records')
   })
 
   it('shares its parts with the plain formatter used in pipes', () => {
