@@ -10,6 +10,17 @@ export default defineConfig({
           testTimeout: 30_000,
         },
       },
+      {
+        test: {
+          // One real broker and registry for the whole run, started by the repo's own scripts.
+          fileParallelism: false,
+          globalSetup: ['test/integration/kafka-global-setup.ts'],
+          hookTimeout: 180_000,
+          include: ['test/contract/kafka.test.ts', 'test/integration/**/*.test.ts'],
+          name: 'integration',
+          testTimeout: 60_000,
+        },
+      },
     ],
   },
 })

@@ -80,7 +80,7 @@ export class RecordDecoder {
       }
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error
-      const problem = `schema id ${id} is not in the registry`
+      const problem = error.message
       this.warn(`${problem}; its records are shown raw`)
       return {encoding: 'base64', problem, subjects: []}
     }

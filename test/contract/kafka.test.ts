@@ -1,0 +1,11 @@
+import {inject} from 'vitest'
+
+import {openBackend} from '../../src/lib/backend.js'
+import {eventLogContract} from './event-log.contract.js'
+import {schemaRegistryContract} from './schema-registry.contract.js'
+
+const {brokers, registry} = inject('kafka')
+const openKafka = () => openBackend({brokers: [brokers], kind: 'kafka', name: 'contract', registry: {url: registry}})
+
+eventLogContract('kafka', openKafka)
+schemaRegistryContract('kafka', openKafka)
