@@ -57,6 +57,21 @@ export function schemaRegistryContract(name: string, open: () => Promise<Backend
       expect(await backend.registry.lookup(subject, v2)).toMatchObject({id: second.id, subject, version: 2})
     })
 
+    it('gives the same schema the same id under another subject (ids name content)', async () => {
+      const schema = avro([{name: 'shared', type: 'long'}])
+      const a = await backend.registry.register(subjectName(), schema)
+      const b = await backend.registry.register(subjectName(), schema)
+      expect(b).toMatchObject({id: a.id, registered: true, version: 1})
+    })
+
+    it('registers JSON Schema too', async () => {
+      const subject = subjectName()
+      const schema = JSON.stringify({$schema: 'http://json-schema.org/draft-07/schema#', properties: {id: {type: 'string'}}, title: 'Note', type: 'object'})
+      const {id} = await backend.registry.register(subject, {references: [], schema, schemaType: 'JSON'})
+      expect(await backend.registry.getSchema(id)).toMatchObject({id, schemaType: 'JSON'})
+      expect(JSON.parse((await backend.registry.getSchema(id)).schema)).toEqual(JSON.parse(schema))
+    })
+
     it('finds a schema by id and the subjects that hold it', async () => {
       const subject = subjectName()
       const schema = avro([{name: 'amount', type: 'double'}])

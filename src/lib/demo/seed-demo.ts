@@ -141,7 +141,8 @@ async function ensureTopics(log: EventLog): Promise<{name: string; partitions: n
   const existing = new Map((await log.listTopics()).map((topic) => [topic.name, topic.partitions]))
   for (const name of RETAIL_TOPICS) {
     if (!existing.has(name)) {
-      await log.createTopic(name, {partitions: RETAIL_PARTITIONS})
+      // The demo's timestamps are historical: without this, Kafka's retention would delete them.
+      await log.createTopic(name, {partitions: RETAIL_PARTITIONS, retainForever: true})
       existing.set(name, RETAIL_PARTITIONS)
     }
   }

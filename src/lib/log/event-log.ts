@@ -66,7 +66,8 @@ export interface EventLog {
   close(): Promise<void>
   /** Commits a group's offsets; used by tools and tests that play a consumer. */
   commitGroupOffsets(group: string, offsets: Omit<GroupOffset, 'group'>[]): Promise<void>
-  createTopic(name: string, options: {partitions: number}): Promise<void>
+  /** `retainForever` turns off time-based retention where the backend has it (Kafka's retention.ms). */
+  createTopic(name: string, options: {partitions: number; retainForever?: boolean}): Promise<void>
   /** Committed offsets of every consumer group that has any on `topic`. */
   groupOffsets(topic: string): Promise<GroupOffset[]>
   listTopics(): Promise<TopicInfo[]>

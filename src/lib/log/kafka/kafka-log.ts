@@ -22,6 +22,9 @@ const LEADER_WAIT_MS = 10_000
 export class KafkaEventLog implements EventLog {
   private admin?: Promise<Admin>
   private fetchCluster?: Promise<InternalCluster>
+  /** Topics whose metadata the fetch cluster holds; set up once, as concurrent set-ups leak connections. */
+  private readonly fetchTopics = new Map<string, Promise<InternalCluster>>()
+  private lastTopicSetup: Promise<void> = Promise.resolve()
   private readonly partitionCounts = new Map<string, number>()
   private producer?: Promise<Producer>
   private readonly roundRobin = new Map<string, number>()
@@ -49,11 +52,14 @@ export class KafkaEventLog implements EventLog {
     })
   }
 
-  async createTopic(name: string, {partitions}: {partitions: number}): Promise<void> {
+  async createTopic(name: string, {partitions, retainForever}: {partitions: number; retainForever?: boolean}): Promise<void> {
     validateTopicName(name)
     if (!Number.isInteger(partitions) || partitions < 1) throw new UsageError(`invalid partition count ${partitions}: give a whole number ≥ 1`)
     const admin = await this.connectedAdmin()
-    const created = await this.call(() => admin.createTopics({topics: [{numPartitions: partitions, topic: name}], waitForLeaders: true}))
+    const created = await this.call(() => admin.createTopics({
+        topics: [{configEntries: retainForever ? [{name: 'retention.ms', value: '-1'}] : [], numPartitions: partitions, topic: name}],
+        waitForLeaders: true,
+      }))
     if (!created) throw new UsageError(`topic '${name}' already exists`)
     // Metadata reaches every broker a little after creation; wait until all partitions have leaders.
     const deadline = Date.now() + LEADER_WAIT_MS
@@ -130,12 +136,7 @@ export class KafkaEventLog implements EventLog {
       throw new UsageError(`topic '${range.topic}' has no partition ${range.partition} (it has ${partitions}: 0-${partitions - 1})`)
     }
 
-    this.fetchCluster ??= (async () => {
-      const cluster = createFetchCluster(this.kafka)
-      await this.call(() => cluster.connect())
-      return cluster
-    })()
-    const cluster = await this.fetchCluster
+    const cluster = await this.fetchClusterFor(range.topic)
     try {
       yield* fetchPartition(cluster, range)
     } catch (error) {
@@ -173,6 +174,33 @@ export class KafkaEventLog implements EventLog {
     const next = this.roundRobin.get(record.topic) ?? 0
     this.roundRobin.set(record.topic, next + 1)
     return next % partitions
+  }
+
+  private fetchClusterFor(topic: string): Promise<InternalCluster> {
+    let ready = this.fetchTopics.get(topic)
+    if (!ready) {
+      this.fetchCluster ??= (async () => {
+        const cluster = createFetchCluster(this.kafka)
+        await this.call(() => cluster.connect())
+        return cluster
+      })()
+      // One topic after the other: kafkajs refreshes metadata per call and is not safe to race.
+      const previous = this.lastTopicSetup
+      const connected = this.fetchCluster
+      ready = (async () => {
+        await previous
+        const cluster = await connected
+        await this.call(() => cluster.addTargetTopic(topic))
+        return cluster
+      })()
+      this.lastTopicSetup = ready.then(
+        () => {},
+        () => {},
+      )
+      this.fetchTopics.set(topic, ready)
+    }
+
+    return ready
   }
 
   private connectedAdmin(): Promise<Admin> {

@@ -26,6 +26,8 @@ interface FetchedPartition {
 }
 
 interface InternalBroker {
+  /** Two connections per broker; index 1 carries Fetch requests. */
+  connectionPool: {getConnection(index: number): Promise<unknown>}
   fetch(request: unknown): Promise<{responses: {partitions: FetchedPartition[]; topicName: string}[]}>
 }
 
@@ -46,6 +48,7 @@ interface InternalBatch {
 
 const require = createRequire(import.meta.url)
 const READ_COMMITTED = 1
+const FETCH_CONNECTION = 1
 const PARTITION_MAX_BYTES = 8 * 1024 * 1024
 /** How long a fetch waits on the broker for new records when following. */
 const FOLLOW_WAIT_MS = 500
@@ -58,17 +61,39 @@ export function createFetchCluster(kafka: Kafka): InternalCluster {
   return create({allowAutoTopicCreation: false, isolationLevel: READ_COMMITTED, metadataMaxAge: 300_000})
 }
 
-/** Reads one partition from `from` up to `to` (or forever when following), batch by batch. */
+const brokers = new WeakMap<InternalCluster, Map<string, Promise<InternalBroker>>>()
+
+/**
+ * One lookup per broker, with its fetch connection opened before first use: kafkajs connects
+ * lazily, and concurrent first requests (one per partition read) would each open a socket of
+ * which only the last is closed on disconnect, keeping the process alive.
+ */
+function brokerFor(cluster: InternalCluster, nodeId: string): Promise<InternalBroker> {
+  let known = brokers.get(cluster)
+  if (!known) brokers.set(cluster, (known = new Map()))
+  let broker = known.get(nodeId)
+  if (!broker) {
+    broker = cluster.findBroker({nodeId}).then(async (found) => {
+      await found.connectionPool.getConnection(FETCH_CONNECTION)
+      return found
+    })
+    broker.catch(() => known.delete(nodeId))
+    known.set(nodeId, broker)
+  }
+
+  return broker
+}
+
+/** Reads one partition from `from` up to `to` (or forever when following), batch by batch. The topic must be a target of the cluster already. */
 export async function* fetchPartition(cluster: InternalCluster, {from, partition, signal, to, topic}: ReadRange): AsyncIterable<LogRecord[]> {
   const Batch = require('kafkajs/src/consumer/batch.js') as new (topic: string, offset: string, data: FetchedPartition) => InternalBatch
   const {createErrorFromCode} = require('kafkajs/src/protocol/error.js') as {createErrorFromCode(code: number): Error & {type: string}}
-  await cluster.addTargetTopic(topic)
   let offset = from
   while (!signal?.aborted && (to === undefined || offset < to)) {
     const leaders = cluster.findLeaderForPartitions(topic, [partition])
     const nodeId = Object.keys(leaders)[0]
     if (nodeId === undefined) throw new Error(`no leader for ${topic}[${partition}]`)
-    const broker = await cluster.findBroker({nodeId})
+    const broker = await brokerFor(cluster, nodeId)
     const response = await broker.fetch({
       isolationLevel: READ_COMMITTED,
       maxBytes: PARTITION_MAX_BYTES,
@@ -81,6 +106,7 @@ export async function* fetchPartition(cluster: InternalCluster, {from, partition
     if (data.errorCode !== 0) {
       const error = createErrorFromCode(data.errorCode)
       if (!RETRIABLE.has(error.type)) throw error
+      brokers.get(cluster)?.clear()
       await cluster.refreshMetadata()
       continue
     }

@@ -1,0 +1,126 @@
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {randomUUID} from 'node:crypto'
+import type {Admin} from 'kafkajs'
+import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
+
+import {type Backend, openBackend} from '../../src/lib/backend.js'
+import {RETAIL_TOPICS} from '../../src/lib/demo/retail-schemas.js'
+import {runCli} from '../helpers/run-cli.js'
+
+const {brokers, registry} = inject('kafka')
+const kafkaFlags = ['--brokers', brokers, '--registry', registry]
+const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures')
+
+describe('the kafka backend through the CLI', () => {
+  let backend: Backend
+  let admin: Admin
+  beforeAll(async () => {
+    backend = await openBackend({brokers: [brokers], kind: 'kafka', name: 'test', registry: {url: registry}})
+    const {Kafka, logLevel} = (await import('kafkajs')).default
+    admin = new Kafka({brokers: [brokers], logLevel: logLevel.NOTHING}).admin()
+    await admin.connect()
+  })
+  afterAll(async () => {
+    await backend?.close()
+    await admin?.disconnect()
+  })
+
+  it('seeds the demo on Kafka and tails the same records as the embedded backend, leaving no consumer group', async () => {
+    const kafkaDir = mkdtempSync(path.join(tmpdir(), 'evt-kafka-demo-'))
+    const embeddedDir = mkdtempSync(path.join(tmpdir(), 'evt-embedded-demo-'))
+    const demoArgs = ['demo', '--orders', '120', '--seed', '11']
+    const groupsBefore = (await admin.listGroups()).groups.map((g) => g.groupId)
+    // The demo leaves topics that already hold records alone: start from none on the test broker.
+    const existing = (await admin.listTopics()).filter((topic) => RETAIL_TOPICS.includes(topic as never))
+    if (existing.length > 0) {
+      await admin.deleteTopics({timeout: 10_000, topics: existing})
+      await waitFor(async () => (await admin.listTopics()).every((topic) => !existing.includes(topic)))
+    }
+
+    expect((await runCli([...demoArgs, ...kafkaFlags], {cwd: kafkaDir})).code).toBe(0)
+    expect((await runCli(demoArgs, {cwd: embeddedDir})).code).toBe(0)
+
+    const tailArgs = ['topic', 'tail', 'orders', '--from', 'beginning', '--limit', '5', '--json']
+    const onKafka = await runCli([...tailArgs, ...kafkaFlags], {cwd: kafkaDir})
+    const embedded = await runCli(tailArgs, {cwd: embeddedDir})
+    expect(onKafka.code).toBe(0)
+    // Schema ids are the registry's to assign (Apicurio uses content ids); everything else is equal.
+    const comparable = (stdout: string) =>
+      stdout
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const record = JSON.parse(line)
+          return {...record, schema: {subject: record.schema.subject, version: record.schema.version}}
+        })
+    const kafkaRecords = comparable(onKafka.stdout)
+    expect(kafkaRecords).toHaveLength(5)
+    expect(kafkaRecords).toEqual(comparable(embedded.stdout))
+
+    const groupsAfter = (await admin.listGroups()).groups.map((g) => g.groupId)
+    expect(groupsAfter.filter((group) => !groupsBefore.includes(group))).toEqual([])
+  })
+
+  it('decodes Avro written by Confluent\'s Python client through the registry', async () => {
+    const topic = `python-${randomUUID().slice(0, 8)}`
+    await backend.log.createTopic(topic, {partitions: 1})
+    execFileSync('/usr/bin/python3', [path.join(fixtures, 'python_avro_producer.py'), brokers, registry, topic], {stdio: 'pipe'})
+    const result = await runCli(['topic', 'tail', topic, '--from', 'beginning', '--json', ...kafkaFlags], {cwd: tmpdir()})
+    expect(result.code).toBe(0)
+    const records = result.stdout.trim().split('\n').map((line) => JSON.parse(line))
+    expect(records).toHaveLength(3)
+    expect(records[1]).toMatchObject({
+      headers: {ce_source: 'python-refunds', ce_type: 'Refund'},
+      schema: {subject: `${topic}-value`, version: 1},
+      type: 'Refund',
+      value: {day: expect.anything(), note: 'partial', orderId: '1043', refundId: '1b4e28ba-2fa1-11d2-883f-0016d3cca421'},
+      valueEncoding: 'avro',
+    })
+    expect(records.map((r) => r.value.orderId)).toEqual(['1042', '1043', '1044'])
+  })
+
+  it('exits 3 within seconds naming the address when the broker is unreachable', async () => {
+    const began = Date.now()
+    const result = await runCli(['topic', 'list', '--brokers', '127.0.0.1:1'], {cwd: tmpdir()})
+    expect(result.code).toBe(3)
+    expect(result.stderr).toContain('cannot reach Kafka at 127.0.0.1:1')
+    expect(Date.now() - began).toBeLessThan(8000)
+  })
+
+  it('exits 3 naming the URL when the registry is unreachable', async () => {
+    const topic = `noreg-${randomUUID().slice(0, 8)}`
+    await backend.log.createTopic(topic, {partitions: 1})
+    await backend.log.produce([{key: null, topic, value: Buffer.from([0, 0, 0, 0, 7, 1, 2])}])
+    const result = await runCli(['topic', 'tail', topic, '--brokers', brokers, '--registry', 'http://127.0.0.1:1/'], {cwd: tmpdir()})
+    expect(result.code).toBe(3)
+    expect(result.stderr).toContain('cannot reach the schema registry at http://127.0.0.1:1')
+  })
+
+  it('shows a record whose schema id the registry does not know raw, with one warning, and goes on', async () => {
+    const topic = `unknown-id-${randomUUID().slice(0, 8)}`
+    await backend.log.createTopic(topic, {partitions: 1})
+    const unknown = Buffer.from([0, 0x7f, 0xff, 0xff, 0x01, 0x02])
+    await backend.log.produce([
+      {key: null, topic, value: unknown},
+      {key: null, topic, value: unknown},
+      {key: null, topic, value: Buffer.from('{"plain":true}')},
+    ])
+    const result = await runCli(['topic', 'tail', topic, '--json', ...kafkaFlags], {cwd: tmpdir()})
+    expect(result.code).toBe(0)
+    const values = result.stdout.trim().split('\n').map((line) => JSON.parse(line))
+    expect(values.map((v) => v.valueEncoding)).toEqual(['base64', 'base64', 'json'])
+    expect(values[0].value).toBe(unknown.toString('base64'))
+    expect(result.stderr.match(/schema id 2147483393/g)).toHaveLength(1)
+  })
+})
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
