@@ -1,4 +1,4 @@
-import {decodeRaw} from '../lib/codec/raw.js'
+import {decodeText} from '../lib/codec/raw.js'
 import type {SchemaRef} from '../lib/codec/record-decoder.js'
 import type {Headers} from '../lib/log/event-log.js'
 import type {DecodedRecord} from '../lib/tail/tail-records.js'
@@ -21,9 +21,9 @@ export interface RecordJson {
 
 export function headersToStrings(headers: Headers): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const [name, bytes] of Object.entries(headers)) {
-    const {encoding, value} = decodeRaw(bytes)
-    out[name] = encoding === 'json' ? bytes.toString('utf8') : (value as string)
+  for (const name in headers) {
+    const bytes = headers[name]
+    out[name] = decodeText(bytes) ?? bytes.toString('base64')
   }
 
   return out

@@ -128,7 +128,7 @@ class RetailEncoder {
     const end = codec.type.encode(event.value, this.scratch, WIRE_HEADER_LENGTH)
     if (end < 0) throw new Error(`demo event ${event.type} does not fit the ${this.scratch.length}-byte encode buffer`)
     return {
-      headers: {ce_id: ceId, ...codec.headers},
+      headers: {ce_id: ceId, ce_source: codec.headers.ce_source, ce_type: codec.headers.ce_type},
       key,
       timestamp: event.timestamp,
       topic: event.topic,
