@@ -90,8 +90,10 @@ launch_kafka() {
     cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
   done
   # Static quorum (controller.quorum.voters) => plain format, no --standalone needed.
+  # --add-scram: the SCRAM user of the SASL listener (9094) that evt's SASL tests log in as.
   if ! java "${logopts[@]}" -cp "$cp" kafka.tools.StorageTool format -t "$cid" \
-      -c "$RUN/server.properties" >>"$RUN/kafka.out" 2>&1; then
+      -c "$RUN/server.properties" --add-scram 'SCRAM-SHA-256=[name=evt,password=evt-test-secret]' \
+      >>"$RUN/kafka.out" 2>&1; then
     tail -n 30 "$RUN/kafka.out" >&2
     die "kafka storage format failed"
   fi
