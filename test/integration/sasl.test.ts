@@ -31,7 +31,7 @@ describe('SASL settings from evt.yaml reach the broker', () => {
   })
 
   it('exits 3 with "authentication failed" on a wrong password, and never prints the password', async () => {
-    const cwd = projectWith(cluster("scram-sha-256"))
+    const cwd = projectWith(cluster('scram-sha-256'))
     const result = await runCli(['topic', 'list'], {cwd, env: {DEBUG: 'evt*', KAFKA_PASSWORD: 'wrong-secret-value'}})
     expect(result.code).toBe(3)
     expect(result.stderr).toContain(`authentication failed at Kafka ${SASL_BROKER}`)
