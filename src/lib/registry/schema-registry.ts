@@ -46,7 +46,18 @@ export interface RegisterResult {
   version: number
 }
 
+export interface CompatibilityResult {
+  compatible: boolean
+  level: CompatibilityLevel
+  /** One sentence per incompatibility: version, change, why it breaks a reader, and the rule. */
+  messages: string[]
+  /** Set when nothing was compared (no versions yet, or level NONE). */
+  note?: string
+}
+
 export interface SchemaRegistry {
+  /** Would `definition` be accepted as the next version of `subject` under its level? With every reason if not. */
+  checkCompatibility(subject: string, definition: SchemaDefinition): Promise<CompatibilityResult>
   close(): Promise<void>
   /** The level in force for a subject (its own, else the global one); no subject = the global level. */
   getCompatibility(subject?: string): Promise<CompatibilityLevel>

@@ -1,5 +1,5 @@
 import {ConfigError, NotFoundError} from '../errors.js'
-import type {CompatibilityLevel, RegisterResult, SchemaRegistry, StoredSchema, SubjectVersion} from './schema-registry.js'
+import type {CompatibilityLevel, CompatibilityResult, RegisterResult, SchemaRegistry, StoredSchema, SubjectVersion} from './schema-registry.js'
 
 /**
  * Stands in for the registry of a Kafka cluster that has none: reading still works (wire-format
@@ -7,6 +7,10 @@ import type {CompatibilityLevel, RegisterResult, SchemaRegistry, StoredSchema, S
  */
 export class UnconfiguredRegistry implements SchemaRegistry {
   constructor(private readonly cluster: string) {}
+
+  async checkCompatibility(): Promise<CompatibilityResult> {
+    throw this.missing()
+  }
 
   async close(): Promise<void> {}
 

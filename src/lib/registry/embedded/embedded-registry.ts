@@ -1,8 +1,10 @@
 import type {EmbeddedDatabase} from '../../embedded/database.js'
-import {NotFoundError, UsageError} from '../../errors.js'
+import {CheckFailedError, NotFoundError, UsageError} from '../../errors.js'
+import {checkCompatibility} from '../../schema/compatibility.js'
 import {schemaFingerprint} from '../fingerprint.js'
 import type {
   CompatibilityLevel,
+  CompatibilityResult,
   RegisterResult,
   SchemaDefinition,
   SchemaRegistry,
@@ -25,6 +27,10 @@ const DEFAULT_LEVEL: CompatibilityLevel = 'BACKWARD'
 /** A schema registry kept in the embedded SQLite file, with Confluent's ids and versions. */
 export class EmbeddedSchemaRegistry implements SchemaRegistry {
   constructor(private readonly db: EmbeddedDatabase) {}
+
+  async checkCompatibility(subject: string, definition: SchemaDefinition): Promise<CompatibilityResult> {
+    return checkCompatibility({candidate: definition, level: await this.getCompatibility(subject), registry: this, subject})
+  }
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close()
@@ -74,6 +80,12 @@ export class EmbeddedSchemaRegistry implements SchemaRegistry {
   async register(subject: string, definition: SchemaDefinition): Promise<RegisterResult> {
     if (subject.trim() === '') throw new UsageError('a subject name cannot be empty')
     const fingerprint = schemaFingerprint(definition)
+    // Like Confluent: an already registered schema is not checked again; a new one must be compatible.
+    if (!(await this.lookup(subject, definition))) {
+      const result = await this.checkCompatibility(subject, definition)
+      if (!result.compatible) throw new CheckFailedError(`schema rejected for '${subject}' (${result.level}):\n${result.messages.join('\n')}`)
+    }
+
     return this.db.transaction((): RegisterResult => {
       const existing = this.db
         .prepare(

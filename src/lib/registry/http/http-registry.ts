@@ -4,6 +4,7 @@ import {schemaFingerprint} from '../fingerprint.js'
 import {
   COMPATIBILITY_LEVELS,
   type CompatibilityLevel,
+  type CompatibilityResult,
   type RegisterResult,
   type SchemaDefinition,
   type SchemaReference,
@@ -38,6 +39,15 @@ export class HttpSchemaRegistry implements SchemaRegistry {
     if (config.username !== undefined) {
       this.authorization = `Basic ${Buffer.from(`${config.username}:${config.password ?? ''}`).toString('base64')}`
     }
+  }
+
+  async checkCompatibility(subject: string, definition: SchemaDefinition): Promise<CompatibilityResult> {
+    const level = await this.getCompatibility(subject)
+    const path = `/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest?verbose=true`
+    const answer = await this.request<{is_compatible: boolean; messages?: string[]}>('POST', path, toRequestBody(definition), {allowNotFound: true})
+    if (!answer) return {compatible: true, level, messages: [], note: `'${subject}' has no versions yet: the first one is always compatible`}
+    const messages = answer.is_compatible ? [] : (answer.messages?.length ? answer.messages : ['the registry answered incompatible without giving a reason'])
+    return {compatible: answer.is_compatible, level, messages: messages.map((message) => `${subject} latest → candidate: ${message} (${level})`)}
   }
 
   async close(): Promise<void> {}

@@ -1,0 +1,90 @@
+import {NotFoundError, UsageError} from '../errors.js'
+import type {CompatibilityLevel, CompatibilityResult, SchemaDefinition, SchemaRegistry, SubjectVersion} from '../registry/schema-registry.js'
+import {avroReadIssues, type Incompatibility, type ReadRoles} from './avro-compat.js'
+import {parseAvro} from './avro-model.js'
+
+/** Reads a schema's text and the texts of everything it references, depth first. */
+export async function referencedTexts(definition: SchemaDefinition, registry: SchemaRegistry): Promise<string[]> {
+  const texts: string[] = []
+  const seen = new Set<string>()
+  const visit = async (current: SchemaDefinition) => {
+    for (const reference of current.references) {
+      const key = `${reference.subject}/${reference.version}`
+      if (seen.has(key)) continue
+      seen.add(key)
+      const referenced = await registry.getVersion(reference.subject, reference.version)
+      await visit(referenced)
+      texts.push(referenced.schema)
+    }
+  }
+
+  await visit(definition)
+  return texts
+}
+
+/**
+ * Confluent's compatibility semantics: BACKWARD = a reader on the candidate reads data written with
+ * existing versions; FORWARD = readers on existing versions read data written with the candidate;
+ * FULL = both. Non-transitive levels compare with the latest version only, transitive with all.
+ */
+export async function checkCompatibility(options: {
+  candidate: SchemaDefinition
+  level: CompatibilityLevel
+  registry: SchemaRegistry
+  subject: string
+}): Promise<CompatibilityResult> {
+  const {candidate, level, registry, subject} = options
+  const versions = await registry.versions(subject).catch((error) => {
+    if (error instanceof NotFoundError) return []
+    throw error
+  })
+  if (versions.length === 0) return {compatible: true, level, messages: [], note: `'${subject}' has no versions yet: the first one is always compatible`}
+  if (level === 'NONE') return {compatible: true, level, messages: [], note: `'${subject}' has compatibility NONE: nothing is checked`}
+
+  const targets = level.endsWith('_TRANSITIVE') ? versions : [versions.at(-1)!]
+  const backward = level.startsWith('BACKWARD') || level.startsWith('FULL')
+  const forward = level.startsWith('FORWARD') || level.startsWith('FULL')
+  const candidateRefs = await referencedTexts(candidate, registry)
+  const messages: string[] = []
+  for (const version of [...targets].reverse()) {
+    const existing = await registry.getVersion(subject, version)
+    const prefix = `${subject} v${version} → candidate`
+    if (existing.schemaType !== candidate.schemaType) {
+      messages.push(`${prefix}: the format changed ${existing.schemaType} → ${candidate.schemaType}: readers of one format cannot read the other (${level})`)
+      continue
+    }
+
+    const existingRefs = await referencedTexts(existing, registry)
+    const compare = (roles: ReadRoles, rule: string) => {
+      for (const issue of schemaReadIssues(candidate, candidateRefs, existing, existingRefs, roles)) {
+        messages.push(`${prefix}: ${issue.change}: ${issue.reason} (${rule})`)
+      }
+    }
+
+    if (backward) compare({reader: 'the candidate', readerIsNew: true, writer: `v${version}`}, level.startsWith('FULL') ? `${level}, backward` : level)
+    if (forward) compare({reader: `v${version}`, readerIsNew: false, writer: 'the candidate'}, level.startsWith('FULL') ? `${level}, forward` : level)
+  }
+
+  return {compatible: messages.length === 0, level, messages}
+}
+
+/** Dispatches to the rules of the schema's format; the reader side is given by `roles`. */
+function schemaReadIssues(
+  candidate: SchemaDefinition,
+  candidateRefs: string[],
+  existing: SubjectVersion,
+  existingRefs: string[],
+  roles: ReadRoles,
+): Incompatibility[] {
+  switch (candidate.schemaType) {
+    case 'AVRO': {
+      const newNode = parseAvro(candidate.schema, candidateRefs)
+      const oldNode = parseAvro(existing.schema, existingRefs)
+      return roles.readerIsNew ? avroReadIssues(newNode, oldNode, roles) : avroReadIssues(oldNode, newNode, roles)
+    }
+
+    default: {
+      throw new UsageError(`compatibility checks for ${candidate.schemaType} schemas are not supported yet`)
+    }
+  }
+}
