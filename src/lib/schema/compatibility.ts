@@ -2,6 +2,7 @@ import {NotFoundError, UsageError} from '../errors.js'
 import type {CompatibilityLevel, CompatibilityResult, SchemaDefinition, SchemaRegistry, SubjectVersion} from '../registry/schema-registry.js'
 import {avroReadIssues, type Incompatibility, type ReadRoles} from './avro-compat.js'
 import {parseAvro} from './avro-model.js'
+import {jsonSchemaReadIssues} from './json-schema-compat.js'
 
 /** Reads a schema's text and the texts of everything it references, depth first. */
 export async function referencedTexts(definition: SchemaDefinition, registry: SchemaRegistry): Promise<string[]> {
@@ -81,6 +82,10 @@ function schemaReadIssues(
       const newNode = parseAvro(candidate.schema, candidateRefs)
       const oldNode = parseAvro(existing.schema, existingRefs)
       return roles.readerIsNew ? avroReadIssues(newNode, oldNode, roles) : avroReadIssues(oldNode, newNode, roles)
+    }
+
+    case 'JSON': {
+      return roles.readerIsNew ? jsonSchemaReadIssues(candidate.schema, existing.schema, roles) : jsonSchemaReadIssues(existing.schema, candidate.schema, roles)
     }
 
     default: {

@@ -1,0 +1,78 @@
+import path from 'node:path'
+import {describe, expect, it} from 'vitest'
+
+import {runCli} from '../helpers/run-cli.js'
+import {orderNarrowed, orderV1, orderWithNote, writeSchemas} from '../helpers/schema-cli.js'
+import {useTempDir} from '../helpers/temp-dir.js'
+
+describe('evt schema on the embedded registry (through pipes)', () => {
+  const tempDir = useTempDir()
+
+  it('registers idempotently, rejects an incompatible change with its reason and exit 1, accepts a compatible one', async () => {
+    const cwd = tempDir()
+    const schemas = writeSchemas(cwd, {'orders-value.avsc': orderV1})
+    const first = await runCli(['schema', 'register', '--dir', schemas, '--json'], {cwd})
+    expect(first.code).toBe(0)
+    expect(JSON.parse(first.stdout)).toEqual([{id: 1, registered: true, subject: 'orders-value', version: 1}])
+    const again = await runCli(['schema', 'register', 'orders-value', path.join(schemas, 'orders-value.avsc'), '--json'], {cwd})
+    expect(JSON.parse(again.stdout)).toEqual([{id: 1, registered: false, subject: 'orders-value', version: 1}])
+
+    writeSchemas(cwd, {'orders-value.avsc': orderNarrowed})
+    const rejected = await runCli(['schema', 'register', '--dir', schemas], {cwd})
+    expect(rejected.code).toBe(1)
+    expect(rejected.stdout).toContain(
+      "orders-value v1 → candidate: field 'total' changed long → int: a reader on int cannot read long values written by v1 (BACKWARD)",
+    )
+
+    writeSchemas(cwd, {'orders-value.avsc': orderWithNote})
+    const accepted = await runCli(['schema', 'register', '--dir', schemas, '--json'], {cwd})
+    expect(JSON.parse(accepted.stdout)).toEqual([{id: 2, registered: true, subject: 'orders-value', version: 2}])
+    expect((await runCli(['schema', 'compat', 'orders-value'], {cwd})).stdout.trim()).toBe('orders-value: BACKWARD')
+  })
+
+  it('checks a directory in CI: exit 1, every reason, GitHub annotations', async () => {
+    const cwd = tempDir()
+    const schemas = writeSchemas(cwd, {'a-value.avsc': orderV1, 'b-value.avsc': orderV1})
+    expect((await runCli(['schema', 'register', '--dir', schemas], {cwd})).code).toBe(0)
+    writeSchemas(cwd, {'a-value.avsc': orderNarrowed, 'b-value.avsc': {...orderV1, fields: [{name: 'orderId', type: 'string'}]}})
+    expect((await runCli(['schema', 'compat', 'b-value', 'FORWARD'], {cwd})).code).toBe(0)
+
+    const result = await runCli(['schema', 'check', '--dir', schemas, '--format', 'github'], {cwd})
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain("::error file=" + path.join(schemas, 'a-value.avsc') + ',title=Incompatible schema a-value::a-value v1 → candidate: field \'total\' changed long → int')
+    expect(result.stdout).toContain("b-value v1 → candidate: field 'total' removed: a reader on v1 requires it")
+  })
+
+  it('treats an unknown subject as compatible with a note, and refuses bad input with exit 2', async () => {
+    const cwd = tempDir()
+    const schemas = writeSchemas(cwd, {'new-value.avsc': orderV1, 'broken.avsc': '{\n  "type": "record",\n  oops\n}', 'notes.txt': 'x'})
+    const fresh = await runCli(['schema', 'check', 'new-value', path.join(schemas, 'new-value.avsc')], {cwd})
+    expect(fresh.code).toBe(0)
+    expect(fresh.stdout).toContain('no versions yet')
+
+    const broken = await runCli(['schema', 'check', 'x-value', path.join(schemas, 'broken.avsc')], {cwd})
+    expect(broken.code).toBe(2)
+    expect(broken.stderr).toContain(`${path.join(schemas, 'broken.avsc')}:3: not valid JSON`)
+
+    const level = await runCli(['schema', 'compat', 'new-value', 'SOMETIMES'], {cwd})
+    expect(level.code).toBe(2)
+    expect(level.stderr).toContain('NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE')
+
+    const noType = await runCli(['schema', 'check', 'x', path.join(schemas, 'notes.txt')], {cwd})
+    expect(noType.code).toBe(2)
+    expect(noType.stderr).toContain('--type')
+  })
+
+  it('lists and shows subjects, as text and JSON', async () => {
+    const cwd = tempDir()
+    const schemas = writeSchemas(cwd, {'orders-value.avsc': orderV1})
+    await runCli(['schema', 'register', '--dir', schemas], {cwd})
+    const list = await runCli(['schema', 'list', '--json'], {cwd})
+    expect(JSON.parse(list.stdout)).toEqual([{compatibility: 'BACKWARD', id: 1, latest: 1, schemaType: 'AVRO', subject: 'orders-value', versions: [1]}])
+    const show = await runCli(['schema', 'show', 'orders-value'], {cwd})
+    expect(JSON.parse(show.stdout)).toEqual(orderV1)
+    const missing = await runCli(['schema', 'show', 'nope'], {cwd})
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('available: orders-value')
+  })
+})
