@@ -1,5 +1,6 @@
 import type {RegistryConfig} from '../../config/types.js'
 import {CheckFailedError, EvtError, NotFoundError, UnreachableError, UsageError} from '../../errors.js'
+import {checkCompatibility} from '../../schema/compatibility.js'
 import {schemaFingerprint} from '../fingerprint.js'
 import {
   COMPATIBILITY_LEVELS,
@@ -43,11 +44,26 @@ export class HttpSchemaRegistry implements SchemaRegistry {
 
   async checkCompatibility(subject: string, definition: SchemaDefinition): Promise<CompatibilityResult> {
     const level = await this.getCompatibility(subject)
+    // Asked first because servers differ for a new subject (Confluent: 404, Apicurio: compatible).
+    const exists = await this.versions(subject).then(
+      () => true,
+      (error) => {
+        if (error instanceof NotFoundError) return false
+        throw error
+      },
+    )
+    if (!exists) return {compatible: true, level, messages: [], note: `'${subject}' has no versions yet: the first one is always compatible`}
     const path = `/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest?verbose=true`
-    const answer = await this.request<{is_compatible: boolean; messages?: string[]}>('POST', path, toRequestBody(definition), {allowNotFound: true})
-    if (!answer) return {compatible: true, level, messages: [], note: `'${subject}' has no versions yet: the first one is always compatible`}
-    const messages = answer.is_compatible ? [] : (answer.messages?.length ? answer.messages : ['the registry answered incompatible without giving a reason'])
-    return {compatible: answer.is_compatible, level, messages: messages.map((message) => `${subject} latest → candidate: ${message} (${level})`)}
+    const answer = (await this.request<{is_compatible: boolean; messages?: string[]}>('POST', path, toRequestBody(definition)))!
+    if (answer.is_compatible) return {compatible: true, level, messages: []}
+    if (answer.messages?.length) return {compatible: false, level, messages: answer.messages.map((message) => `${subject}: ${message} (${level})`)}
+
+    // Some servers (Apicurio's ccompat API) say "incompatible" without a reason: evt works the reasons out itself.
+    const local = await checkCompatibility({candidate: definition, level, registry: this, subject}).catch(() => undefined)
+    const messages = local?.messages.length
+      ? local.messages.map((message) => `${message} [reason worked out by evt: the registry gave none]`)
+      : [`${subject}: the registry answered incompatible without giving a reason (${level})`]
+    return {compatible: false, level, messages}
   }
 
   async close(): Promise<void> {}
