@@ -1,8 +1,9 @@
-import {NotFoundError, UsageError} from '../errors.js'
+import {NotFoundError} from '../errors.js'
 import type {CompatibilityLevel, CompatibilityResult, SchemaDefinition, SchemaRegistry, SubjectVersion} from '../registry/schema-registry.js'
 import {avroReadIssues, type Incompatibility, type ReadRoles} from './avro-compat.js'
 import {parseAvro} from './avro-model.js'
 import {jsonSchemaReadIssues} from './json-schema-compat.js'
+import {protobufReadIssues} from './protobuf-compat.js'
 
 /** Reads a schema's text and the texts of everything it references, depth first. */
 export async function referencedTexts(definition: SchemaDefinition, registry: SchemaRegistry): Promise<string[]> {
@@ -88,8 +89,8 @@ function schemaReadIssues(
       return roles.readerIsNew ? jsonSchemaReadIssues(candidate.schema, existing.schema, roles) : jsonSchemaReadIssues(existing.schema, candidate.schema, roles)
     }
 
-    default: {
-      throw new UsageError(`compatibility checks for ${candidate.schemaType} schemas are not supported yet`)
+    case 'PROTOBUF': {
+      return roles.readerIsNew ? protobufReadIssues(candidate.schema, existing.schema, roles) : protobufReadIssues(existing.schema, candidate.schema, roles)
     }
   }
 }

@@ -4,6 +4,7 @@ import path from 'node:path'
 import {UsageError} from '../errors.js'
 import {SCHEMA_TYPES, type SchemaDefinition, type SchemaType} from '../registry/schema-registry.js'
 import {parseAvro} from './avro-model.js'
+import {parseProto} from './protobuf-compat.js'
 
 const TYPE_BY_EXTENSION: Record<string, SchemaType> = {'.avsc': 'AVRO', '.json': 'JSON', '.proto': 'PROTOBUF'}
 
@@ -42,6 +43,14 @@ export function readSchemaFile(file: string, type?: string): SchemaFile {
       JSON.parse(text)
     } catch (error) {
       throw new UsageError(`${file}${lineOf(text, error as Error)}: not valid JSON: ${(error as Error).message}`)
+    }
+  }
+
+  if (schemaType === 'PROTOBUF') {
+    try {
+      parseProto(text)
+    } catch (error) {
+      throw new UsageError(`${file}${protoLine(error as Error)}: ${(error as Error).message}`)
     }
   }
 
@@ -86,4 +95,10 @@ export function schemaFilesFor(options: {dir?: string; file?: string; subject?: 
 
   if (!options.subject || !options.file) throw new UsageError('give SUBJECT FILE (e.g. orders-value schemas/order.avsc), or --dir DIR')
   return [{...readSchemaFile(options.file, options.type), subject: options.subject}]
+}
+
+/** protobufjs says "(line N)" in its parse errors. */
+function protoLine(error: Error): string {
+  const line = /line (\d+)/.exec(error.message)
+  return line ? `:${line[1]}` : ''
 }
