@@ -76,3 +76,35 @@ describe('evt schema on the embedded registry (through pipes)', () => {
     expect(missing.stderr).toContain('available: orders-value')
   })
 })
+
+describe('schema references across the files of a directory', () => {
+  const tempDir = useTempDir()
+
+  it('registers referenced files first and records the references (Avro named types, Protobuf imports, JSON $ref)', async () => {
+    const cwd = tempDir()
+    const money = {fields: [{name: 'cents', type: 'long'}, {name: 'currency', type: 'string'}], name: 'Money', namespace: 'retail', type: 'record'}
+    const schemas = writeSchemas(cwd, {
+      'a-orders-value.avsc': {fields: [{name: 'orderId', type: 'string'}, {name: 'total', type: 'retail.Money'}], name: 'Order', namespace: 'retail', type: 'record'},
+      'address.json': {properties: {city: {type: 'string'}}, type: 'object'},
+      'customers-value.json': {properties: {home: {$ref: 'address.json'}}, type: 'object'},
+      'money.proto': 'syntax = "proto3";\npackage retail;\nmessage Amount {\n  int64 cents = 1;\n}\n',
+      'payments-value.proto': 'syntax = "proto3";\npackage retail;\nimport "money.proto";\nmessage Payment {\n  string order_id = 1;\n  retail.Amount amount = 2;\n}\n',
+      'retail.Money.avsc': money,
+    })
+    const result = await runCli(['schema', 'register', '--dir', schemas, '--json'], {cwd})
+    expect(result.stderr).toBe('')
+    const order = JSON.parse(result.stdout).map((r: {subject: string}) => r.subject)
+    expect(order.indexOf('retail.Money')).toBeLessThan(order.indexOf('a-orders-value'))
+    expect(order.indexOf('money')).toBeLessThan(order.indexOf('payments-value'))
+    expect(order.indexOf('address')).toBeLessThan(order.indexOf('customers-value'))
+
+    const show = async (subject: string) => JSON.parse((await runCli(['schema', 'show', subject, '--json'], {cwd})).stdout)
+    expect((await show('a-orders-value')).references).toEqual([{name: 'retail.Money', subject: 'retail.Money', version: 1}])
+    expect((await show('payments-value')).references).toEqual([{name: 'money.proto', subject: 'money', version: 1}])
+    expect((await show('customers-value')).references).toEqual([{name: 'address.json', subject: 'address', version: 1}])
+
+    // Checking one file resolves its neighbour to the registered subject.
+    const check = await runCli(['schema', 'check', 'a-orders-value', path.join(schemas, 'a-orders-value.avsc')], {cwd})
+    expect(check.code).toBe(0)
+  })
+})

@@ -11,6 +11,8 @@ const TYPE_BY_EXTENSION: Record<string, SchemaType> = {'.avsc': 'AVRO', '.json':
 export interface SchemaFile {
   definition: SchemaDefinition
   file: string
+  /** Files of the same directory this one refers to, with the name the reference has in this schema. */
+  requires: {file: SchemaFile; name: string}[]
   /** The file name without its extension: the subject for `--dir`. */
   subject: string
 }
@@ -58,11 +60,14 @@ export function readSchemaFile(file: string, type?: string): SchemaFile {
     try {
       parseAvro(text)
     } catch (error) {
-      throw new UsageError(`${file}: not a valid Avro schema: ${(error as Error).message}`)
+      // A named type from another file is a schema reference, resolved with the directory or the registry.
+      if (!(error as Error).message.startsWith('unknown Avro type')) {
+        throw new UsageError(`${file}: not a valid Avro schema: ${(error as Error).message}`)
+      }
     }
   }
 
-  return {definition: {references: [], schema: text, schemaType}, file, subject: path.basename(file, path.extname(file))}
+  return {definition: {references: [], schema: text, schemaType}, file, requires: [], subject: path.basename(file, path.extname(file))}
 }
 
 /** Every schema file of a directory (by extension), sorted by name. */
@@ -76,7 +81,85 @@ export function readSchemaDir(dir: string, type?: string): SchemaFile[] {
 
   const files = names.filter((name) => TYPE_BY_EXTENSION[path.extname(name).toLowerCase()]).sort()
   if (files.length === 0) throw new UsageError(`${dir} holds no .avsc, .json or .proto files`)
-  return files.map((name) => readSchemaFile(path.join(dir, name), type))
+  return inDependencyOrder(files.map((name) => readSchemaFile(path.join(dir, name), type)))
+}
+
+/**
+ * Finds the references between the files of a directory — Avro named types defined in another
+ * file, Protobuf imports, JSON Schema $refs to another file — and orders the files so every
+ * file comes after those it refers to (registration order).
+ */
+export function inDependencyOrder(files: SchemaFile[]): SchemaFile[] {
+  const byBase = new Map(files.map((f) => [path.basename(f.file), f]))
+  const avroDefinitions = new Map<string, SchemaFile>()
+  for (const f of files) if (f.definition.schemaType === 'AVRO') for (const name of avroNamesDefined(f.definition.schema)) avroDefinitions.set(name, f)
+
+  for (const f of files) {
+    const {schema, schemaType} = f.definition
+    const names =
+      schemaType === 'AVRO'
+        ? avroNamesUsed(schema).filter((name) => avroDefinitions.has(name) && avroDefinitions.get(name) !== f)
+        : schemaType === 'PROTOBUF'
+          ? [...schema.matchAll(/^\s*import\s+(?:public\s+)?"([^"]+)"/gm)].map((m) => m[1]).filter((name) => byBase.has(path.basename(name)))
+          : [...schema.matchAll(/"\$ref"\s*:\s*"([^"#][^"#]*)(?:#[^"]*)?"/g)].map((m) => m[1]).filter((name) => byBase.has(path.basename(name)))
+    f.requires = [...new Set(names)].map((name) => ({file: schemaType === 'AVRO' ? avroDefinitions.get(name)! : byBase.get(path.basename(name))!, name}))
+  }
+
+  const ordered: SchemaFile[] = []
+  const state = new Map<SchemaFile, 'done' | 'visiting'>()
+  const visit = (f: SchemaFile, chain: string[]) => {
+    if (state.get(f) === 'done') return
+    if (state.get(f) === 'visiting') throw new UsageError(`schema references form a cycle: ${[...chain, f.file].join(' → ')}`)
+    state.set(f, 'visiting')
+    for (const {file} of f.requires) visit(file, [...chain, f.file])
+    state.set(f, 'done')
+    ordered.push(f)
+  }
+
+  for (const f of files) visit(f, [])
+  return ordered
+}
+
+const AVRO_BUILTINS = new Set(['array', 'boolean', 'bytes', 'double', 'enum', 'error', 'fixed', 'float', 'int', 'long', 'map', 'null', 'record', 'string'])
+
+/** Full names of the named types an Avro schema defines. */
+function avroNamesDefined(text: string): string[] {
+  const names: string[] = []
+  const walk = (node: unknown, namespace: string) => {
+    if (Array.isArray(node)) return node.forEach((n) => walk(n, namespace))
+    if (!node || typeof node !== 'object') return
+    const n = node as Record<string, unknown>
+    let ns = namespace
+    if (typeof n.name === 'string' && ['enum', 'error', 'fixed', 'record'].includes(n.type as string)) {
+      const full = n.name.includes('.') ? n.name : `${typeof n.namespace === 'string' ? n.namespace : namespace}${(typeof n.namespace === 'string' ? n.namespace : namespace) ? '.' : ''}${n.name}`
+      names.push(full)
+      ns = full.includes('.') ? full.slice(0, full.lastIndexOf('.')) : ''
+    }
+
+    for (const value of Object.values(n)) walk(value, ns)
+  }
+
+  walk(JSON.parse(text), '')
+  return names
+}
+
+/** Type names an Avro schema mentions (as written: full names match across files). */
+function avroNamesUsed(text: string): string[] {
+  const used: string[] = []
+  const walk = (node: unknown) => {
+    if (typeof node === 'string') {
+      if (!AVRO_BUILTINS.has(node)) used.push(node)
+      return
+    }
+
+    if (Array.isArray(node)) return node.forEach(walk)
+    if (!node || typeof node !== 'object') return
+    const n = node as Record<string, unknown>
+    for (const key of ['type', 'items', 'values', 'fields']) if (key in n) walk(n[key])
+  }
+
+  walk(JSON.parse(text))
+  return used
 }
 
 /** `:LINE` from a JSON.parse error's "position N", so editors can jump there. */
@@ -94,7 +177,19 @@ export function schemaFilesFor(options: {dir?: string; file?: string; subject?: 
   }
 
   if (!options.subject || !options.file) throw new UsageError('give SUBJECT FILE (e.g. orders-value schemas/order.avsc), or --dir DIR')
-  return [{...readSchemaFile(options.file, options.type), subject: options.subject}]
+  const file = {...readSchemaFile(options.file, options.type), subject: options.subject}
+  // A single file may still refer to its neighbours: they resolve to their registered latest versions.
+  const neighbours = readdirSync(path.dirname(options.file))
+    .filter((name) => TYPE_BY_EXTENSION[path.extname(name).toLowerCase()] && path.join(path.dirname(options.file!), name) !== path.normalize(options.file!))
+    .flatMap((name) => {
+      try {
+        return [readSchemaFile(path.join(path.dirname(options.file!), name))]
+      } catch {
+        return []
+      }
+    })
+  inDependencyOrder([file, ...neighbours])
+  return [file]
 }
 
 /** protobufjs says "(line N)" in its parse errors. */

@@ -1,4 +1,5 @@
-import type {CompatibilityResult, SchemaRegistry} from '../registry/schema-registry.js'
+import {NotFoundError, UsageError} from '../errors.js'
+import type {CompatibilityResult, SchemaDefinition, SchemaRegistry} from '../registry/schema-registry.js'
 import type {SchemaFile} from './schema-file.js'
 
 export interface CheckOutcome extends CompatibilityResult {
@@ -18,8 +19,39 @@ export interface RegisterOutcome {
 /** Checks every file against its subject and collects all reasons; never stops at the first. */
 export async function checkSchemaFiles(registry: SchemaRegistry, files: SchemaFile[]): Promise<CheckOutcome[]> {
   const outcomes: CheckOutcome[] = []
-  for (const {definition, file, subject} of files) outcomes.push({...(await registry.checkCompatibility(subject, definition)), file, subject})
+  for (const schemaFile of files) {
+    const definition = await withReferences(registry, schemaFile, new Map())
+    outcomes.push({...(await registry.checkCompatibility(schemaFile.subject, definition)), file: schemaFile.file, subject: schemaFile.subject})
+  }
+
   return outcomes
+}
+
+/**
+ * The file's schema with its references filled in: each referenced file's subject at the version
+ * registered in this run, else its latest registered version.
+ */
+async function withReferences(registry: SchemaRegistry, file: SchemaFile, registeredNow: Map<string, number>): Promise<SchemaDefinition> {
+  if (file.requires.length === 0) return file.definition
+  const references = []
+  for (const {file: dependency, name} of file.requires) {
+    let version = registeredNow.get(dependency.subject)
+    if (version === undefined) {
+      version = await registry.getVersion(dependency.subject, 'latest').then(
+        (found) => found.version,
+        (error) => {
+          if (!(error instanceof NotFoundError)) throw error
+          throw new UsageError(`${file.file} refers to ${name} (${dependency.file}), whose subject '${dependency.subject}' is not registered`, {
+            hint: 'register it first, or register the whole directory with --dir',
+          })
+        },
+      )
+    }
+
+    references.push({name, subject: dependency.subject, version})
+  }
+
+  return {...file.definition, references}
 }
 
 /**
@@ -28,21 +60,25 @@ export async function checkSchemaFiles(registry: SchemaRegistry, files: SchemaFi
  */
 export async function registerSchemaFiles(registry: SchemaRegistry, files: SchemaFile[], dryRun: boolean): Promise<RegisterOutcome[]> {
   const outcomes: RegisterOutcome[] = []
-  for (const file of files) {
+  const registeredNow = new Map<string, number>()
+  for (const original of files) {
+    const file = {...original, definition: await withReferences(registry, original, registeredNow)}
     const existing = await registry.lookup(file.subject, file.definition).catch(() => undefined)
     if (existing) {
       const check = {compatible: true, file: file.file, level: await registry.getCompatibility(file.subject), messages: [], note: 'already registered', subject: file.subject}
       outcomes.push({check, id: existing.id, registered: false, subject: file.subject, version: existing.version})
+      registeredNow.set(file.subject, existing.version)
       continue
     }
 
-    const [check] = await checkSchemaFiles(registry, [file])
+    const check = {...(await registry.checkCompatibility(file.subject, file.definition)), file: file.file, subject: file.subject}
     if (!check.compatible || dryRun) {
       outcomes.push({check, registered: false, subject: file.subject})
       continue
     }
 
     const result = await registry.register(file.subject, file.definition)
+    registeredNow.set(file.subject, result.version)
     outcomes.push({check, id: result.id, registered: result.registered, subject: file.subject, version: result.version})
   }
 

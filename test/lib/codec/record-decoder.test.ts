@@ -41,6 +41,21 @@ describe('wire format and decoding', () => {
     })
   })
 
+  it('decodes Avro whose schema refers to a named type in another subject', async () => {
+    const {registry} = await openBackend()
+    const money = {fields: [{name: 'cents', type: 'long'}], name: 'Money', namespace: 'retail', type: 'record'}
+    const order = {fields: [{name: 'orderId', type: 'string'}, {name: 'total', type: 'retail.Money'}], name: 'Order', namespace: 'retail', type: 'record'}
+    await registry.register('retail.Money', {references: [], schema: JSON.stringify(money), schemaType: 'AVRO'})
+    const {id} = await registry.register('orders-value', {references: [{name: 'retail.Money', subject: 'retail.Money', version: 1}], schema: JSON.stringify(order), schemaType: 'AVRO'})
+    const avro = (await import('avsc')).default
+    const named = {}
+    avro.Type.forSchema(money as never, {registry: named})
+    const bytes = encodeWire(id, avro.Type.forSchema(order as never, {registry: named}).toBuffer({orderId: '9', total: {cents: 1250}}))
+    const decoder = new RecordDecoder(registry)
+    await decoder.prepare([bytes])
+    expect(decoder.decode(bytes, 'orders')).toMatchObject({encoding: 'avro', value: {orderId: '9', total: {cents: 1250}}})
+  })
+
   it('round-trips JSON Schema payloads', async () => {
     const {registry} = await openBackend()
     const schema = JSON.stringify({properties: {orderId: {type: 'string'}}, title: 'OrderNote', type: 'object'})
