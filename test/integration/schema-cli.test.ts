@@ -65,3 +65,31 @@ describe('evt schema against a real Confluent-API registry (Apicurio ccompat)', 
     expect(result.stdout).toContain('no versions yet')
   })
 })
+
+describe('JSON Schema and Protobuf against the real registry', () => {
+  it('registers and checks both formats, with reasons for an incompatible change', async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'evt-schema-'))
+    const tag = randomUUID().slice(0, 8)
+    const jsonSubject = `notes-${tag}-value`
+    const protoSubject = `payments-${tag}-value`
+    const schemas = writeSchemas(cwd, {
+      [`${jsonSubject}.json`]: {$schema: 'http://json-schema.org/draft-07/schema#', properties: {n: {type: 'number'}}, type: 'object'},
+      [`${protoSubject}.proto`]: 'syntax = "proto3";\npackage retail;\nmessage Payment {\n  string order_id = 1;\n  int32 amount_cents = 2;\n}\n',
+    })
+    const registered = await runCli(['schema', 'register', '--dir', schemas, '--json', ...flags], {cwd})
+    expect(registered.code).toBe(0)
+    expect(JSON.parse(registered.stdout).map((r: {registered: boolean}) => r.registered)).toEqual([true, true])
+    const list = JSON.parse((await runCli(['schema', 'list', '--json', ...flags], {cwd})).stdout)
+    expect(list.find((s: {subject: string}) => s.subject === jsonSubject)?.schemaType).toBe('JSON')
+    expect(list.find((s: {subject: string}) => s.subject === protoSubject)?.schemaType).toBe('PROTOBUF')
+
+    writeSchemas(cwd, {
+      [`${jsonSubject}.json`]: {$schema: 'http://json-schema.org/draft-07/schema#', properties: {n: {type: 'integer'}}, type: 'object'},
+      [`${protoSubject}.proto`]: 'syntax = "proto3";\npackage retail;\nmessage Payment {\n  string order_id = 1;\n  string amount_cents = 2;\n}\n',
+    })
+    const check = await runCli(['schema', 'check', '--dir', schemas, ...flags], {cwd})
+    expect(check.code).toBe(1)
+    expect(check.stdout).toMatch(/notes-.*incompatible/)
+    expect(check.stdout).toMatch(/payments-.*incompatible/)
+  })
+})

@@ -183,6 +183,20 @@ describe('Avro compatibility (embedded registry)', () => {
     ])
   })
 
+  it('applies FORWARD_TRANSITIVE and FULL_TRANSITIVE to every version', async () => {
+    // v1 lacks 'total'; v2 has it with a default; the candidate drops it again.
+    const v1 = record([id, {name: 'total', type: 'long'}])
+    const v2 = record([id, {default: 0, name: 'total', type: 'long'}])
+    const candidate = record([id])
+    expect((await check('FORWARD', [v1, v2], candidate)).compatible).toBe(true)
+    expect((await check('FORWARD_TRANSITIVE', [v1, v2], candidate)).messages).toEqual([
+      "orders-value v1 → candidate: field 'total' removed: a reader on v1 requires it (it has no default there) but records written with the candidate lack it (FORWARD_TRANSITIVE)",
+    ])
+    const full = await check('FULL_TRANSITIVE', [v1, v2], candidate)
+    expect(full.messages).toHaveLength(1)
+    expect(full.messages[0]).toContain('(FULL_TRANSITIVE, forward)')
+  })
+
   it('reports every reason, not just the first', async () => {
     const result = await check('FULL', [record([id, {name: 'a', type: 'long'}, {name: 'b', type: 'string'}])], record([id, {name: 'a', type: 'int'}, {name: 'c', type: 'string'}]))
     expect(result.messages).toHaveLength(3)
