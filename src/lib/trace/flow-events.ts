@@ -1,0 +1,64 @@
+import type {DecodedPayload} from '../codec/record-decoder.js'
+import type {FlowConfig} from '../config/types.js'
+import type {GroupOffset, LogRecord} from '../log/event-log.js'
+
+/** One step of a flow, as the narrative shows it. */
+export interface FlowEvent {
+  consumedBy: string[]
+  decodeError?: string
+  offset: number
+  partition: number
+  pendingFor: string[]
+  source: string
+  summary: string
+  timestamp: number
+  topic: string
+  type: string
+  value: unknown
+}
+
+/** Turns a matched record into a flow event: who, what, and which groups have read it. */
+export function toFlowEvent(record: LogRecord, decoded: DecodedPayload | null, flow: FlowConfig, groups: GroupOffset[], idPath?: string): FlowEvent {
+  const headerType = record.headers.ce_type?.toString('utf8')
+  const schemaName = decoded?.type?.slice(decoded.type.lastIndexOf('.') + 1)
+  const type = headerType ?? schemaName ?? (record.value === null ? 'tombstone' : 'event')
+  const source = flow.owners[record.topic] ?? record.headers.ce_source?.toString('utf8') ?? 'unknown'
+  const consumedBy: string[] = []
+  const pendingFor: string[] = []
+  for (const group of new Set(groups.map((g) => g.group))) {
+    const committed = groups.find((g) => g.group === group && g.partition === record.partition)
+    if (committed && committed.offset > record.offset) consumedBy.push(group)
+    else pendingFor.push(group)
+  }
+
+  return {
+    consumedBy,
+    decodeError: decoded?.error,
+    offset: record.offset,
+    partition: record.partition,
+    pendingFor,
+    source,
+    summary: record.value === null ? 'deleted (tombstone)' : summarize(decoded?.value, idPath),
+    timestamp: record.timestamp,
+    topic: record.topic,
+    type,
+    value: decoded?.value ?? null,
+  }
+}
+
+/** A one-line summary of a payload: its scalar fields (not the flow id), arrays as counts. */
+export function summarize(value: unknown, idPath?: string): string {
+  if (value === null || value === undefined) return ''
+  if (typeof value !== 'object') return String(value).slice(0, 80)
+  const idField = idPath?.startsWith('$.') && !idPath.slice(2).includes('.') ? idPath.slice(2) : 'orderId'
+  const parts: string[] = []
+  for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+    if (key === idField) continue
+    if (Array.isArray(field)) parts.push(`${key}=${field.length} item${field.length === 1 ? '' : 's'}`)
+    else if (field === null || typeof field !== 'object') parts.push(`${key}=${field}`)
+    if (parts.length === 5) break
+  }
+
+  const text = parts.join(' ')
+  return text.length > 100 ? `${text.slice(0, 99)}…` : text
+}

@@ -1,0 +1,68 @@
+import type {FlowConfig} from '../config/types.js'
+import type {FlowEvent} from './flow-events.js'
+
+export interface Verdict {
+  detail: string
+  status: 'completed' | 'rejected' | 'stalled' | 'unknown'
+}
+
+/** An end event whose name says the flow failed is a rejection; the other ends complete it. */
+const REJECTION = /reject|fail|cancel|abort|error|declin/i
+
+export function judgeFlow(events: FlowEvent[], flow: FlowConfig, now: number): Verdict {
+  if (events.length === 0) return {detail: 'no events', status: 'unknown'}
+  const last = events.at(-1)!
+  if (flow.ends.length === 0) return {detail: `the flow names no end events (ends: in evt.yaml); last event ${last.type}`, status: 'unknown'}
+  const ends = events.filter((event) => flow.ends.includes(event.type))
+  const rejection = ends.find((event) => REJECTION.test(event.type))
+  if (rejection) {
+    const reason = (rejection.value as {reason?: unknown} | null)?.reason
+    return {detail: `${rejection.type}${reason ? `: ${reason}` : ''}`, status: 'rejected'}
+  }
+
+  if (ends.length > 0) return {detail: `${ends.at(-1)!.type} at ${new Date(ends.at(-1)!.timestamp).toISOString()}`, status: 'completed'}
+  return {detail: `stalled after ${last.type} for ${formatDuration(now - last.timestamp)}`, status: 'stalled'}
+}
+
+/** Duplicates (same type and payload twice), timestamps going back within a partition, undecodable values. */
+export function findAnomalies(events: FlowEvent[]): string[] {
+  const anomalies: string[] = []
+  const seen = new Map<string, FlowEvent>()
+  const lastInPartition = new Map<string, FlowEvent>()
+  const at = (e: FlowEvent) => `${e.topic}[${e.partition}]@${e.offset}`
+  for (const event of [...events].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition || a.offset - b.offset)) {
+    const identity = `${event.topic}|${event.type}|${JSON.stringify(event.value)}`
+    const original = seen.get(identity)
+    if (original) anomalies.push(`duplicate ${event.type} at ${at(event)} (same as ${at(original)})`)
+    else seen.set(identity, event)
+    const partitionKey = `${event.topic}/${event.partition}`
+    const previous = lastInPartition.get(partitionKey)
+    if (previous && event.timestamp < previous.timestamp) anomalies.push(`out-of-order timestamp: ${at(event)} is earlier than ${at(previous)}`)
+    lastInPartition.set(partitionKey, event)
+    if (event.decodeError) anomalies.push(`schema error at ${at(event)}: ${event.decodeError}`)
+  }
+
+  return anomalies
+}
+
+export function formatDuration(ms: number): string {
+  const abs = Math.abs(ms)
+  if (abs < 1000) return `${Math.round(ms)}ms`
+  if (abs < 60_000) return `${(ms / 1000).toFixed(1)}s`
+  const units: [string, number][] = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ]
+  const parts: string[] = []
+  let rest = abs
+  for (const [unit, size] of units) {
+    if (rest >= size && parts.length < 2) {
+      parts.push(`${Math.floor(rest / size)}${unit}`)
+      rest %= size
+    }
+  }
+
+  return `${ms < 0 ? '-' : ''}${parts.join(' ')}`
+}
