@@ -58,7 +58,15 @@ for (let i = 0; i < runs; i++) {
 
 report(`evt topic tail (4 topics, ${seeded.events} events, --json > /dev/null, embedded)`, 'events/s', tailRates)
 
-// 3. Cold start of the CLI.
+// 3. evt trace of an order at the start, middle and end of the log (every record of 4 topics is scanned).
+const firstOrder = 1001
+for (const [label, id] of [['start', firstOrder], ['middle', firstOrder + Math.floor(orders / 2)], ['end', firstOrder + orders - 1]]) {
+  const times = []
+  for (let i = 0; i < runs; i++) times.push(timed(['trace', 'order', String(id), '--json'], {cwd: seeded.home, env}).seconds)
+  report(`evt trace order ${id} (${label}, ${seeded.events} events, embedded)`, 's', times)
+}
+
+// 4. Cold start of the CLI.
 const helpTimes = []
 for (let i = 0; i < Math.max(runs, 5); i++) helpTimes.push(timed(['--help'], {cwd: seeded.home}).seconds * 1000)
 report('evt --help', 'ms', helpTimes, 'target ≤ 300')

@@ -79,6 +79,27 @@ describe('evt trace on demo data', () => {
     expect(formatNarrative(trace)).toContain(`order ${id}: ${status}`)
   })
 
+  it('writes Mermaid that Mermaid itself parses, for every verdict', async () => {
+    // Mermaid's parser needs a DOM (DOMPurify) even to parse: jsdom provides one.
+    const {JSDOM} = await import('jsdom')
+    const dom = new JSDOM('<!doctype html><html><body></body></html>')
+    Object.assign(globalThis, {document: dom.window.document, window: dom.window})
+    const {default: mermaid} = await import('mermaid')
+    const withDuplicate = idWhere((types) => new Set(types).size < types.length)
+    for (const predicate of [
+      (types: string[]) => types.includes('ShipmentDelivered'),
+      (types: string[]) => types.includes('OrderRejected'),
+      (types: string[]) => !types.some((t) => END_TYPES.has(t)),
+    ]) {
+      for (const id of [idWhere(predicate), withDuplicate]) {
+        const diagram = formatMermaid(await traceFlow({flow, flowName: 'order', id, log: backend.log, registry: backend.registry}))
+        await expect(mermaid.parse(diagram)).resolves.toMatchObject({diagramType: 'sequence'})
+      }
+    }
+
+    await expect(mermaid.parse('sequenceDiagram\n  a->>: broken')).rejects.toThrow(/Parse error/)
+  })
+
   it('reports a duplicated event as an anomaly', async () => {
     const id = idWhere((types) => new Set(types).size < types.length && !types.includes('tombstone'))
     const trace = await traceFlow({flow, flowName: 'order', id, log: backend.log, registry: backend.registry})
