@@ -35,7 +35,8 @@ export function narrativeLines(trace: TraceResult): NarrativeLine[] {
 }
 
 export function verdictLine(trace: TraceResult): string {
-  return `${trace.flow} ${trace.id}: ${trace.verdict.status}${trace.verdict.status === 'stalled' ? '' : ` (${trace.verdict.detail})`}${trace.verdict.status === 'stalled' ? ` — ${trace.verdict.detail}` : ''}`
+  const {detail, status} = trace.verdict
+  return `${trace.flow} ${trace.id}: ${status === 'stalled' ? detail : `${status} (${detail})`}`
 }
 
 export function formatNarrative(trace: TraceResult): string {
