@@ -46,8 +46,10 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
     for (const name of Object.keys(SIGNAL_EXIT)) process.on(name, this.onSignal)
   }
 
-  protected loadConfig(): EvtConfig {
-    return resolveConfig({cwd: process.cwd(), env: process.env, overrides: this.flags})
+  /** The configuration in force; `cluster` picks another named cluster (e.g. an import's target). */
+  protected loadConfig(cluster?: string): EvtConfig {
+    const overrides = cluster === undefined ? this.flags : {...this.flags, brokers: undefined, cluster, registry: undefined}
+    return resolveConfig({cwd: process.cwd(), env: process.env, overrides})
   }
 
   protected async openBackend(config: EvtConfig = this.loadConfig()): Promise<Backend> {

@@ -1,4 +1,5 @@
 import {once} from 'node:events'
+import {createInterface} from 'node:readline'
 
 /** TTY gate (conventions habit 7): ink only on an interactive terminal, never in CI, a dumb terminal or with --json. */
 export function useInteractiveOutput(json: boolean, stream: NodeJS.WriteStream = process.stdout): boolean {
@@ -21,4 +22,13 @@ export class LineWriter {
     if (lines.length === 0) return
     if (!this.stream.write(lines.join('\n') + '\n')) await once(this.stream, 'drain')
   }
+}
+
+/**
+ * Lines of a stream, buffered from this call on. readline emits lines as soon as it is created, so
+ * an iterator taken later (after awaiting a registry, say) would miss the first ones.
+ */
+export function linesOf(input: NodeJS.ReadableStream): AsyncIterable<string> {
+  const iterator = createInterface({crlfDelay: Number.POSITIVE_INFINITY, input})[Symbol.asyncIterator]()
+  return {[Symbol.asyncIterator]: () => iterator}
 }

@@ -76,7 +76,7 @@ describe('the kafka backend through the CLI', () => {
       headers: {ce_source: 'python-refunds', ce_type: 'Refund'},
       schema: {subject: `${topic}-value`, version: 1},
       type: 'Refund',
-      value: {day: expect.anything(), note: 'partial', orderId: '1043', refundId: '1b4e28ba-2fa1-11d2-883f-0016d3cca421'},
+      value: {amount: '13.34', day: '2026-01-05', note: 'partial', orderId: '1043', refundedAt: '2026-01-05T09:30:01.000Z', refundId: '1b4e28ba-2fa1-11d2-883f-0016d3cca421'},
       valueEncoding: 'avro',
     })
     expect(records.map((r) => r.value.orderId)).toEqual(['1042', '1043', '1044'])

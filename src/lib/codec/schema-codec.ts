@@ -1,6 +1,7 @@
 import type {Type} from 'avsc'
 
 import {UsageError} from '../errors.js'
+import {naturalLogicalTypes} from './avro-logical-types.js'
 import type {SchemaRegistry, StoredSchema} from '../registry/schema-registry.js'
 
 /** A schema made ready to decode and encode payloads (the bytes after the wire-format header). */
@@ -51,6 +52,7 @@ export async function buildSchemaCodec(schema: StoredSchema, registry: SchemaReg
 async function buildAvroCodec(schema: StoredSchema, registry: SchemaRegistry): Promise<SchemaCodec> {
   const avro = await loadAvsc()
   const named: Record<string, Type> = {}
+  const logicalTypes = naturalLogicalTypes(avro)
   const seen = new Set<string>()
   const addReferences = async (stored: StoredSchema) => {
     for (const reference of stored.references) {
@@ -59,12 +61,12 @@ async function buildAvroCodec(schema: StoredSchema, registry: SchemaRegistry): P
       seen.add(key)
       const referenced = await registry.getVersion(reference.subject, reference.version)
       await addReferences(referenced)
-      avro.Type.forSchema(JSON.parse(referenced.schema), {registry: named})
+      avro.Type.forSchema(JSON.parse(referenced.schema), {logicalTypes, registry: named})
     }
   }
 
   await addReferences(schema)
-  const type = avro.Type.forSchema(JSON.parse(schema.schema), {registry: named})
+  const type = avro.Type.forSchema(JSON.parse(schema.schema), {logicalTypes, registry: named})
   const hasBytes = usesBytes(type)
   return {
     decode: (payload) => {

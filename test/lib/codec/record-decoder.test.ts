@@ -56,6 +56,48 @@ describe('wire format and decoding', () => {
     expect(decoder.decode(bytes, 'orders')).toMatchObject({encoding: 'avro', value: {orderId: '9', total: {cents: 1250}}})
   })
 
+  it('renders Avro logical types as natural JSON and encodes them back', async () => {
+    const {registry} = await openBackend()
+    const schema = {
+      fields: [
+        {name: 'at', type: {logicalType: 'timestamp-millis', type: 'long'}},
+        {name: 'atMicros', type: {logicalType: 'timestamp-micros', type: 'long'}},
+        {name: 'day', type: {logicalType: 'date', type: 'int'}},
+        {name: 'amount', type: {logicalType: 'decimal', precision: 10, scale: 2, type: 'bytes'}},
+        {name: 'refund', type: {logicalType: 'decimal', precision: 10, scale: 2, type: 'bytes'}},
+        {name: 'id', type: {logicalType: 'uuid', type: 'string'}},
+      ],
+      name: 'Refund',
+      type: 'record',
+    }
+    const {id} = await registry.register('refunds-value', {references: [], schema: JSON.stringify(schema), schemaType: 'AVRO'})
+    const avro = (await import('avsc')).default
+    // Written with the raw representations, as another producer would.
+    const raw = avro.Type.forSchema(schema as never).toBuffer({
+      amount: Buffer.from([0x04, 0xd2]),
+      at: Date.parse('2026-01-05T09:30:00.250Z'),
+      atMicros: Date.parse('2026-01-05T09:30:00Z') * 1000 + 123_456,
+      day: 20_458,
+      id: '1b4e28ba-2fa1-11d2-883f-0016d3cca427',
+      refund: Buffer.from([0xfb, 0x2e]),
+    })
+    const decoder = new RecordDecoder(registry)
+    const bytes = encodeWire(id, raw)
+    await decoder.prepare([bytes])
+    const decoded = decoder.decode(bytes, 'refunds')!
+    expect(decoded.value).toEqual({
+      amount: '12.34',
+      at: '2026-01-05T09:30:00.250Z',
+      atMicros: '2026-01-05T09:30:00.123456Z',
+      day: '2026-01-05',
+      id: '1b4e28ba-2fa1-11d2-883f-0016d3cca427',
+      refund: '-12.34',
+    })
+    const {buildSchemaCodec} = await import('../../../src/lib/codec/schema-codec.js')
+    const codec = await buildSchemaCodec(await registry.getSchema(id), registry)
+    expect(codec.encode(decoded.value)).toEqual(raw)
+  })
+
   it('round-trips JSON Schema payloads', async () => {
     const {registry} = await openBackend()
     const schema = JSON.stringify({properties: {orderId: {type: 'string'}}, title: 'OrderNote', type: 'object'})

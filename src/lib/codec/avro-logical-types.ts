@@ -1,0 +1,108 @@
+import type {Schema, types} from 'avsc'
+
+type Avsc = typeof import('avsc')
+
+/**
+ * Avro logical types decoded to natural JSON: timestamps as ISO-8601 strings, dates as
+ * YYYY-MM-DD, decimals as exact decimal strings (never lossy floats), uuids as strings.
+ * Encoding accepts those forms back (and the underlying raw values), so a tailed record can be
+ * produced again as printed.
+ */
+export function naturalLogicalTypes(avro: Avsc): Record<string, new (schema: Schema, opts?: object) => types.LogicalType> {
+  const Base = avro.types.LogicalType as unknown as new (schema: Schema, opts?: object) => types.LogicalType
+
+  class TimestampMillis extends Base {
+    _fromValue(value: number): string {
+      return new Date(value).toISOString()
+    }
+
+    _toValue(value: unknown): number | undefined {
+      if (typeof value === 'number') return value
+      const parsed = value instanceof Date ? value.getTime() : Date.parse(String(value))
+      return Number.isNaN(parsed) ? undefined : parsed
+    }
+
+    _resolve(type: {typeName?: string}) {
+      return type.typeName === 'long' || type.typeName === 'logical:timestamp-millis' ? (value: number) => this._fromValue(value) : undefined
+    }
+  }
+
+  class TimestampMicros extends Base {
+    _fromValue(value: number): string {
+      const millis = Math.floor(value / 1000)
+      const micros = String(((value % 1_000_000) + 1_000_000) % 1_000_000).padStart(6, '0')
+      return `${new Date(millis).toISOString().slice(0, 19)}.${micros}Z`
+    }
+
+    _toValue(value: unknown): number | undefined {
+      if (typeof value === 'number') return value
+      const match = /^(.*?)(?:\.(\d{1,6}))?Z$/.exec(String(value))
+      if (!match) return undefined
+      const seconds = Date.parse(`${match[1]}Z`)
+      return Number.isNaN(seconds) ? undefined : seconds * 1000 + Number((match[2] ?? '').padEnd(6, '0'))
+    }
+
+    _resolve(type: {typeName?: string}) {
+      return type.typeName === 'long' ? (value: number) => this._fromValue(value) : undefined
+    }
+  }
+
+  class DateType extends Base {
+    _fromValue(days: number): string {
+      return new Date(days * 86_400_000).toISOString().slice(0, 10)
+    }
+
+    _toValue(value: unknown): number | undefined {
+      if (typeof value === 'number') return value
+      const parsed = Date.parse(String(value))
+      return Number.isNaN(parsed) ? undefined : Math.floor(parsed / 86_400_000)
+    }
+
+    _resolve(type: {typeName?: string}) {
+      return type.typeName === 'int' ? (value: number) => this._fromValue(value) : undefined
+    }
+  }
+
+  class DecimalType extends Base {
+    private readonly scale: number
+
+    constructor(schema: Schema, opts?: object) {
+      super(schema, opts)
+      this.scale = Number((schema as {scale?: number}).scale ?? 0)
+    }
+
+    _fromValue(bytes: Buffer): string {
+      // Big-endian two's complement unscaled integer (the Avro specification).
+      let unscaled = 0n
+      for (const byte of bytes) unscaled = (unscaled << 8n) | BigInt(byte)
+      if (bytes.length > 0 && bytes[0] & 0x80) unscaled -= 1n << BigInt(bytes.length * 8)
+      const negative = unscaled < 0n
+      const digits = (negative ? -unscaled : unscaled).toString().padStart(this.scale + 1, '0')
+      const whole = this.scale === 0 ? digits : `${digits.slice(0, -this.scale)}.${digits.slice(-this.scale)}`
+      return negative ? `-${whole}` : whole
+    }
+
+    _toValue(value: unknown): Buffer | undefined {
+      if (Buffer.isBuffer(value)) return value
+      const match = /^(-)?(\d+)(?:\.(\d+))?$/.exec(String(value))
+      if (!match || (match[3] ?? '').length > this.scale) return undefined
+      let unscaled = BigInt(`${match[2]}${(match[3] ?? '').padEnd(this.scale, '0')}`)
+      if (match[1]) unscaled = -unscaled
+      const bytes: number[] = []
+      let rest = unscaled
+      do {
+        bytes.unshift(Number(rest & 0xffn))
+        rest >>= 8n
+      } while (rest !== 0n && rest !== -1n)
+      // Keep the sign bit right: add a byte when the top bit disagrees with the sign.
+      if ((unscaled < 0n) !== Boolean(bytes[0] & 0x80)) bytes.unshift(unscaled < 0n ? 0xff : 0)
+      return Buffer.from(bytes)
+    }
+
+    _resolve(type: {typeName?: string}) {
+      return type.typeName === 'bytes' ? (value: Buffer) => this._fromValue(value) : undefined
+    }
+  }
+
+  return {date: DateType, decimal: DecimalType, 'timestamp-micros': TimestampMicros, 'timestamp-millis': TimestampMillis}
+}
