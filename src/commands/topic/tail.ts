@@ -3,11 +3,12 @@ import {Args, Flags} from '@oclif/core'
 import {EvtCommand} from '../../cli/base-command.js'
 import {fromFlag, partitionsFlag, positiveIntFlag, untilFlag} from '../../cli/flags.js'
 import {LineWriter, useInteractiveOutput} from '../../cli/output.js'
-import {type DecodedRecord, tailRecords} from '../../lib/tail/tail-records.js'
+import {type DecodedRecord, tailRecords, topicsToRead} from '../../lib/tail/tail-records.js'
+import {compileWhere} from '../../lib/tail/where-filter.js'
 import {formatPrettyLine, recordToJson} from '../../ui/record-format.js'
 
 export default class TopicTail extends EvtCommand<typeof TopicTail> {
-  static args = {topics: Args.string({description: 'one or more topics, merged in timestamp order', required: true})}
+  static args = {topics: Args.string({description: 'one or more topics, merged in timestamp order (or --pattern)'})}
   static description = `Reads one or more topics from a start position and prints each record decoded: Confluent
 wire-format Avro and JSON Schema through the registry, else plain JSON, UTF-8 text or base64.
 Without --follow it stops at the high watermarks captured when it started. Several topics are
@@ -19,6 +20,8 @@ pipe it is one JSON object per line.`
     '<%= config.bin %> topic tail orders payments --from -10 --json',
     '<%= config.bin %> topic tail orders --from 2026-01-05T09:00:00Z --until 2026-01-05T10:00:00Z',
     '<%= config.bin %> topic tail payments --follow --partition 0,1',
+    `<%= config.bin %> topic tail orders --where "value.status = 'REJECTED'" --json`,
+    '<%= config.bin %> topic tail --pattern "^(orders|payments)$" --from -1h',
   ]
 
   static flags = {
@@ -28,8 +31,10 @@ pipe it is one JSON object per line.`
     json: Flags.boolean({description: 'one JSON object per line (same as --format json)', exclusive: ['format']}),
     limit: positiveIntFlag({char: 'n', description: 'stop after this many records'}),
     partition: partitionsFlag({char: 'p'}),
+    pattern: Flags.string({description: 'also every topic whose name matches this regular expression'}),
     until: untilFlag({}),
     verbose: Flags.boolean({char: 'v', default: false, description: 'pretty format: show each value in full, indented'}),
+    where: Flags.string({description: `keep records for which this JSONata expression is true, over {topic, partition, offset, timestamp, key, value, headers}; e.g. "value.total > 100 and headers.ce_type = 'OrderRequested'"`}),
   }
 
   static strict = false
@@ -37,7 +42,9 @@ pipe it is one JSON object per line.`
 
   async run(): Promise<void> {
     const {flags} = this
+    const where = flags.where === undefined ? undefined : await compileWhere(flags.where)
     const {log, registry} = await this.openBackend()
+    const topics = await topicsToRead(log, this.positional, flags.pattern)
     const batches = tailRecords({
       follow: flags.follow,
       from: flags.from ?? (flags.follow ? {kind: 'end'} : {kind: 'beginning'}),
@@ -46,9 +53,10 @@ pipe it is one JSON object per line.`
       partitions: flags.partition,
       registry,
       signal: this.signal,
-      topics: this.positional,
+      topics,
       until: flags.until,
       warn: (message) => this.warn(message),
+      where,
     })
 
     const format = flags.json ? 'json' : (flags.format ?? (process.stdout.isTTY ? 'pretty' : 'json'))

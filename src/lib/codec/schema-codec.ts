@@ -1,6 +1,5 @@
 import type {Type} from 'avsc'
 
-import {UsageError} from '../errors.js'
 import {naturalLogicalTypes} from './avro-logical-types.js'
 import type {SchemaRegistry, StoredSchema} from '../registry/schema-registry.js'
 
@@ -43,8 +42,9 @@ export async function buildSchemaCodec(schema: StoredSchema, registry: SchemaReg
       }
     }
 
-    default: {
-      throw new UsageError(`${schema.schemaType} payloads are not decoded yet`)
+    case 'PROTOBUF': {
+      const {buildProtobufCodec} = await import('./protobuf-codec.js')
+      return buildProtobufCodec(schema, registry)
     }
   }
 }

@@ -1,10 +1,11 @@
 import {type DecodedPayload, RecordDecoder} from '../codec/record-decoder.js'
-import {NotFoundError} from '../errors.js'
+import {NotFoundError, UsageError} from '../errors.js'
 import type {EventLog, LogRecord} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {readLive, readMerged} from './merged-read.js'
 import {planRead} from './read-plan.js'
 import type {StartPosition} from './start-position.js'
+import type {WhereFilter} from './where-filter.js'
 
 export interface DecodedRecord {
   key: DecodedPayload | null
@@ -23,6 +24,8 @@ export interface TailOptions {
   topics: string[]
   until?: number
   warn?: (message: string) => void
+  /** Keeps only the records it accepts (see where-filter.ts); values are decoded only if it looks at them. */
+  where?: WhereFilter
 }
 
 /**
@@ -34,26 +37,40 @@ export async function* tailRecords(options: TailOptions): AsyncIterable<DecodedR
   await requireTopics(log, options.topics)
   const decoder = new RecordDecoder(options.registry, options.warn)
   const onBatch = (records: LogRecord[]) => decoder.prepare(records.flatMap((r) => [r.key, r.value]))
-  const decode = (records: LogRecord[]) =>
-    records.map((record) => ({key: decoder.decode(record.key, record.topic), record, value: decoder.decode(record.value, record.topic)}))
+  const decode = async (records: LogRecord[]): Promise<DecodedRecord[]> => {
+    if (!options.where) return records.map((record) => ({key: decoder.decode(record.key, record.topic), record, value: decoder.decode(record.value, record.topic)}))
+    const kept: DecodedRecord[] = []
+    for (const record of records) {
+      let key: DecodedPayload | null | undefined
+      let value: DecodedPayload | null | undefined
+      const decodeKey = () => (key === undefined ? (key = decoder.decode(record.key, record.topic)) : key)
+      const decodeValue = () => (value === undefined ? (value = decoder.decode(record.value, record.topic)) : value)
+      if (await options.where({decodeKey, decodeValue, record})) kept.push({key: decodeKey(), record, value: decodeValue()})
+    }
+
+    return kept
+  }
 
   let remaining = options.limit ?? Number.POSITIVE_INFINITY
   const ranges = await planRead({...options, follow: false})
-  const emit = function* (records: LogRecord[]) {
-    const taken = records.length > remaining ? records.slice(0, remaining) : records
+  const emit = async (records: LogRecord[]): Promise<DecodedRecord[]> => {
+    const decoded = await decode(records)
+    const taken = decoded.length > remaining ? decoded.slice(0, remaining) : decoded
     remaining -= taken.length
-    if (taken.length > 0) yield decode(taken)
+    return taken
   }
 
   for await (const batch of readMerged({log, onBatch, ranges, signal})) {
-    yield* emit(batch)
+    const taken = await emit(batch)
+    if (taken.length > 0) yield taken
     if (remaining <= 0) return
   }
 
   if (!options.follow || options.until !== undefined || signal?.aborted) return
   const liveRanges = ranges.map((range) => ({...range, from: Math.max(range.from, range.to ?? 0), to: undefined}))
   for await (const batch of readLive({log, onBatch, ranges: liveRanges, signal})) {
-    yield* emit(batch)
+    const taken = await emit(batch)
+    if (taken.length > 0) yield taken
     if (remaining <= 0) return
   }
 }
@@ -64,4 +81,24 @@ export async function requireTopics(log: EventLog, topics: string[]): Promise<vo
   if (missing.length > 0) {
     throw new NotFoundError(`unknown topic${missing.length > 1 ? 's' : ''} ${missing.map((t) => `'${t}'`).join(', ')}`, {available: existing})
   }
+}
+
+/** The topics named on the command line plus those matching --pattern; at least one. */
+export async function topicsToRead(log: EventLog, named: string[], pattern?: string): Promise<string[]> {
+  if (pattern === undefined) {
+    if (named.length === 0) throw new UsageError('name at least one topic, or give --pattern REGEX')
+    return named
+  }
+
+  let regex: RegExp
+  try {
+    regex = new RegExp(pattern)
+  } catch (error) {
+    throw new UsageError(`cannot read --pattern '${pattern}': ${(error as Error).message}`)
+  }
+
+  const matching = (await log.listTopics()).map((t) => t.name).filter((name) => regex.test(name))
+  const topics = [...new Set([...named, ...matching])]
+  if (topics.length === 0) throw new NotFoundError(`no topic matches --pattern '${pattern}'`, {available: (await log.listTopics()).map((t) => t.name)})
+  return topics
 }

@@ -98,6 +98,28 @@ describe('wire format and decoding', () => {
     expect(codec.encode(decoded.value)).toEqual(raw)
   })
 
+  it('decodes Protobuf with Confluent message indexes, nested messages included', async () => {
+    const {registry} = await openBackend()
+    const proto = 'syntax = "proto3";\npackage shop;\nmessage Order {\n  string id = 1;\n}\nmessage Payment {\n  string order_id = 1;\n  int64 cents = 2;\n  message Refund {\n    string reason = 1;\n    int32 cents = 2;\n  }\n}\n'
+    const {id} = await registry.register('payments-value', {references: [], schema: proto, schemaType: 'PROTOBUF'})
+    const protobuf = (await import('protobufjs')).default
+    const root = protobuf.parse(proto, {keepCase: true}).root
+    const order = Buffer.from(root.lookupType('shop.Order').encode({id: 'o-1'}).finish())
+    const refund = Buffer.from(root.lookupType('shop.Payment.Refund').encode({cents: 5, reason: 'late'}).finish())
+    const payment = Buffer.from(root.lookupType('shop.Payment').encode({cents: 1250, order_id: 'o-1'}).finish())
+    // [0] is one 0 byte; [1, 0] is count 2, then 1, then 0, each a zig-zag varint.
+    const first = encodeWire(id, Buffer.concat([Buffer.from([0]), order]))
+    const nested = encodeWire(id, Buffer.concat([Buffer.from([4, 2, 0]), refund]))
+    const second = encodeWire(id, Buffer.concat([Buffer.from([2, 2]), payment]))
+    const decoder = new RecordDecoder(registry)
+    await decoder.prepare([first])
+    expect(decoder.decode(first, 'payments')).toMatchObject({encoding: 'protobuf', schema: {id, subject: 'payments-value'}, value: {id: 'o-1'}})
+    expect(decoder.decode(nested, 'payments')?.value).toEqual({cents: 5, reason: 'late'})
+    expect(decoder.decode(second, 'payments')?.value).toEqual({cents: '1250', order_id: 'o-1'})
+    const broken = encodeWire(id, Buffer.from([4, 2]))
+    expect(decoder.decode(broken, 'payments')).toMatchObject({encoding: 'base64', error: expect.stringContaining('truncated message indexes')})
+  })
+
   it('round-trips JSON Schema payloads', async () => {
     const {registry} = await openBackend()
     const schema = JSON.stringify({properties: {orderId: {type: 'string'}}, title: 'OrderNote', type: 'object'})

@@ -3,7 +3,8 @@ import {describe, expect, it} from 'vitest'
 import {NotFoundError, UsageError} from '../../../src/lib/errors.js'
 import type {Backend} from '../../../src/lib/backend.js'
 import {parseStartPosition, parseTime} from '../../../src/lib/tail/start-position.js'
-import {type DecodedRecord, tailRecords, type TailOptions} from '../../../src/lib/tail/tail-records.js'
+import {type DecodedRecord, tailRecords, type TailOptions, topicsToRead} from '../../../src/lib/tail/tail-records.js'
+import {compileWhere} from '../../../src/lib/tail/where-filter.js'
 import {useEmbeddedBackend} from '../../helpers/embedded-backend.js'
 
 const T0 = Date.parse('2026-03-01T12:00:00Z')
@@ -69,6 +70,61 @@ describe('tailRecords', () => {
     await expect(tail({topics: ['a', 'nope']})).rejects.toThrow(NotFoundError)
     await expect(tail({topics: ['a', 'nope']})).rejects.toMatchObject({available: ['a', 'b']})
     await expect(tail({partitions: [5], topics: ['a']})).rejects.toThrow(/topic 'a' has no partition 5/)
+  })
+})
+
+describe('--where and --pattern', () => {
+  const openBackend = useEmbeddedBackend()
+
+  it('filters on key, value fields, headers, partition, offset and timestamp (JSONata)', async () => {
+    const backend = await openBackend()
+    await backend.log.createTopic('w', {partitions: 2})
+    await backend.log.produce([
+      {headers: {ce_type: Buffer.from('A')}, key: Buffer.from('k1'), partition: 0, timestamp: T0, topic: 'w', value: Buffer.from('{"total":50}')},
+      {headers: {ce_type: Buffer.from('B')}, key: Buffer.from('k2'), partition: 1, timestamp: T0 + 1, topic: 'w', value: Buffer.from('{"total":150}')},
+      {headers: {ce_type: Buffer.from('A')}, key: Buffer.from('k3'), partition: 1, timestamp: T0 + 2, topic: 'w', value: Buffer.from('{"total":250}')},
+    ])
+    const keys = async (expression: string) => {
+      const out: string[] = []
+      for await (const batch of tailRecords({...backend, follow: false, from: {kind: 'beginning'}, topics: ['w'], where: await compileWhere(expression)})) {
+        out.push(...batch.map((r) => String(r.key?.value)))
+      }
+
+      return out
+    }
+
+    expect(await keys('value.total > 100')).toEqual(['k2', 'k3'])
+    expect(await keys("headers.ce_type = 'A' and partition = 1")).toEqual(['k3'])
+    expect(await keys("key = 'k1' or offset = 1")).toEqual(['k1', 'k3'])
+    expect(await keys(`timestamp >= ${T0 + 1}`)).toEqual(['k2', 'k3'])
+  })
+
+  it('never decodes a value for an expression on headers alone', async () => {
+    const where = await compileWhere("headers.ce_type = 'A'")
+    let decodes = 0
+    const record = {headers: {ce_type: Buffer.from('A')}, key: null, offset: 0, partition: 0, timestamp: T0, topic: 't', value: Buffer.from('x')}
+    const decodeValue = () => {
+      decodes++
+      return null
+    }
+
+    expect(await where({decodeKey: () => null, decodeValue, record})).toBe(true)
+    expect(decodes).toBe(0)
+    expect(await (await compileWhere('value = null'))({decodeKey: () => null, decodeValue, record})).toBe(true)
+    expect(decodes).toBe(1)
+  })
+
+  it('refuses an expression that does not parse, with the position', async () => {
+    await expect(compileWhere('value.total >> 3')).rejects.toThrow(/cannot parse --where at character 14 \(near '>'\)/)
+  })
+
+  it('adds the topics matching --pattern', async () => {
+    const backend = await openBackend()
+    await seedTwoTopics(backend)
+    expect(await topicsToRead(backend.log, [], '^(a|b)$')).toEqual(['a', 'b'])
+    expect(await topicsToRead(backend.log, ['a'], '^b')).toEqual(['a', 'b'])
+    await expect(topicsToRead(backend.log, [], '^zzz')).rejects.toThrow(/no topic matches --pattern/)
+    await expect(topicsToRead(backend.log, [], '(')).rejects.toThrow(/cannot read --pattern/)
   })
 })
 

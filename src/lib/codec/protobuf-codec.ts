@@ -1,0 +1,84 @@
+import {createRequire} from 'node:module'
+import type {Root, Type} from 'protobufjs'
+
+import {UsageError} from '../errors.js'
+import type {SchemaRegistry, StoredSchema} from '../registry/schema-registry.js'
+import {referencedTexts} from '../schema/compatibility.js'
+import type {SchemaCodec} from './schema-codec.js'
+
+const require = createRequire(import.meta.url)
+
+/**
+ * Confluent's Protobuf payload: after the 5-byte header, the *message indexes* — a zig-zag varint
+ * count, then that many zig-zag varint indexes into the file's message declarations (nested ones
+ * by position too), with the common case [0] written as a single 0 byte — then the message.
+ * @kafkajs/confluent-schema-registry reads these wrongly for other producers (its issue #152);
+ * this follows the format Confluent's serializers write.
+ */
+export async function buildProtobufCodec(schema: StoredSchema, registry: SchemaRegistry): Promise<SchemaCodec> {
+  const protobuf = require('protobufjs') as typeof import('protobufjs')
+  const root: Root = new protobuf.Root()
+  try {
+    for (const text of await referencedTexts(schema, registry)) protobuf.parse(text, root, {keepCase: true})
+    protobuf.parse(schema.schema, root, {keepCase: true})
+    root.resolveAll()
+    const topLevel = messageOrder(protobuf.parse(schema.schema, {keepCase: true}).root, protobuf).map((name) => root.lookupType(name))
+    if (topLevel.length === 0) throw new Error('the schema declares no message')
+    return {
+      decode(payload) {
+        const [indexes, at] = readIndexes(payload)
+        let type = topLevel[indexes[0]]
+        for (const index of indexes.slice(1)) type = type?.nestedArray.filter((n): n is Type => n instanceof protobuf.Type)[index]
+        if (!type) throw new Error(`message indexes [${indexes.join(', ')}] name no message of this schema`)
+        const message = type.decode(payload.subarray(at))
+        return type.toObject(message, {bytes: String, defaults: true, enums: String, longs: String})
+      },
+      encode(value) {
+        const type = topLevel[0]
+        const problem = type.verify(value as Record<string, unknown>)
+        if (problem) throw new Error(problem)
+        return Buffer.concat([Buffer.from([0]), Buffer.from(type.encode(type.fromObject(value as Record<string, unknown>)).finish())])
+      },
+      recordName: topLevel[0].fullName.replace(/^\./, ''),
+    }
+  } catch (error) {
+    throw new UsageError(`Protobuf schema ${schema.id} cannot be used: ${(error as Error).message}`)
+  }
+}
+
+/** Full names of a file's top-level messages, in declaration order (what index 0, 1, ... mean). */
+function messageOrder(root: Root, protobuf: typeof import('protobufjs')): string[] {
+  const names: string[] = []
+  const visit = (namespace: import('protobufjs').NamespaceBase) => {
+    for (const nested of namespace.nestedArray) {
+      if (nested instanceof protobuf.Type) names.push(nested.fullName)
+      else if (nested instanceof protobuf.Namespace) visit(nested)
+    }
+  }
+
+  visit(root)
+  return names
+}
+
+function readIndexes(payload: Buffer): [number[], number] {
+  let at = 0
+  const varint = () => {
+    let result = 0
+    let shift = 0
+    for (;;) {
+      if (at >= payload.length) throw new Error('truncated message indexes')
+      const byte = payload[at++]
+      result |= (byte & 0x7f) << shift
+      if ((byte & 0x80) === 0) break
+      shift += 7
+      if (shift > 28) throw new Error('message index varint too long')
+    }
+
+    return (result >>> 1) ^ -(result & 1)
+  }
+
+  const count = varint()
+  if (count === 0) return [[0], at]
+  if (count < 0 || count > 64) throw new Error(`implausible message index count ${count}`)
+  return [Array.from({length: count}, varint), at]
+}
