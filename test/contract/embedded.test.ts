@@ -5,8 +5,10 @@ import path from 'node:path'
 import {openBackend} from '../../src/lib/backend.js'
 import {eventLogContract} from './event-log.contract.js'
 import {schemaRegistryContract} from './schema-registry.contract.js'
+import {tailContract} from './tail.contract.js'
 
 const openEmbedded = () => openBackend({kind: 'embedded', name: 'contract', path: path.join(mkdtempSync(path.join(tmpdir(), 'evt-contract-')), 'evt.db')})
 
 eventLogContract('embedded', openEmbedded)
 schemaRegistryContract('embedded', openEmbedded)
+tailContract('embedded', openEmbedded)
