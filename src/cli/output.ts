@@ -32,3 +32,13 @@ export function linesOf(input: NodeJS.ReadableStream): AsyncIterable<string> {
   const iterator = createInterface({crlfDelay: Number.POSITIVE_INFINITY, input})[Symbol.asyncIterator]()
   return {[Symbol.asyncIterator]: () => iterator}
 }
+
+/**
+ * ink and react, loaded on demand (they cost start-up time), with NO_COLOR honoured: chalk, which
+ * ink colours with, reads FORCE_COLOR but not NO_COLOR (https://no-color.org).
+ */
+export async function loadInk(): Promise<{createElement: typeof import('react').createElement; render: typeof import('ink').render}> {
+  if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0'
+  const [{render}, {createElement}] = await Promise.all([import('ink'), import('react')])
+  return {createElement, render}
+}

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {EvtCommand} from '../cli/base-command.js'
 import {untilFlag} from '../cli/flags.js'
-import {useInteractiveOutput} from '../cli/output.js'
+import {loadInk, useInteractiveOutput} from '../cli/output.js'
 import {CheckFailedError, UsageError} from '../lib/errors.js'
 import {parseTime} from '../lib/tail/start-position.js'
 import {findStalledFlows} from '../lib/trace/stalled-flows.js'
@@ -74,7 +74,7 @@ With --stalled it lists every id of the flow that has no end event.`
   }
 
   private async renderInteractive(trace: Awaited<ReturnType<typeof traceFlow>>): Promise<void> {
-    const [{render}, {createElement}, {TraceView}] = await Promise.all([import('ink'), import('react'), import('../ui/trace-view.js')])
+    const [{createElement, render}, {TraceView}] = await Promise.all([loadInk(), import('../ui/trace-view.js')])
     const app = render(createElement(TraceView, {trace}), {exitOnCtrlC: false})
     await app.waitUntilExit()
   }

@@ -1,21 +1,39 @@
 import {Box, Static, Text, useApp} from 'ink'
-import React, {useEffect, useState} from 'react'
+import React, {useEffect, useRef, useState} from 'react'
 
 import type {DecodedRecord} from '../lib/tail/tail-records.js'
 import {prettyParts} from './record-format.js'
 
 export interface TailViewProps {
   batches: AsyncIterable<DecodedRecord[]>
+  /** Following live: the status line shows the rate. */
+  follow?: boolean
   onError: (error: unknown) => void
   verbose: boolean
 }
 
 /** Live, coloured tail for a terminal. Each batch is one <Static> item, so the list grows by batch, not by record. */
-export function TailView({batches, onError, verbose}: TailViewProps): React.JSX.Element {
+export function TailView({batches, follow = false, onError, verbose}: TailViewProps): React.JSX.Element {
   const {exit} = useApp()
   const [shown, setShown] = useState<DecodedRecord[][]>([])
   const [count, setCount] = useState(0)
   const [done, setDone] = useState(false)
+  const [rate, setRate] = useState(0)
+  const counted = useRef({at: Date.now(), count: 0})
+
+  // Records per second over the last second, for the live status line.
+  useEffect(() => {
+    if (!follow) return
+    const timer = setInterval(() => {
+      setCount((current) => {
+        const now = Date.now()
+        setRate(Math.round(((current - counted.current.count) * 1000) / Math.max(now - counted.current.at, 1)))
+        counted.current = {at: now, count: current}
+        return current
+      })
+    }, 1000)
+    return () => clearInterval(timer)
+  }, [follow])
 
   useEffect(() => {
     ;(async () => {
@@ -48,7 +66,7 @@ export function TailView({batches, onError, verbose}: TailViewProps): React.JSX.
           </Box>
         )}
       </Static>
-      <Text dimColor>{count} records</Text>
+      <Text dimColor>{follow && !done ? `following — ${count} records, ${rate}/s (Ctrl-C to stop)` : `${count} records`}</Text>
     </>
   )
 }

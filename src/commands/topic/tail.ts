@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {EvtCommand} from '../../cli/base-command.js'
 import {fromFlag, partitionsFlag, positiveIntFlag, untilFlag} from '../../cli/flags.js'
-import {LineWriter, useInteractiveOutput} from '../../cli/output.js'
+import {LineWriter, loadInk, useInteractiveOutput} from '../../cli/output.js'
 import {type DecodedRecord, tailRecords, topicsToRead} from '../../lib/tail/tail-records.js'
 import {compileWhere} from '../../lib/tail/where-filter.js'
 import {formatPrettyLine, recordToJson} from '../../ui/record-format.js'
@@ -61,7 +61,7 @@ pipe it is one JSON object per line.`
 
     const format = flags.json ? 'json' : (flags.format ?? (process.stdout.isTTY ? 'pretty' : 'json'))
     if (format === 'pretty' && useInteractiveOutput(false)) {
-      await this.renderInteractive(batches, flags.verbose)
+      await this.renderInteractive(batches, flags.verbose, flags.follow)
     } else {
       const writer = new LineWriter()
       for await (const batch of batches) {
@@ -74,10 +74,10 @@ pipe it is one JSON object per line.`
     this.exitIfInterrupted()
   }
 
-  private async renderInteractive(batches: AsyncIterable<DecodedRecord[]>, verbose: boolean) {
-    const [{render}, {createElement}, {TailView}] = await Promise.all([import('ink'), import('react'), import('../../ui/tail-view.js')])
+  private async renderInteractive(batches: AsyncIterable<DecodedRecord[]>, verbose: boolean, follow: boolean) {
+    const [{createElement, render}, {TailView}] = await Promise.all([loadInk(), import('../../ui/tail-view.js')])
     let failure: unknown
-    const app = render(createElement(TailView, {batches, onError: (error: unknown) => (failure = error), verbose}), {exitOnCtrlC: false})
+    const app = render(createElement(TailView, {batches, follow, onError: (error: unknown) => (failure = error), verbose}), {exitOnCtrlC: false})
     await app.waitUntilExit()
     if (failure) throw failure
   }
