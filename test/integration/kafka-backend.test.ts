@@ -1,5 +1,5 @@
 import {execFileSync} from 'node:child_process'
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {randomUUID} from 'node:crypto'
@@ -124,3 +124,27 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): P
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
 }
+
+describe('a slice of Kafka, investigated offline on the embedded backend', () => {
+  it('exports topics from Kafka with their schemas and imports them into the embedded log, records and decoding intact', async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'evt-offline-'))
+    const topic = `refunds-${randomUUID().slice(0, 8)}`
+    writeFileSync(path.join(cwd, 'evt.yaml'), `clusters:\n  prod: { brokers: [${brokers}], registry: ${registry} }\n  local: { embedded: .evt/evt.db }\ndefault: prod\n`)
+    writeFileSync(path.join(cwd, 'refund.avsc'), JSON.stringify({fields: [{name: 'orderId', type: 'string'}, {name: 'at', type: {logicalType: 'timestamp-millis', type: 'long'}}], name: 'Refund', namespace: 'offline', type: 'record'}))
+    expect((await runCli(['topic', 'create', topic, '--partitions', '3'], {cwd})).code).toBe(0)
+    const input = ['{"key":"1","value":{"orderId":"1","at":"2026-01-05T10:00:00.000Z"},"headers":{"ce_type":"Refund"}}', '{"key":"2","value":{"orderId":"2","at":"2026-01-05T11:00:00.000Z"}}', '{"key":"3","value":null}'].join('\n')
+    expect((await runCli(['topic', 'produce', topic, '--schema', path.join(cwd, 'refund.avsc')], {cwd, input})).code).toBe(0)
+
+    const exported = await runCli(['topic', 'export', topic], {cwd})
+    expect(exported.code).toBe(0)
+    writeFileSync(path.join(cwd, 'slice.jsonl'), exported.stdout)
+    const imported = await runCli(['topic', 'import', path.join(cwd, 'slice.jsonl'), '--to-cluster', 'local', '--json'], {cwd})
+    expect(JSON.parse(imported.stdout)).toMatchObject({records: 3, topicsCreated: [topic]})
+
+    const onKafka = await runCli(['topic', 'tail', topic, '--json'], {cwd})
+    const offline = await runCli(['topic', 'tail', topic, '--json', '--cluster', 'local'], {cwd})
+    const comparable = (stdout: string) => stdout.trim().split('\n').map((line) => ({...JSON.parse(line), schema: JSON.parse(line).schema?.subject ?? null}))
+    expect(comparable(offline.stdout)).toEqual(comparable(onKafka.stdout))
+    expect(comparable(offline.stdout).find((r) => r.key === '1')).toMatchObject({headers: {ce_type: 'Refund'}, value: {at: '2026-01-05T10:00:00.000Z', orderId: '1'}})
+  })
+})
