@@ -1,4 +1,5 @@
 import {Box, Static, Text, useApp} from 'ink'
+import type {EventEmitter} from 'node:events'
 import React, {useEffect, useRef, useState} from 'react'
 
 import type {DecodedRecord} from '../lib/tail/tail-records.js'
@@ -9,17 +10,27 @@ export interface TailViewProps {
   /** Following live: the status line shows the rate. */
   follow?: boolean
   onError: (error: unknown) => void
+  /** Emits 'lag' (records not yet read) while following. */
+  status?: EventEmitter
   verbose: boolean
 }
 
 /** Live, coloured tail for a terminal. Each batch is one <Static> item, so the list grows by batch, not by record. */
-export function TailView({batches, follow = false, onError, verbose}: TailViewProps): React.JSX.Element {
+export function TailView({batches, follow = false, onError, status, verbose}: TailViewProps): React.JSX.Element {
   const {exit} = useApp()
   const [shown, setShown] = useState<DecodedRecord[][]>([])
   const [count, setCount] = useState(0)
   const [done, setDone] = useState(false)
   const [rate, setRate] = useState(0)
   const counted = useRef({at: Date.now(), count: 0})
+  const [lag, setLag] = useState<number | undefined>()
+
+  useEffect(() => {
+    status?.on('lag', setLag)
+    return () => {
+      status?.off('lag', setLag)
+    }
+  }, [status])
 
   // Records per second over the last second, for the live status line.
   useEffect(() => {
@@ -66,7 +77,7 @@ export function TailView({batches, follow = false, onError, verbose}: TailViewPr
           </Box>
         )}
       </Static>
-      <Text dimColor>{follow && !done ? `following — ${count} records, ${rate}/s (Ctrl-C to stop)` : `${count} records`}</Text>
+      <Text dimColor>{follow && !done ? `following — ${count} records, ${rate}/s${lag === undefined ? '' : `, lag ${lag}`} (Ctrl-C to stop)` : `${count} records`}</Text>
     </>
   )
 }

@@ -75,6 +75,22 @@ export function tailContract(name: string, open: () => Promise<Backend>): void {
       expect(seen).toEqual(['b8', 'live'])
     })
 
+    it('reports the lag about once a second while following', async () => {
+      const prefix = await seedTwoTopics()
+      const controller = new AbortController()
+      const lags: number[] = []
+      const reading = (async () => {
+        for await (const _batch of tailRecords({...backend, follow: true, from: {kind: 'end'}, onLag: (lag) => lags.push(lag), signal: controller.signal, topics: [`${prefix}a`]})) {
+          // Nothing arrives: only the status matters here.
+        }
+      })()
+      await new Promise((resolve) => setTimeout(resolve, 1600))
+      controller.abort()
+      await reading
+      expect(lags.length).toBeGreaterThan(0)
+      expect(lags.at(-1)).toBe(0)
+    })
+
     it('filters with --where on key, value, headers, partition, offset and timestamp', async () => {
       const topic = `where${randomUUID().slice(0, 6)}`
       await backend.log.createTopic(topic, {partitions: 2, retainForever: true})

@@ -1,4 +1,5 @@
 import {Args, Flags} from '@oclif/core'
+import {EventEmitter} from 'node:events'
 
 import {EvtCommand} from '../../cli/base-command.js'
 import {fromFlag, partitionsFlag, positiveIntFlag, untilFlag} from '../../cli/flags.js'
@@ -43,6 +44,7 @@ pipe it is one JSON object per line.`
   async run(): Promise<void> {
     const {flags} = this
     const where = flags.where === undefined ? undefined : await compileWhere(flags.where)
+    const status = new EventEmitter()
     const {log, registry} = await this.openBackend()
     const topics = await topicsToRead(log, this.positional, flags.pattern)
     const batches = tailRecords({
@@ -57,11 +59,12 @@ pipe it is one JSON object per line.`
       until: flags.until,
       warn: (message) => this.warn(message),
       where,
+      ...(flags.follow && useInteractiveOutput(false) ? {onLag: (lag: number) => status.emit('lag', lag)} : {}),
     })
 
     const format = flags.json ? 'json' : (flags.format ?? (process.stdout.isTTY ? 'pretty' : 'json'))
     if (format === 'pretty' && useInteractiveOutput(false)) {
-      await this.renderInteractive(batches, flags.verbose, flags.follow)
+      await this.renderInteractive(batches, flags.verbose, flags.follow, status)
     } else {
       const writer = new LineWriter()
       for await (const batch of batches) {
@@ -74,10 +77,10 @@ pipe it is one JSON object per line.`
     this.exitIfInterrupted()
   }
 
-  private async renderInteractive(batches: AsyncIterable<DecodedRecord[]>, verbose: boolean, follow: boolean) {
+  private async renderInteractive(batches: AsyncIterable<DecodedRecord[]>, verbose: boolean, follow: boolean, status: EventEmitter) {
     const [{createElement, render}, {TailView}] = await Promise.all([loadInk(), import('../../ui/tail-view.js')])
     let failure: unknown
-    const app = render(createElement(TailView, {batches, follow, onError: (error: unknown) => (failure = error), verbose}), {exitOnCtrlC: false})
+    const app = render(createElement(TailView, {batches, follow, onError: (error: unknown) => (failure = error), status, verbose}), {exitOnCtrlC: false})
     await app.waitUntilExit()
     if (failure) throw failure
   }

@@ -24,6 +24,8 @@ export interface TailOptions {
   topics: string[]
   until?: number
   warn?: (message: string) => void
+  /** Following: called about once a second with the records not yet read (sum over partitions of high watermark − position). */
+  onLag?: (lag: number) => void
   /** Keeps only the records it accepts (see where-filter.ts); values are decoded only if it looks at them. */
   where?: WhereFilter
 }
@@ -68,10 +70,29 @@ export async function* tailRecords(options: TailOptions): AsyncIterable<DecodedR
 
   if (!options.follow || options.until !== undefined || signal?.aborted) return
   const liveRanges = ranges.map((range) => ({...range, from: Math.max(range.from, range.to ?? 0), to: undefined}))
-  for await (const batch of readLive({log, onBatch, ranges: liveRanges, signal})) {
-    const taken = await emit(batch)
-    if (taken.length > 0) yield taken
-    if (remaining <= 0) return
+  const positions = new Map(liveRanges.map((range) => [`${range.topic}/${range.partition}`, range.from]))
+  const reportLag = async () => {
+    let lag = 0
+    for (const topic of new Set(liveRanges.map((range) => range.topic))) {
+      for (const {high, partition} of await log.watermarks(topic)) {
+        const position = positions.get(`${topic}/${partition}`)
+        if (position !== undefined) lag += Math.max(high - position, 0)
+      }
+    }
+
+    options.onLag?.(lag)
+  }
+
+  const timer = options.onLag ? setInterval(() => void reportLag().catch(() => {}), 1000) : undefined
+  try {
+    for await (const batch of readLive({log, onBatch, ranges: liveRanges, signal})) {
+      for (const record of batch) positions.set(`${record.topic}/${record.partition}`, record.offset + 1)
+      const taken = await emit(batch)
+      if (taken.length > 0) yield taken
+      if (remaining <= 0) return
+    }
+  } finally {
+    clearInterval(timer)
   }
 }
 
