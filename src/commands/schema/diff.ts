@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {EvtCommand} from '../../cli/base-command.js'
 import {UsageError} from '../../lib/errors.js'
-import {referencedTexts} from '../../lib/schema/compatibility.js'
+import {referencedTexts} from '../../lib/registry/references.js'
 import {diffSchemas, type FieldChange} from '../../lib/schema/schema-diff.js'
 
 export default class SchemaDiff extends EvtCommand<typeof SchemaDiff> {

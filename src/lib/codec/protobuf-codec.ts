@@ -3,7 +3,7 @@ import type {Root, Type} from 'protobufjs'
 
 import {UsageError} from '../errors.js'
 import type {SchemaRegistry, StoredSchema} from '../registry/schema-registry.js'
-import {referencedTexts} from '../schema/compatibility.js'
+import {referencedTexts} from '../registry/references.js'
 import type {SchemaCodec} from './schema-codec.js'
 
 const require = createRequire(import.meta.url)

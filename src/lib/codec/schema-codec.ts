@@ -1,5 +1,6 @@
 import type {Type} from 'avsc'
 
+import {referencedTexts} from '../registry/references.js'
 import {naturalLogicalTypes} from './avro-logical-types.js'
 import type {SchemaRegistry, StoredSchema} from '../registry/schema-registry.js'
 
@@ -53,19 +54,8 @@ async function buildAvroCodec(schema: StoredSchema, registry: SchemaRegistry): P
   const avro = await loadAvsc()
   const named: Record<string, Type> = {}
   const logicalTypes = naturalLogicalTypes(avro)
-  const seen = new Set<string>()
-  const addReferences = async (stored: StoredSchema) => {
-    for (const reference of stored.references) {
-      const key = `${reference.subject}/${reference.version}`
-      if (seen.has(key)) continue
-      seen.add(key)
-      const referenced = await registry.getVersion(reference.subject, reference.version)
-      await addReferences(referenced)
-      avro.Type.forSchema(JSON.parse(referenced.schema), {logicalTypes, registry: named})
-    }
-  }
-
-  await addReferences(schema)
+  // Referenced named types first, so the schema can name them.
+  for (const text of await referencedTexts(schema, registry)) avro.Type.forSchema(JSON.parse(text), {logicalTypes, registry: named})
   const type = avro.Type.forSchema(JSON.parse(schema.schema), {logicalTypes, registry: named})
   const hasBytes = usesBytes(type)
   return {
