@@ -6,11 +6,6 @@ export function useInteractiveOutput(json: boolean, stream: NodeJS.WriteStream =
   return Boolean(stream.isTTY) && !process.env.CI && process.env.TERM !== 'dumb' && !json
 }
 
-/** Colour only on a TTY and never when NO_COLOR is set (https://no-color.org). */
-export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
-  return Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb'
-}
-
 /**
  * Writes lines to stdout in chunks and waits when the pipe is full, so a fast producer neither
  * buffers the whole log in memory nor writes one syscall per record.

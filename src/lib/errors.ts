@@ -61,10 +61,3 @@ export class CheckFailedError extends EvtError {
     super(message, {...options, exitCode: 1})
   }
 }
-
-/** The user pressed Ctrl-C: exit 130. */
-export class InterruptedError extends EvtError {
-  constructor() {
-    super('interrupted', {exitCode: 130})
-  }
-}
