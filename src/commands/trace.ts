@@ -4,13 +4,10 @@ import {EvtCommand} from '../cli/base-command.js'
 import {untilFlag} from '../cli/flags.js'
 import {loadInk, useInteractiveOutput} from '../cli/output.js'
 import {CheckFailedError, UsageError} from '../lib/errors.js'
-import {parseTime} from '../lib/tail/start-position.js'
+import {parseDuration, parseTime} from '../lib/tail/start-position.js'
 import {findStalledFlows} from '../lib/trace/stalled-flows.js'
 import {requireFlow, traceFlow} from '../lib/trace/trace-flow.js'
 import {formatMermaid, formatNarrative, formatStalled} from '../ui/trace-format.js'
-
-const DURATION = /^(\d+)(ms|s|m|h|d)$/
-const UNIT_MS: Record<string, number> = {d: 86_400_000, h: 3_600_000, m: 60_000, ms: 1, s: 1000}
 
 export default class Trace extends EvtCommand<typeof Trace> {
   static args = {
@@ -55,9 +52,9 @@ With --stalled it lists every id of the flow that has no end event.`
     const format = flags.json ? 'json' : (flags.format ?? 'narrative')
 
     if (flags.stalled) {
-      const older = DURATION.exec(flags['older-than'])
-      if (!older) throw new UsageError(`cannot read --older-than '${flags['older-than']}': expected e.g. 10m, 2h, 1d`)
-      const {scanned, stalled} = await findStalledFlows({flow, log, olderThanMs: Number(older[1]) * UNIT_MS[older[2]], registry, signal: this.signal, since, warn})
+      const olderThanMs = parseDuration(flags['older-than'])
+      if (olderThanMs === undefined) throw new UsageError(`cannot read --older-than '${flags['older-than']}': expected e.g. 10m, 2h, 1d`)
+      const {scanned, stalled} = await findStalledFlows({flow, log, olderThanMs, registry, signal: this.signal, since, warn})
       this.log(format === 'json' ? JSON.stringify({flow: this.args.flow, scanned, stalled}) : formatStalled(this.args.flow, stalled, scanned))
       if (flags['fail-on-stall'] && stalled.length > 0) process.exitCode = 1
       return

@@ -10,7 +10,7 @@ export type StartPosition =
 
 export const START_POSITION_FORMS = 'beginning, end, -N (the last N of each partition), an OFFSET, or a TIME (ISO-8601, a date, or -15m / -2h / -1d ago)'
 
-const RELATIVE_TIME = /^-(\d+)(ms|s|m|h|d|w)$/
+const DURATION = /^(\d+)(ms|s|m|h|d|w)$/
 const UNIT_MS: Record<string, number> = {d: 86_400_000, h: 3_600_000, m: 60_000, ms: 1, s: 1000, w: 604_800_000}
 
 /** Parses `--from`; `now` is injected so tests can fix the clock. */
@@ -29,12 +29,18 @@ export function parseStartPosition(text: string, now: number = Date.now()): Star
 export function parseTime(text: string, now: number = Date.now()): number | undefined {
   const value = text.trim()
   if (value === 'now') return now
-  const relative = RELATIVE_TIME.exec(value)
-  if (relative) return now - Number(relative[1]) * UNIT_MS[relative[2]]
+  const ago = value.startsWith('-') ? parseDuration(value.slice(1)) : undefined
+  if (ago !== undefined) return now - ago
   if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)) {
     const parsed = Date.parse(value)
     if (!Number.isNaN(parsed)) return parsed
   }
 
   return undefined
+}
+
+/** A duration such as `500ms`, `15m`, `2h`, `1d` or `1w`, in milliseconds; undefined if it is not one. */
+export function parseDuration(text: string): number | undefined {
+  const match = DURATION.exec(text.trim())
+  return match ? Number(match[1]) * UNIT_MS[match[2]] : undefined
 }
