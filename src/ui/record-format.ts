@@ -2,6 +2,7 @@ import {decodeText} from '../lib/codec/raw.js'
 import type {SchemaRef} from '../lib/codec/record-decoder.js'
 import type {Headers} from '../lib/log/event-log.js'
 import type {DecodedRecord} from '../lib/tail/tail-records.js'
+import {eventTypeOf} from '../lib/util/event-type.js'
 
 /** One line of `--json` output: the contract of design §4 / issue #2. */
 export interface RecordJson {
@@ -30,10 +31,7 @@ export function headersToStrings(headers: Headers): Record<string, string> {
 }
 
 export function eventType(decoded: DecodedRecord): null | string {
-  const header = decoded.record.headers.ce_type
-  if (header) return header.toString('utf8')
-  const name = decoded.value?.type
-  return name ? name.slice(name.lastIndexOf('.') + 1) : null
+  return eventTypeOf(decoded.record.headers, decoded.value?.type)
 }
 
 export function recordToJson(decoded: DecodedRecord): RecordJson {

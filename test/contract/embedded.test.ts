@@ -6,9 +6,12 @@ import {openBackend} from '../../src/lib/backend.js'
 import {eventLogContract} from './event-log.contract.js'
 import {schemaRegistryContract} from './schema-registry.contract.js'
 import {tailContract} from './tail.contract.js'
+import {viewContract} from './view.contract.js'
 
-const openEmbedded = () => openBackend({kind: 'embedded', name: 'contract', path: path.join(mkdtempSync(path.join(tmpdir(), 'evt-contract-')), 'evt.db')})
+const embeddedCluster = () => ({kind: 'embedded', name: 'contract', path: path.join(mkdtempSync(path.join(tmpdir(), 'evt-contract-')), 'evt.db')}) as const
+const openEmbedded = () => openBackend(embeddedCluster())
 
 eventLogContract('embedded', openEmbedded)
 schemaRegistryContract('embedded', openEmbedded)
 tailContract('embedded', openEmbedded)
+viewContract('embedded', embeddedCluster)

@@ -1,6 +1,7 @@
 import type {DecodedPayload} from '../codec/record-decoder.js'
 import type {FlowConfig} from '../config/types.js'
 import type {GroupOffset, LogRecord} from '../log/event-log.js'
+import {eventTypeOf} from '../util/event-type.js'
 
 /** One step of a flow, as the narrative shows it. */
 export interface FlowEvent {
@@ -19,9 +20,7 @@ export interface FlowEvent {
 
 /** Turns a matched record into a flow event: who, what, and which groups have read it. */
 export function toFlowEvent(record: LogRecord, decoded: DecodedPayload | null, flow: FlowConfig, groups: GroupOffset[], idPath?: string): FlowEvent {
-  const headerType = record.headers.ce_type?.toString('utf8')
-  const schemaName = decoded?.type?.slice(decoded.type.lastIndexOf('.') + 1)
-  const type = headerType ?? schemaName ?? (record.value === null ? 'tombstone' : 'event')
+  const type = eventTypeOf(record.headers, decoded?.type) ?? (record.value === null ? 'tombstone' : 'event')
   const source = flow.owners[record.topic] ?? record.headers.ce_source?.toString('utf8') ?? 'unknown'
   const consumedBy: string[] = []
   const pendingFor: string[] = []

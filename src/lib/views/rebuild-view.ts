@@ -1,0 +1,190 @@
+import {copyFileSync} from 'node:fs'
+
+import {CheckFailedError, EvtError, UsageError} from '../errors.js'
+import type {EventLog} from '../log/event-log.js'
+import type {SchemaRegistry} from '../registry/schema-registry.js'
+import {readLive, readMerged} from '../tail/merged-read.js'
+import type {PartitionRange} from '../tail/read-plan.js'
+import {requireTopics} from '../tail/tail-records.js'
+import {ViewBuilder, type ViewCounts} from './view-builder.js'
+import type {CompiledView} from './view-definition.js'
+import {buildingPath, openSqlite, removeAbandonedBuilds, removeBuild, replaceAtomically, requireViewFileOrAbsent} from './view-file.js'
+import {type PartitionOffsets, type TypeMismatch, ViewStore} from './view-store.js'
+
+export interface RebuildProgress {
+  records: number
+  /** Records between the start offsets and the watermarks captured at start. */
+  total: number
+}
+
+export interface RebuildOptions {
+  file: string
+  log: EventLog
+  now?: () => number
+  onProgress?: (progress: RebuildProgress) => void
+  registry: SchemaRegistry
+  /** Catch up from the offsets stored in `file` instead of reading from the beginning. */
+  resume?: boolean
+  signal?: AbortSignal
+  /** Fail (leaving the previous file in place) when a record has no key or a value has the wrong type. */
+  strict?: boolean
+  view: CompiledView
+  warn?: (message: string) => void
+}
+
+export interface RebuildResult {
+  file: string
+  missingKey: ViewCounts['missingKey']
+  /** Next offset per topic and partition, as stored in the file. */
+  offsets: Record<string, Record<string, number>>
+  records: number
+  resumed: boolean
+  rows: number
+  seconds: number
+  tombstones: number
+  typeMismatches: TypeMismatch[]
+  view: string
+}
+
+/**
+ * Rebuilds a view from the log into a new SQLite file next to `file` and renames it over `file`
+ * once complete: readers never see a half-built view, and an interrupt, a crash or a broker
+ * failure leaves the previous file as it was. Bounded by the high watermarks captured at start.
+ */
+export async function rebuildView(options: RebuildOptions): Promise<RebuildResult> {
+  const {file, log, view} = options
+  const now = options.now ?? Date.now
+  const started = now()
+  await requireTopics(log, view.topics)
+  const exists = await requireViewFileOrAbsent(file, 'refusing to replace it')
+  const resumed = Boolean(options.resume && exists)
+  if (options.resume && !exists) options.warn?.(`no earlier build of view '${view.name}' at ${file}: building it from the beginning`)
+  removeAbandonedBuilds(file)
+  const building = buildingPath(file)
+  let store: undefined | ViewStore
+  try {
+    if (resumed) copyFileSync(file, building)
+    store = new ViewStore(await openSqlite(building), view.table)
+    tuneForBulkLoad(store)
+    const stored = resumed ? requireSameDefinition(store, view, file) : new Map<string, number>()
+    const ranges = await planRebuild(log, view.topics, stored)
+    const total = ranges.reduce((sum, range) => sum + (range.to! - range.from), 0)
+    const builder = new ViewBuilder(view, store, {positions: new Map(ranges.map((r) => [`${r.topic}/${r.partition}`, r.from])), registry: options.registry, warn: options.warn})
+    options.onProgress?.({records: 0, total})
+    for await (const batch of readMerged({log, ranges, signal: options.signal})) {
+      await builder.add(batch)
+      options.onProgress?.({records: builder.counts.records, total})
+    }
+
+    if (options.signal?.aborted) throw new EvtError(`rebuild of view '${view.name}' interrupted; ${file} is unchanged`, {exitCode: 130})
+    builder.flush({builtAt: new Date(now()).toISOString(), definition: view.definition, hash: view.hash, name: view.name, table: view.table})
+    const result: RebuildResult = {
+      file,
+      missingKey: builder.counts.missingKey,
+      offsets: offsetsObject(builder.positions),
+      records: builder.counts.records,
+      resumed,
+      rows: store.rowCount(),
+      seconds: (now() - started) / 1000,
+      tombstones: builder.counts.tombstones,
+      typeMismatches: [...store.mismatches.values()],
+      view: view.name,
+    }
+    if (options.strict) requireClean(result)
+    store.db.close()
+    replaceAtomically(building, file)
+    return result
+  } catch (error) {
+    if (store?.db.open) store.db.close()
+    removeBuild(building)
+    if ((error as {code?: string}).code === 'SQLITE_FULL') {
+      throw new EvtError(`the disk is full: view '${view.name}' could not be built; ${file} is unchanged`, {cause: error, hint: 'free some space, or --db a path on another disk'})
+    }
+
+    throw error
+  }
+}
+
+/**
+ * Applies new records to a built view as they arrive, each batch in one transaction with its
+ * offsets, until `signal` aborts. Returns the number of records applied.
+ */
+export async function followView(options: Omit<RebuildOptions, 'onProgress' | 'resume' | 'strict'> & {onApplied?: (records: number) => void}): Promise<number> {
+  const {file, log, view} = options
+  await requireViewFileOrAbsent(file, 'refusing to write into it')
+  const store = new ViewStore(await openSqlite(file), view.table)
+  try {
+    store.db.pragma('busy_timeout = 5000')
+    const stored = requireSameDefinition(store, view, file)
+    const ranges = (await planRebuild(log, view.topics, stored)).map((range) => ({...range, to: undefined}))
+    const builder = new ViewBuilder(view, store, {positions: stored, registry: options.registry, warn: options.warn})
+    for await (const batch of readLive({log, ranges, signal: options.signal})) {
+      await builder.add(batch)
+      builder.flushWithOffsets()
+      options.onApplied?.(builder.counts.records)
+    }
+
+    return builder.counts.records
+  } finally {
+    store.db.close()
+  }
+}
+
+/** Per partition of the view's topics: from the stored offset (or the beginning) to the high watermark now. */
+async function planRebuild(log: EventLog, topics: string[], stored: PartitionOffsets): Promise<PartitionRange[]> {
+  const ranges: PartitionRange[] = []
+  for (const topic of topics) {
+    for (const {high, low, partition} of await log.watermarks(topic)) {
+      const from = stored.get(`${topic}/${partition}`) ?? low
+      if (from < low) {
+        throw new UsageError(`records ${from}-${low - 1} of ${topic}/${partition} were deleted by retention after the view was built; it cannot catch up`, {
+          hint: 'run a full rebuild (without --resume)',
+        })
+      }
+
+      ranges.push({from, partition, to: Math.max(from, high), topic})
+    }
+  }
+
+  return ranges
+}
+
+function requireSameDefinition(store: ViewStore, view: CompiledView, file: string): PartitionOffsets {
+  const meta = store.meta()
+  if (!meta) throw new UsageError(`${file} holds no finished build of a view`, {hint: 'run a full rebuild (without --resume)'})
+  if (meta.name !== view.name || meta.hash !== view.hash) {
+    throw new UsageError(`the definition of view '${view.name}' changed since ${file} was built (from '${meta.name}'), so it cannot catch up`, {
+      hint: 'run a full rebuild (without --resume)',
+    })
+  }
+
+  return store.offsets()
+}
+
+/** The build file is discarded afterwards, so it needs no journal and no fsync per transaction. */
+function tuneForBulkLoad(store: ViewStore): void {
+  store.db.pragma('journal_mode = OFF')
+  store.db.pragma('synchronous = OFF')
+  store.db.pragma('locking_mode = EXCLUSIVE')
+  store.db.pragma('cache_size = -262144')
+  store.db.pragma('temp_store = MEMORY')
+}
+
+function requireClean(result: RebuildResult): void {
+  const problems = [
+    result.missingKey.count > 0 ? `${result.missingKey.count} records without a row key (first at ${result.missingKey.first.join(', ')})` : '',
+    ...result.typeMismatches.map((m) => `${m.count} values of column ${m.column} were ${m.got}, not ${m.expected} (first at ${m.first.join(', ')})`),
+  ].filter(Boolean)
+  if (problems.length > 0) throw new CheckFailedError(`view '${result.view}' not replaced (--strict): ${problems.join('; ')}`)
+}
+
+function offsetsObject(positions: PartitionOffsets): Record<string, Record<string, number>> {
+  const offsets: Record<string, Record<string, number>> = {}
+  for (const [id, offset] of positions) {
+    const slash = id.lastIndexOf('/')
+    offsets[id.slice(0, slash)] ??= {}
+    offsets[id.slice(0, slash)][id.slice(slash + 1)] = offset
+  }
+
+  return offsets
+}

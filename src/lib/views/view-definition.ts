@@ -1,0 +1,225 @@
+import {createHash} from 'node:crypto'
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+import {pathToFileURL} from 'node:url'
+
+import type {ViewConfig} from '../config/types.js'
+import {ConfigError, NotFoundError} from '../errors.js'
+import type {LogRecord} from '../log/event-log.js'
+import {parseValuePath, readValuePath} from '../util/value-path.js'
+
+/** The primary-key column every view table has. */
+export const KEY_COLUMN = 'key'
+
+/** What a column mapping or a projection module sees of one record. */
+export interface ProjectionInput {
+  /** The decoded record key (text, number or object), null when the record has none. */
+  key: unknown
+  record: LogRecord
+  type: null | string
+  /** The decoded value; null for a tombstone. */
+  value: unknown
+}
+
+export type Projection =
+  | {key: string; kind: 'delete'}
+  | {key: string; kind: 'upsert'; row: Record<string, unknown>}
+  | {kind: 'missing-key'}
+  | {kind: 'skip'}
+
+export interface CompiledView {
+  /** The columns the mapping names (a module's columns are only known from its rows). */
+  columns: string[]
+  /** The definition as stored in the view file, to refuse --resume after it changed. */
+  definition: string
+  hash: string
+  name: string
+  /** False when neither the key nor any column reads the value: values are then never decoded. */
+  needsValue: boolean
+  project(input: ProjectionInput): Projection
+  table: string
+  topics: string[]
+}
+
+/** What a projection module's `project(record)` returns: a row, 'delete', or nothing to skip. */
+type ModuleResult = 'delete' | null | Record<string, unknown> | undefined
+
+type Extract = (input: ProjectionInput) => unknown
+
+const IDENTIFIER = /^[A-Za-z_][\w]*$/
+
+/** Resolves a view name against evt.yaml; unknown → exit 2 listing the views there are. */
+export function requireView(views: Record<string, ViewConfig>, name: string, file?: string): ViewConfig {
+  const view = views[name]
+  if (view) return view
+  throw new NotFoundError(`unknown view '${name}'${file ? ` in ${file}` : ''}`, {
+    available: Object.keys(views),
+    hint: Object.keys(views).length === 0 ? "define views under 'views:' in evt.yaml (evt demo writes an example)" : undefined,
+  })
+}
+
+/**
+ * Turns a view of evt.yaml into a projection: the row key and the columns of each record, or a
+ * delete for a tombstone. `configDir` anchors a relative projection module path.
+ */
+export async function compileView(name: string, config: ViewConfig, configDir: string): Promise<CompiledView> {
+  const where = `view '${name}'`
+  if (!IDENTIFIER.test(config.table)) throw new ConfigError(`${where}: table '${config.table}' is not a plain SQL name`, {hint: 'use letters, digits and _'})
+  if (config.from.length === 0) throw new ConfigError(`${where}: 'from' names no topic`)
+  const key = keyExtractor(where, config.key)
+  let moduleText = ''
+  let project: (input: ProjectionInput) => Projection
+  if (config.module === undefined) {
+    project = columnProjection(where, config.columns, key)
+  } else {
+    if (Object.keys(config.columns).length > 0) throw new ConfigError(`${where}: give either columns or a module, not both`)
+    const file = path.resolve(configDir, config.module)
+    try {
+      moduleText = readFileSync(file, 'utf8')
+    } catch (error) {
+      throw new ConfigError(`${where}: cannot read projection module ${file}: ${(error as Error).message}`)
+    }
+
+    project = moduleProjection(where, await loadProjectModule(where, file), key)
+  }
+
+  const definition = JSON.stringify({columns: Object.entries(config.columns), from: config.from, key: config.key, module: config.module ?? null, table: config.table})
+  const hash = createHash('sha256').update(definition).update(moduleText).digest('hex')
+  const readsValue = (spec: string) => spec === '$' || spec.startsWith('$.') || spec === '$type'
+  const needsValue = config.module !== undefined || readsValue(config.key) || Object.values(config.columns).some((spec) => readsValue(spec))
+  const columns = Object.keys(config.columns).filter((column) => column !== '*')
+  return {columns, definition, hash, name, needsValue, project, table: config.table, topics: config.from}
+}
+
+function columnProjection(where: string, columns: Record<string, string>, key: Extract): (input: ProjectionInput) => Projection {
+  const extractors: [string, Extract][] = []
+  const spreads: Extract[] = []
+  for (const [column, spec] of Object.entries(columns)) {
+    if (column === '*') {
+      spreads.push(columnExtractor(where, column, spec))
+      continue
+    }
+
+    if (!IDENTIFIER.test(column) || column === KEY_COLUMN || column.startsWith('_evt')) {
+      throw new ConfigError(`${where}: column name '${column}' is not allowed`, {hint: `use letters, digits and _; '${KEY_COLUMN}' and _evt* are evt's own`})
+    }
+
+    extractors.push([column, columnExtractor(where, column, spec)])
+  }
+
+  return (input) => {
+    const rowKey = keyText(key(input))
+    // A tombstone of a view keyed by a value field carries no key to delete: nothing to do.
+    if (input.record.value === null) return rowKey === undefined ? {kind: 'skip'} : {key: rowKey, kind: 'delete'}
+    if (rowKey === undefined) return {kind: 'missing-key'}
+    const row: Record<string, unknown> = {}
+    for (const spread of spreads) {
+      const fields = spread(input)
+      if (fields !== null && typeof fields === 'object' && !Array.isArray(fields)) {
+        for (const [field, value] of Object.entries(fields)) if (IDENTIFIER.test(field) && field !== KEY_COLUMN) row[field] = value
+      }
+    }
+
+    for (const [column, extract] of extractors) row[column] = extract(input)
+    return {key: rowKey, kind: 'upsert', row}
+  }
+}
+
+function moduleProjection(where: string, projectRecord: (record: object) => ModuleResult, key: Extract): (input: ProjectionInput) => Projection {
+  return (input) => {
+    const {record} = input
+    const result = projectRecord({
+      headers: Object.fromEntries(Object.entries(record.headers).map(([header, bytes]) => [header, bytes.toString('utf8')])),
+      key: input.key,
+      offset: record.offset,
+      partition: record.partition,
+      timestamp: record.timestamp,
+      topic: record.topic,
+      type: input.type,
+      value: input.value,
+    })
+    if (result === null || result === undefined) return {kind: 'skip'}
+    const rowKey = keyText(typeof result === 'object' && KEY_COLUMN in result ? result[KEY_COLUMN] : key(input))
+    if (rowKey === undefined) return {kind: 'missing-key'}
+    if (result === 'delete') return {key: rowKey, kind: 'delete'}
+    if (typeof result !== 'object') throw new ConfigError(`${where}: project() returned ${JSON.stringify(result)}; expected a row object, 'delete', or nothing to skip`)
+    const row: Record<string, unknown> = {}
+    for (const [column, value] of Object.entries(result)) {
+      if (column === KEY_COLUMN) continue
+      if (!IDENTIFIER.test(column) || column.startsWith('_evt')) throw new ConfigError(`${where}: project() returned column '${column}', which is not a plain SQL name`)
+      row[column] = value
+    }
+
+    return {key: rowKey, kind: 'upsert', row}
+  }
+}
+
+async function loadProjectModule(where: string, file: string): Promise<(record: object) => ModuleResult> {
+  let loaded: {project?: unknown}
+  try {
+    if (/\.[cm]?ts$/.test(file)) {
+      // TypeScript modules load through tsx, which Node 20 needs to strip the types.
+      const {tsImport} = await import('tsx/esm/api')
+      loaded = (await tsImport(pathToFileURL(file).href, import.meta.url)) as {project?: unknown}
+    } else {
+      loaded = (await import(pathToFileURL(file).href)) as {project?: unknown}
+    }
+  } catch (error) {
+    throw new ConfigError(`${where}: cannot load projection module ${file}: ${(error as Error).message}`)
+  }
+
+  const project = loaded.project ?? (loaded as {default?: {project?: unknown}}).default?.project
+  if (typeof project !== 'function') throw new ConfigError(`${where}: ${file} does not export a function project(record)`)
+  return project as (record: object) => ModuleResult
+}
+
+function keyExtractor(where: string, spec: string): Extract {
+  if (spec === 'key') return (input) => input.key
+  if (spec.startsWith('header:')) return headerExtractor(spec.slice('header:'.length))
+  if (spec.startsWith('$.')) return pathExtractor(where, 'key', spec)
+  throw new ConfigError(`${where}: key '${spec}' is not key, header:NAME or a value path like $.orderId`)
+}
+
+const METADATA: Record<string, Extract> = {
+  $key: (input) => input.key,
+  $offset: (input) => input.record.offset,
+  $partition: (input) => input.record.partition,
+  $timestamp: (input) => new Date(input.record.timestamp).toISOString(),
+  $topic: (input) => input.record.topic,
+  $type: (input) => input.type,
+}
+
+function columnExtractor(where: string, column: string, spec: string): Extract {
+  if (spec === '$') return (input) => input.value
+  if (spec.startsWith('$.')) return pathExtractor(where, column, spec)
+  if (spec.startsWith('header:')) return headerExtractor(spec.slice('header:'.length))
+  const metadata = METADATA[spec]
+  if (metadata) return metadata
+  throw new ConfigError(`${where}: column '${column}' has '${spec}'`, {
+    hint: `use a value path ($.field, $.a.b[0]), header:NAME, or one of ${Object.keys(METADATA).join(', ')}`,
+  })
+}
+
+function pathExtractor(where: string, column: string, spec: string): Extract {
+  try {
+    parseValuePath(spec)
+  } catch (error) {
+    throw new ConfigError(`${where}: column '${column}': ${(error as Error).message}`)
+  }
+
+  // A wildcard path collects every match; a plain path is the one value it reaches, or null.
+  if (spec.includes('[*]')) return (input) => readValuePath(input.value, spec)
+  return (input) => readValuePath(input.value, spec)[0] ?? null
+}
+
+function headerExtractor(name: string): Extract {
+  return (input) => input.record.headers[name]?.toString('utf8') ?? null
+}
+
+/** The row key as text: a view table's primary key is TEXT. Missing (null, undefined) → undefined. */
+function keyText(key: unknown): string | undefined {
+  if (key === null || key === undefined) return undefined
+  if (typeof key === 'string') return key
+  if (typeof key === 'number' || typeof key === 'bigint' || typeof key === 'boolean') return String(key)
+  return JSON.stringify(key)
+}

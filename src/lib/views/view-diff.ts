@@ -1,0 +1,112 @@
+import {UsageError} from '../errors.js'
+import type {EventLog} from '../log/event-log.js'
+import type {SchemaRegistry} from '../registry/schema-registry.js'
+import {readMerged} from '../tail/merged-read.js'
+import {planRead} from '../tail/read-plan.js'
+import {requireTopics} from '../tail/tail-records.js'
+import {ViewBuilder} from './view-builder.js'
+import {type CompiledView, KEY_COLUMN} from './view-definition.js'
+import {openSqlite, requireSqliteFile} from './view-file.js'
+import {quote, ViewStore} from './view-store.js'
+
+type Row = Record<string, unknown>
+
+export interface ViewDiff {
+  changed: {columns: Record<string, {local: unknown; log: unknown}>; key: string}[]
+  /** Columns the log gives that the local copy lacks, and the other way round. */
+  columns: {extra: string[]; missing: string[]}
+  db: string
+  /** Rows in the local copy the log does not have. */
+  extra: {key: string; row: Row}[]
+  /** Rows the log has that the local copy lacks. */
+  missing: {key: string; row: Row}[]
+  records: number
+  rows: {local: number; log: number}
+  view: string
+}
+
+/**
+ * Compares a local copy of a view (any SQLite file with the view's table, perhaps edited by hand)
+ * with what the log says now: rows missing, extra and changed column by column. The log side is
+ * built in memory; `file` is opened read-only and never modified.
+ */
+export async function diffView(options: {file: string; log: EventLog; registry: SchemaRegistry; signal?: AbortSignal; view: CompiledView; warn?: (message: string) => void}): Promise<ViewDiff> {
+  const {file, log, view} = options
+  requireSqliteFile(file)
+  await requireTopics(log, view.topics)
+  const local = await openSqlite(file, {readonly: true})
+  const expected = new ViewStore(await openSqlite(':memory:'), view.table)
+  try {
+    const localColumns = tableColumns(local, view.table, file)
+    const ranges = await planRead({follow: false, from: {kind: 'beginning'}, log, topics: view.topics})
+    const builder = new ViewBuilder(view, expected, {positions: new Map(), registry: options.registry, warn: options.warn})
+    for await (const batch of readMerged({log, ranges, signal: options.signal})) await builder.add(batch)
+    builder.flush({builtAt: new Date().toISOString(), definition: view.definition, hash: view.hash, name: view.name, table: view.table})
+
+    const logColumns = tableColumns(expected.db, view.table, 'the log')
+    const common = logColumns.filter((column) => localColumns.includes(column))
+    const localRows = new Map<string, Row>()
+    for (const row of local.prepare(`SELECT * FROM ${quote(view.table)}`).iterate() as Iterable<Row>) localRows.set(String(row[KEY_COLUMN]), row)
+    const diff: ViewDiff = {
+      changed: [],
+      columns: {extra: localColumns.filter((c) => !logColumns.includes(c)), missing: logColumns.filter((c) => !localColumns.includes(c))},
+      db: file,
+      extra: [],
+      missing: [],
+      records: builder.counts.records,
+      rows: {local: localRows.size, log: expected.rowCount()},
+      view: view.name,
+    }
+    for (const row of expected.db.prepare(`SELECT * FROM ${quote(view.table)} ORDER BY ${quote(KEY_COLUMN)}`).iterate() as Iterable<Row>) {
+      const key = row[KEY_COLUMN] as string
+      const mine = localRows.get(key)
+      localRows.delete(key)
+      if (!mine) {
+        diff.missing.push({key, row: jsonRow(row)})
+        continue
+      }
+
+      const columns: ViewDiff['changed'][number]['columns'] = {}
+      for (const column of common) if (!sameValue(mine[column], row[column])) columns[column] = {local: jsonValue(mine[column]), log: jsonValue(row[column])}
+      if (Object.keys(columns).length > 0) diff.changed.push({columns, key})
+    }
+
+    for (const [key, row] of [...localRows].sort(([a], [b]) => (a < b ? -1 : 1))) diff.extra.push({key, row: jsonRow(row)})
+    return diff
+  } finally {
+    local.close()
+    expected.db.close()
+  }
+}
+
+export function hasDifferences(diff: ViewDiff): boolean {
+  return diff.missing.length + diff.extra.length + diff.changed.length + diff.columns.missing.length > 0
+}
+
+function tableColumns(db: ViewStore['db'], table: string, where: string): string[] {
+  const columns = (db.pragma(`table_info(${quote(table)})`) as {name: string}[]).map((c) => c.name)
+  if (columns.length === 0) throw new UsageError(`${where} has no table '${table}'`, {hint: 'point --db at a copy of this view'})
+  if (!columns.includes(KEY_COLUMN)) throw new UsageError(`table '${table}' in ${where} has no '${KEY_COLUMN}' column to match rows by`)
+  return columns.filter((c) => c !== KEY_COLUMN)
+}
+
+/** Numbers compare by value (12 = 12.0, INTEGER or REAL); everything else must be identical. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  const numeric = (v: unknown) => typeof v === 'number' || typeof v === 'bigint'
+  if (numeric(a) && numeric(b)) return Number(a) === Number(b)
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b)
+  return false
+}
+
+function jsonValue(value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString()
+  if (Buffer.isBuffer(value)) return value.toString('base64')
+  return value
+}
+
+function jsonRow(row: Row): Row {
+  const out: Row = {}
+  for (const column in row) if (column !== KEY_COLUMN) out[column] = jsonValue(row[column])
+  return out
+}

@@ -1,0 +1,101 @@
+import {closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync} from 'node:fs'
+import path from 'node:path'
+
+import type Database from 'better-sqlite3'
+
+import {UsageError} from '../errors.js'
+
+const SQLITE_HEADER = 'SQLite format 3\u0000'
+const BUILDING = '.building-'
+
+/** Where `evt rebuild view NAME` writes unless told otherwise. */
+export function defaultViewFile(home: string, view: string): string {
+  return path.join(home, 'views', `${view}.db`)
+}
+
+/** Opens a SQLite file with better-sqlite3, loaded on demand. */
+export async function openSqlite(file: string, options: {readonly?: boolean} = {}): Promise<Database.Database> {
+  const {default: Sqlite} = await import('better-sqlite3')
+  return new Sqlite(file, {fileMustExist: Boolean(options.readonly), readonly: Boolean(options.readonly)})
+}
+
+/**
+ * Refuses, before anything is written, a path that is not a SQLite file, or is one that evt did
+ * not build (no `_evt_view`): replacing someone's database would lose data.
+ */
+export async function requireViewFileOrAbsent(file: string, why: string): Promise<boolean> {
+  if (!existsSync(file)) return false
+  requireSqliteFile(file)
+  const db = await openSqlite(file, {readonly: true})
+  try {
+    const found = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_evt_view'").get()
+    if (!found) throw new UsageError(`${file} is a SQLite database that evt did not build (no _evt_view table); ${why}`, {hint: 'give another --db path, or move that file away'})
+  } finally {
+    db.close()
+  }
+
+  return true
+}
+
+/** Exit 2, file untouched, when `file` does not start with the SQLite header. */
+export function requireSqliteFile(file: string): void {
+  const header = Buffer.alloc(SQLITE_HEADER.length)
+  let fd: number | undefined
+  try {
+    fd = openSync(file, 'r')
+    readSync(fd, header, 0, header.length, 0)
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`)
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+
+  if (header.toString('latin1') !== SQLITE_HEADER) throw new UsageError(`${file} is not a SQLite database`, {hint: 'point --db at a view file built by evt rebuild view'})
+}
+
+/** Where a view is built before it replaces `file`: same directory, so the rename is atomic. */
+export function buildingPath(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}${BUILDING}${process.pid}`)
+}
+
+/** Removes what builds killed earlier (SIGKILL, power loss) left next to `file`. */
+export function removeAbandonedBuilds(file: string): void {
+  const dir = path.dirname(file)
+  mkdirSync(dir, {recursive: true})
+  const prefix = `.${path.basename(file)}${BUILDING}`
+  for (const entry of readdirSync(dir)) {
+    if (!entry.startsWith(prefix)) continue
+    const pid = Number.parseInt(entry.slice(prefix.length), 10)
+    if (Number.isInteger(pid) && pid !== process.pid && isRunning(pid)) continue
+    rmSync(path.join(dir, entry), {force: true})
+  }
+}
+
+export function removeBuild(building: string): void {
+  for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${building}${suffix}`, {force: true})
+}
+
+/** Makes the finished build durable, then atomically puts it in place of `file`. */
+export function replaceAtomically(building: string, file: string): void {
+  syncPath(building)
+  renameSync(building, file)
+  syncPath(path.dirname(file))
+}
+
+function syncPath(target: string): void {
+  const fd = openSync(target, 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
