@@ -44,11 +44,12 @@ export async function* readMerged(options: {
     await Promise.all(cursors.map((cursor) => advance(cursor)))
     let out: LogRecord[] = []
     while (heap.size > 0 && !signal?.aborted) {
-      const cursor = heap.pop()!
+      const cursor = heap.peek()!
       out.push(cursor.batch[cursor.index++])
       if (cursor.index < cursor.batch.length) {
-        heap.push(cursor)
+        heap.topChanged()
       } else {
+        heap.pop()
         // Hand what is merged so far downstream before waiting on this partition's next fetch.
         yield out
         out = []

@@ -13,36 +13,46 @@ export class MinHeap<T> {
   }
 
   push(item: T): void {
-    const items = this.items
+    const {items, less} = this
+    let child = items.length
     items.push(item)
-    let child = items.length - 1
     while (child > 0) {
       const parent = (child - 1) >> 1
-      if (!this.less(items[child], items[parent])) break
-      ;[items[child], items[parent]] = [items[parent], items[child]]
+      if (!less(item, items[parent])) break
+      items[child] = items[parent]
       child = parent
     }
+
+    items[child] = item
   }
 
   pop(): T | undefined {
-    const items = this.items
+    const {items} = this
     const top = items[0]
     const last = items.pop()
-    if (items.length > 0 && last !== undefined) {
-      items[0] = last
-      let parent = 0
-      for (;;) {
-        const left = 2 * parent + 1
-        const right = left + 1
-        let smallest = parent
-        if (left < items.length && this.less(items[left], items[smallest])) smallest = left
-        if (right < items.length && this.less(items[right], items[smallest])) smallest = right
-        if (smallest === parent) break
-        ;[items[parent], items[smallest]] = [items[smallest], items[parent]]
-        parent = smallest
-      }
+    if (items.length > 0) {
+      items[0] = last!
+      this.topChanged()
     }
 
     return top
+  }
+
+  /** Restores the order after the top item's priority changed (cheaper than pop + push). */
+  topChanged(): void {
+    const {items, less} = this
+    const item = items[0]
+    const {length} = items
+    let hole = 0
+    for (;;) {
+      let child = 2 * hole + 1
+      if (child >= length) break
+      if (child + 1 < length && less(items[child + 1], items[child])) child++
+      if (!less(items[child], item)) break
+      items[hole] = items[child]
+      hole = child
+    }
+
+    items[hole] = item
   }
 }

@@ -1,12 +1,12 @@
-import {RecordDecoder} from '../codec/record-decoder.js'
+import {type DecodedPayload, RecordDecoder} from '../codec/record-decoder.js'
 import type {LogRecord} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {eventTypeOf} from '../util/event-type.js'
-import type {CompiledView} from './view-definition.js'
+import type {ColumnProjection, CompiledView, Projection, ProjectionInput} from './view-definition.js'
 import type {PartitionOffsets, ViewChange, ViewMeta, ViewStore} from './view-store.js'
 
 /** Records buffered before they are written: one transaction each, deduplicated by key. */
-const CHUNK_RECORDS = 50_000
+const CHUNK_RECORDS = 100_000
 const FIRST_POSITIONS = 5
 
 export interface ViewCounts {
@@ -16,17 +16,21 @@ export interface ViewCounts {
   tombstones: number
 }
 
+/** The last change per key in a chunk; a mapped view keeps the record itself and projects it at write time. */
+type PendingChange = ViewChange | {kind: 'record'; record: LogRecord; value?: DecodedPayload | null}
+
 /**
- * Projects records into a view store: decodes what the view reads (schemas fetched once per
- * batch), keeps the last change per key in a chunk, and writes each chunk in one transaction.
+ * Projects records into a view store, keeping only the last change per key of each chunk and
+ * writing a chunk in one transaction. With a column mapping, values are decoded only for the
+ * records that survive that deduplication (and for every record when the key is a value field).
  */
 export class ViewBuilder {
   readonly counts: ViewCounts = {missingKey: {count: 0, first: []}, records: 0, tombstones: 0}
-  /** Next offset per partition, covering every record added so far. */
-  readonly positions: PartitionOffsets
-  private chunk = new Map<string, ViewChange>()
+  private chunk = new Map<string, PendingChange>()
   private chunkRecords = 0
   private readonly decoder: RecordDecoder
+  /** Next offset per topic and partition, covering every record added so far. */
+  private readonly nextOffsets = new Map<string, Map<number, number>>()
 
   constructor(
     private readonly view: CompiledView,
@@ -34,45 +38,29 @@ export class ViewBuilder {
     options: {positions: PartitionOffsets; registry: SchemaRegistry; warn?: (message: string) => void},
   ) {
     this.decoder = new RecordDecoder(options.registry, options.warn)
-    this.positions = options.positions
+    for (const [id, offset] of options.positions) {
+      const slash = id.lastIndexOf('/')
+      this.advance(id.slice(0, slash), Number(id.slice(slash + 1)), offset)
+    }
+  }
+
+  /** Next offset per "topic/partition". */
+  get positions(): PartitionOffsets {
+    const positions: PartitionOffsets = new Map()
+    for (const [topic, partitions] of this.nextOffsets) for (const [partition, offset] of partitions) positions.set(`${topic}/${partition}`, offset)
+    return positions
   }
 
   /** Adds a batch of records (in log order); writes a chunk when enough have gathered. */
   async add(records: LogRecord[]): Promise<void> {
-    const {needsValue} = this.view
-    await this.decoder.prepare(needsValue ? records.flatMap((r) => [r.key, r.value]) : records.map((r) => r.key))
+    await this.decoder.prepare(records.flatMap((r) => [r.key, r.value]))
     for (const record of records) {
-      const value = needsValue ? this.decoder.decode(record.value, record.topic) : null
-      const projection = this.view.project({
-        key: this.decoder.decode(record.key, record.topic)?.value ?? null,
-        record,
-        type: eventTypeOf(record.headers, value?.type),
-        value: value?.value ?? null,
-      })
       this.counts.records++
       if (record.value === null) this.counts.tombstones++
-      this.positions.set(`${record.topic}/${record.partition}`, record.offset + 1)
-      switch (projection.kind) {
-        case 'delete': {
-          this.chunk.set(projection.key, {kind: 'delete'})
-          break
-        }
-
-        case 'missing-key': {
-          this.counts.missingKey.count++
-          if (this.counts.missingKey.first.length < FIRST_POSITIONS) this.counts.missingKey.first.push(positionOf(record))
-          break
-        }
-
-        case 'skip': {
-          break
-        }
-
-        case 'upsert': {
-          this.chunk.set(projection.key, {kind: 'upsert', position: positionOf(record), row: projection.row})
-          break
-        }
-      }
+      this.advance(record.topic, record.partition, record.offset + 1)
+      const {projection} = this.view
+      if (projection.kind === 'module') this.applyProjection(projection.project(this.input(record)), record)
+      else this.addMapped(record, projection)
     }
 
     this.chunkRecords += records.length
@@ -82,16 +70,92 @@ export class ViewBuilder {
   /** Writes what is buffered; with `meta`, the offsets, the definition and every column go in the same transaction. */
   flush(meta?: ViewMeta): void {
     if (this.chunk.size === 0 && !meta) return
-    this.store.apply(this.chunk, meta ? {columns: this.view.columns, meta, offsets: this.positions} : {})
-    this.chunk = new Map()
-    this.chunkRecords = 0
+    this.store.apply(this.changes(), meta ? {columns: this.view.columns, meta, offsets: this.positions} : {})
   }
 
   /** Writes the buffered chunk together with the offsets reached: used per live batch. */
   flushWithOffsets(): void {
-    this.store.apply(this.chunk, {offsets: this.positions})
+    this.store.apply(this.changes(), {offsets: this.positions})
+  }
+
+  private addMapped(record: LogRecord, projection: ColumnProjection): void {
+    const value = projection.keyReadsValue ? this.decoder.decode(record.value, record.topic) : undefined
+    const key = projection.keyOf({
+      key: projection.readsKey ? this.decodeKey(record) : null,
+      record,
+      type: null,
+      value: value?.value ?? null,
+    })
+    // A tombstone of a view keyed by a value field carries no key to delete: nothing to do.
+    if (record.value === null) {
+      if (key !== undefined) this.chunk.set(key, {kind: 'delete'})
+    } else if (key === undefined) {
+      this.countMissingKey(record)
+    } else {
+      this.chunk.set(key, {kind: 'record', record, value})
+    }
+  }
+
+  private advance(topic: string, partition: number, next: number): void {
+    let partitions = this.nextOffsets.get(topic)
+    if (!partitions) this.nextOffsets.set(topic, (partitions = new Map()))
+    partitions.set(partition, next)
+  }
+
+  private applyProjection(projection: Projection, record: LogRecord): void {
+    switch (projection.kind) {
+      case 'delete': {
+        this.chunk.set(projection.key, {kind: 'delete'})
+        break
+      }
+
+      case 'missing-key': {
+        this.countMissingKey(record)
+        break
+      }
+
+      case 'skip': {
+        break
+      }
+
+      case 'upsert': {
+        this.chunk.set(projection.key, {kind: 'upsert', position: positionOf(record), row: projection.row})
+        break
+      }
+    }
+  }
+
+  /** The chunk as rows to write (mapped records projected now), and a fresh chunk. */
+  private changes(): Map<string, ViewChange> {
+    const changes = new Map<string, ViewChange>()
+    const {projection} = this.view
+    for (const [key, change] of this.chunk) {
+      if (change.kind !== 'record') {
+        changes.set(key, change)
+        continue
+      }
+
+      const input = this.input(change.record, change.value)
+      changes.set(key, {kind: 'upsert', position: positionOf(change.record), row: projection.kind === 'columns' ? projection.rowOf(input) : {}})
+    }
+
     this.chunk = new Map()
     this.chunkRecords = 0
+    return changes
+  }
+
+  private countMissingKey(record: LogRecord): void {
+    this.counts.missingKey.count++
+    if (this.counts.missingKey.first.length < FIRST_POSITIONS) this.counts.missingKey.first.push(positionOf(record))
+  }
+
+  private decodeKey(record: LogRecord): unknown {
+    return this.decoder.decode(record.key, record.topic)?.value ?? null
+  }
+
+  private input(record: LogRecord, decoded?: DecodedPayload | null): ProjectionInput {
+    const value = decoded === undefined ? this.decoder.decode(record.value, record.topic) : decoded
+    return {key: this.decodeKey(record), record, type: eventTypeOf(record.headers, value?.type), value: value?.value ?? null}
   }
 }
 

@@ -27,6 +27,27 @@ export type Projection =
   | {kind: 'missing-key'}
   | {kind: 'skip'}
 
+/**
+ * A column mapping: the row key depends only on the record (its key, a header) or on the value
+ * (`keyReadsValue`), and the row only on the record, so a builder can keep the last record per
+ * key and project just that one.
+ */
+export interface ColumnProjection {
+  keyOf(input: ProjectionInput): string | undefined
+  /** The key is a value field: values must be decoded to find it. */
+  keyReadsValue: boolean
+  kind: 'columns'
+  /** The decoded record key is needed (the key is the record key, or a column is $key). */
+  readsKey: boolean
+  rowOf(input: ProjectionInput): Record<string, unknown>
+}
+
+/** A projection module: any record may become a row, a delete or nothing, so each is projected. */
+export interface ModuleProjection {
+  kind: 'module'
+  project(input: ProjectionInput): Projection
+}
+
 export interface CompiledView {
   /** The columns the mapping names (a module's columns are only known from its rows). */
   columns: string[]
@@ -34,9 +55,7 @@ export interface CompiledView {
   definition: string
   hash: string
   name: string
-  /** False when neither the key nor any column reads the value: values are then never decoded. */
-  needsValue: boolean
-  project(input: ProjectionInput): Projection
+  projection: ColumnProjection | ModuleProjection
   table: string
   topics: string[]
 }
@@ -68,9 +87,9 @@ export async function compileView(name: string, config: ViewConfig, configDir: s
   if (config.from.length === 0) throw new ConfigError(`${where}: 'from' names no topic`)
   const key = keyExtractor(where, config.key)
   let moduleText = ''
-  let project: (input: ProjectionInput) => Projection
+  let projection: ColumnProjection | ModuleProjection
   if (config.module === undefined) {
-    project = columnProjection(where, config.columns, key)
+    projection = columnProjection(where, config, key)
   } else {
     if (Object.keys(config.columns).length > 0) throw new ConfigError(`${where}: give either columns or a module, not both`)
     const file = path.resolve(configDir, config.module)
@@ -80,21 +99,19 @@ export async function compileView(name: string, config: ViewConfig, configDir: s
       throw new ConfigError(`${where}: cannot read projection module ${file}: ${(error as Error).message}`)
     }
 
-    project = moduleProjection(where, await loadProjectModule(where, file), key)
+    projection = {kind: 'module', project: moduleProjection(where, await loadProjectModule(where, file), key)}
   }
 
   const definition = JSON.stringify({columns: Object.entries(config.columns), from: config.from, key: config.key, module: config.module ?? null, table: config.table})
   const hash = createHash('sha256').update(definition).update(moduleText).digest('hex')
-  const readsValue = (spec: string) => spec === '$' || spec.startsWith('$.') || spec === '$type'
-  const needsValue = config.module !== undefined || readsValue(config.key) || Object.values(config.columns).some((spec) => readsValue(spec))
   const columns = Object.keys(config.columns).filter((column) => column !== '*')
-  return {columns, definition, hash, name, needsValue, project, table: config.table, topics: config.from}
+  return {columns, definition, hash, name, projection, table: config.table, topics: config.from}
 }
 
-function columnProjection(where: string, columns: Record<string, string>, key: Extract): (input: ProjectionInput) => Projection {
+function columnProjection(where: string, config: ViewConfig, key: Extract): ColumnProjection {
   const extractors: [string, Extract][] = []
   const spreads: Extract[] = []
-  for (const [column, spec] of Object.entries(columns)) {
+  for (const [column, spec] of Object.entries(config.columns)) {
     if (column === '*') {
       spreads.push(columnExtractor(where, column, spec))
       continue
@@ -107,21 +124,23 @@ function columnProjection(where: string, columns: Record<string, string>, key: E
     extractors.push([column, columnExtractor(where, column, spec)])
   }
 
-  return (input) => {
-    const rowKey = keyText(key(input))
-    // A tombstone of a view keyed by a value field carries no key to delete: nothing to do.
-    if (input.record.value === null) return rowKey === undefined ? {kind: 'skip'} : {key: rowKey, kind: 'delete'}
-    if (rowKey === undefined) return {kind: 'missing-key'}
-    const row: Record<string, unknown> = {}
-    for (const spread of spreads) {
-      const fields = spread(input)
-      if (fields !== null && typeof fields === 'object' && !Array.isArray(fields)) {
-        for (const [field, value] of Object.entries(fields)) if (IDENTIFIER.test(field) && field !== KEY_COLUMN) row[field] = value
+  return {
+    keyOf: (input) => keyText(key(input)),
+    keyReadsValue: config.key.startsWith('$.'),
+    kind: 'columns',
+    readsKey: config.key === 'key' || Object.values(config.columns).includes('$key'),
+    rowOf(input) {
+      const row: Record<string, unknown> = {}
+      for (const spread of spreads) {
+        const fields = spread(input)
+        if (fields !== null && typeof fields === 'object' && !Array.isArray(fields)) {
+          for (const [field, value] of Object.entries(fields)) if (IDENTIFIER.test(field) && field !== KEY_COLUMN) row[field] = value
+        }
       }
-    }
 
-    for (const [column, extract] of extractors) row[column] = extract(input)
-    return {key: rowKey, kind: 'upsert', row}
+      for (const [column, extract] of extractors) row[column] = extract(input)
+      return row
+    },
   }
 }
 
