@@ -1,0 +1,151 @@
+import {readFileSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import avro from 'avsc'
+import Database from 'better-sqlite3'
+import {describe, expect, it} from 'vitest'
+
+import {encodeWire} from '../../../src/lib/codec/wire-format.js'
+import type {ViewConfig} from '../../../src/lib/config/types.js'
+import {CheckFailedError, ConfigError} from '../../../src/lib/errors.js'
+import {followView, rebuildView} from '../../../src/lib/views/rebuild-view.js'
+import {compileView} from '../../../src/lib/views/view-definition.js'
+import {useEmbeddedBackend} from '../../helpers/embedded-backend.js'
+import {useTempDir} from '../../helpers/temp-dir.js'
+
+const T0 = Date.parse('2026-05-01T10:00:00Z')
+
+const rows = (file: string, sql: string) => {
+  const db = new Database(file, {readonly: true})
+  try {
+    return db.prepare(sql).all()
+  } finally {
+    db.close()
+  }
+}
+
+const columnsOf = (file: string, table: string) => {
+  const db = new Database(file, {readonly: true})
+  try {
+    return (db.pragma(`table_info(${table})`) as {name: string; type: string}[]).map((c) => `${c.name} ${c.type}`)
+  } finally {
+    db.close()
+  }
+}
+
+describe('rebuildView', () => {
+  const openBackend = useEmbeddedBackend()
+  const tempDir = useTempDir()
+  const view = (config: Partial<ViewConfig>) => compileView('v', {columns: {}, from: ['items'], key: 'key', table: 't', ...config}, tempDir())
+  const json = (value: object) => Buffer.from(JSON.stringify(value))
+
+  it('turns a new optional Avro field into a new nullable column; older rows hold NULL there', async () => {
+    const {log, registry} = await openBackend()
+    await log.createTopic('items', {partitions: 1})
+    const v1 = {fields: [{name: 'sku', type: 'string'}, {name: 'price', type: 'double'}], name: 'Item', type: 'record'}
+    const v2 = {...v1, fields: [...v1.fields, {default: null, name: 'coupon', type: ['null', 'string']}]}
+    const first = await registry.register('items-value', {references: [], schema: JSON.stringify(v1), schemaType: 'AVRO'})
+    const second = await registry.register('items-value', {references: [], schema: JSON.stringify(v2), schemaType: 'AVRO'})
+    const encode = (id: number, schema: object, value: object) => encodeWire(id, avro.Type.forSchema(schema as avro.Schema).toBuffer(value))
+    await log.produce([
+      {key: Buffer.from('a'), timestamp: T0, topic: 'items', value: encode(first.id, v1, {price: 1.5, sku: 'a'})},
+      {key: Buffer.from('b'), timestamp: T0 + 1, topic: 'items', value: encode(second.id, v2, {coupon: 'SPRING', price: 2, sku: 'b'})},
+    ])
+    const file = path.join(tempDir(), 'items.db')
+    const result = await rebuildView({file, log, registry, view: await view({columns: {'*': '$', at: '$timestamp', type: '$type'}})})
+    expect(result.typeMismatches).toEqual([])
+    expect(columnsOf(file, 't')).toEqual(['key TEXT', 'sku TEXT', 'price REAL', 'at TEXT', 'type TEXT', 'coupon TEXT'])
+    expect(rows(file, 'SELECT key, sku, price, coupon, type FROM t ORDER BY key')).toEqual([
+      {coupon: null, key: 'a', price: 1.5, sku: 'a', type: 'Item'},
+      {coupon: 'SPRING', key: 'b', price: 2, sku: 'b', type: 'Item'},
+    ])
+  })
+
+  it('reports a value whose type no longer matches its column instead of coercing it; --strict keeps the old file', async () => {
+    const {log, registry} = await openBackend()
+    await log.createTopic('items', {partitions: 2})
+    await log.produce([
+      {key: Buffer.from('a'), partition: 0, timestamp: T0, topic: 'items', value: json({qty: 3})},
+      {key: Buffer.from('b'), partition: 1, timestamp: T0 + 1, topic: 'items', value: json({qty: '12'})},
+    ])
+    const file = path.join(tempDir(), 'items.db')
+    const mapped = await view({columns: {qty: '$.qty'}})
+    const result = await rebuildView({file, log, registry, view: mapped})
+    expect(result.typeMismatches).toEqual([{column: 'qty', count: 1, expected: 'INTEGER', first: ['items/1@0'], got: 'TEXT'}])
+    expect(rows(file, 'SELECT key, qty, typeof(qty) AS type FROM t ORDER BY key')).toEqual([
+      {key: 'a', qty: 3, type: 'integer'},
+      {key: 'b', qty: null, type: 'null'},
+    ])
+
+    const before = readFileSync(file)
+    await log.produce([{key: Buffer.from('c'), partition: 0, timestamp: T0 + 2, topic: 'items', value: json({qty: 'many'})}])
+    await expect(rebuildView({file, log, registry, strict: true, view: mapped})).rejects.toThrow(CheckFailedError)
+    expect(readFileSync(file).equals(before)).toBe(true)
+  })
+
+  it('takes the metadata columns and header values a user maps', async () => {
+    const {log, registry} = await openBackend()
+    await log.createTopic('items', {partitions: 1})
+    await log.produce([{headers: {ce_type: Buffer.from('ItemAdded'), who: Buffer.from('shop')}, key: Buffer.from('a'), timestamp: T0, topic: 'items', value: json({n: {deep: [1, 2]}})}])
+    const file = path.join(tempDir(), 'items.db')
+    await rebuildView({file, log, registry, view: await view({columns: {at: '$timestamp', deep: '$.n.deep', first: '$.n.deep[0]', offset: '$offset', partition: '$partition', topic: '$topic', type: '$type', who: 'header:who'}})})
+    expect(rows(file, 'SELECT * FROM t')).toEqual([{at: new Date(T0).toISOString(), deep: '[1,2]', first: 1, key: 'a', offset: 0, partition: 0, topic: 'items', type: 'ItemAdded', who: 'shop'}])
+  })
+
+  it('--follow applies records produced after the rebuild, each batch with its offsets', async () => {
+    const {log, registry} = await openBackend()
+    await log.createTopic('items', {partitions: 1})
+    await log.produce([{key: Buffer.from('a'), timestamp: T0, topic: 'items', value: json({qty: 1})}])
+    const file = path.join(tempDir(), 'items.db')
+    const mapped = await view({columns: {qty: '$.qty'}})
+    await rebuildView({file, log, registry, view: mapped})
+    const stop = new AbortController()
+    let applied = 0
+    const following = followView({file, log, onApplied: (records) => (applied = records), registry, signal: stop.signal, view: mapped})
+    await log.produce([
+      {key: Buffer.from('a'), timestamp: T0 + 1, topic: 'items', value: null},
+      {key: Buffer.from('b'), timestamp: T0 + 2, topic: 'items', value: json({qty: 2})},
+    ])
+    await expect.poll(() => applied, {timeout: 5000}).toBe(2)
+    stop.abort()
+    expect(await following).toBe(2)
+    expect(rows(file, 'SELECT key, qty FROM t')).toEqual([{key: 'b', qty: 2}])
+    expect(rows(file, 'SELECT partition, next_offset FROM _evt_offsets')).toEqual([{next_offset: 3, partition: 0}])
+  })
+
+  it('loads a TypeScript projection module that returns rows, deletes and skips', async () => {
+    const {log, registry} = await openBackend()
+    await log.createTopic('items', {partitions: 1})
+    await log.produce([
+      {key: Buffer.from('a'), timestamp: T0, topic: 'items', value: json({qty: 1})},
+      {key: Buffer.from('b'), timestamp: T0 + 1, topic: 'items', value: json({qty: 0})},
+      {key: Buffer.from('c'), timestamp: T0 + 2, topic: 'items', value: json({qty: 5})},
+      {key: Buffer.from('c'), timestamp: T0 + 3, topic: 'items', value: json({internal: true})},
+    ])
+    writeFileSync(
+      path.join(tempDir(), 'project.ts'),
+      [
+        'interface Input { key: string; value: {qty?: number; internal?: boolean} | null }',
+        "export function project(record: Input): 'delete' | null | {double: number} {",
+        '  if (record.value?.internal) return null',
+        "  if (record.value?.qty === 0) return 'delete'",
+        '  return {double: (record.value?.qty ?? 0) * 2}',
+        '}',
+      ].join('\n'),
+    )
+    const file = path.join(tempDir(), 'items.db')
+    await rebuildView({file, log, registry, view: await view({module: './project.ts'})})
+    expect(rows(file, 'SELECT key, double FROM t ORDER BY key')).toEqual([
+      {double: 2, key: 'a'},
+      {double: 10, key: 'c'},
+    ])
+  })
+
+  it('rejects a mapping it cannot read, naming the view and the column', async () => {
+    await expect(view({columns: {at: '$time'}})).rejects.toThrow(ConfigError)
+    await expect(view({columns: {at: '$time'}})).rejects.toThrow(/view 'v': column 'at' has '\$time'/)
+    await expect(view({columns: {key: '$.id'}})).rejects.toThrow(/column name 'key' is not allowed/)
+    await expect(view({columns: {a: '$.a'}, module: './x.js'})).rejects.toThrow(/either columns or a module/)
+    await expect(view({columns: {a: '$.a'}, table: 'drop table'})).rejects.toThrow(/not a plain SQL name/)
+  })
+})
