@@ -1,0 +1,57 @@
+import {Flags} from '@oclif/core'
+
+import {EvtCommand} from '../../cli/base-command.js'
+import {UsageError} from '../../lib/errors.js'
+import type {RequestLogEntry} from '../../lib/registry/server/registry-server.js'
+
+export default class RegistryServe extends EvtCommand<typeof RegistryServe> {
+  static description = `Serves the schema registry of the embedded cluster over HTTP with the
+Confluent Schema Registry REST API, so Kafka clients and serializers
+(schema.registry.url), tools, and evt itself (--registry) can register and
+fetch schemas in it. Prints the URL it listens on to stdout and runs until
+Ctrl-C. It listens on 127.0.0.1 unless --host says otherwise and has no
+authentication.`
+
+  static examples = [
+    '<%= config.bin %> registry serve',
+    '<%= config.bin %> registry serve --port 0 --verbose',
+    '<%= config.bin %> registry serve --host 0.0.0.0 --port 8085 --cluster local',
+  ]
+
+  static flags = {
+    host: Flags.string({default: '127.0.0.1', description: 'the address to listen on (0.0.0.0: every interface)'}),
+    port: Flags.integer({default: 8081, description: 'the port to listen on; 0 picks a free one', max: 65_535, min: 0}),
+    verbose: Flags.boolean({char: 'v', default: false, description: 'log each request to stderr'}),
+  }
+
+  static summary = 'Serve the embedded schema registry over the Confluent REST API.'
+
+  async run(): Promise<{url: string}> {
+    const config = this.loadConfig()
+    if (config.cluster.kind !== 'embedded') {
+      throw new UsageError(`cluster '${config.cluster.name}' is a Kafka cluster: evt registry serve serves the registry of an embedded cluster`, {
+        hint: 'choose an embedded cluster with --cluster, or drop --brokers / EVT_BROKERS',
+      })
+    }
+
+    const {registry} = await this.openBackend(config)
+    const {startRegistryServer} = await import('../../lib/registry/server/registry-server.js')
+    const server = await startRegistryServer({
+      host: this.flags.host,
+      onRequest: this.flags.verbose ? (entry) => this.note(formatRequest(entry)) : undefined,
+      port: this.flags.port,
+      registry,
+    })
+    this.log(server.url)
+    this.note(`serving the schema registry of '${config.cluster.name}' (${config.cluster.path}); Ctrl-C stops`)
+
+    await new Promise((resolve) => (this.signal.aborted ? resolve(undefined) : this.signal.addEventListener('abort', resolve, {once: true})))
+    await server.close()
+    this.exitIfInterrupted()
+    return {url: server.url}
+  }
+}
+
+function formatRequest({durationMs, errorCode, method, path, status}: RequestLogEntry): string {
+  return `${method} ${path} ${status}${errorCode === undefined || errorCode === status ? '' : ` (${errorCode})`} ${durationMs}ms`
+}

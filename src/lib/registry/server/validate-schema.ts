@@ -1,0 +1,75 @@
+import {createRequire} from 'node:module'
+
+import {NotFoundError} from '../../errors.js'
+import {referencedTexts} from '../references.js'
+import type {SchemaDefinition, SchemaRegistry} from '../schema-registry.js'
+import {restErrors} from './rest-error.js'
+
+const require = createRequire(import.meta.url)
+
+/**
+ * Refuses schema text that clients could not use, before anything is stored: like Confluent's
+ * server, which parses every schema it is given (with its references) and answers 42201.
+ * Avro is parsed by avsc, the library evt decodes with, so field defaults are checked too (Confluent
+ * does that only with `schema.providers.avro.validate.defaults=true`); Protobuf by protobufjs with
+ * every type resolved; JSON Schema must be a JSON object or boolean.
+ */
+export async function validateSchema(definition: SchemaDefinition, registry: SchemaRegistry): Promise<void> {
+  if (definition.schema.trim() === '') throw restErrors.invalidSchema('Empty schema')
+  for (const reference of definition.references) {
+    await registry.getVersion(reference.subject, reference.version).catch((error) => {
+      if (!(error instanceof NotFoundError)) throw error
+      throw restErrors.invalidSchema(`reference '${reference.name}' names subject '${reference.subject}' version ${reference.version}, which is not registered`)
+    })
+  }
+
+  const referenced = await referencedTexts(definition, registry)
+  try {
+    switch (definition.schemaType) {
+      case 'AVRO': {
+        await parseAvroWithAvsc(definition.schema, referenced)
+        break
+      }
+
+      case 'JSON': {
+        const parsed: unknown = JSON.parse(definition.schema)
+        if (typeof parsed !== 'boolean' && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) {
+          throw new Error('a JSON Schema is a JSON object or a boolean')
+        }
+
+        break
+      }
+
+      case 'PROTOBUF': {
+        parseProtobuf(definition.schema, referenced)
+        break
+      }
+    }
+  } catch (error) {
+    throw restErrors.invalidSchema(`not a valid ${definition.schemaType} schema: ${(error as Error).message}`)
+  }
+}
+
+async function parseAvroWithAvsc(schema: string, referenced: string[]): Promise<void> {
+  const module = await import('avsc')
+  const avro = (module as unknown as {default?: typeof import('avsc')}).default ?? module
+  // Named types of the references first, so the schema can use them by name.
+  const registry = {}
+  for (const text of referenced) avro.Type.forSchema(JSON.parse(text), {registry})
+  avro.Type.forSchema(JSON.parse(schema), {registry})
+}
+
+function parseProtobuf(schema: string, referenced: string[]): void {
+  const protobuf = require('protobufjs') as typeof import('protobufjs')
+  const common = protobuf.common as unknown as Record<string, undefined | import('protobufjs').INamespace>
+  const root = new protobuf.Root()
+  const wellKnown = new Set<string>()
+  for (const text of [...referenced, schema]) {
+    const parsed = protobuf.parse(text, root, {keepCase: true})
+    for (const name of [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])]) if (common[name]) wellKnown.add(name)
+  }
+
+  // google/protobuf/*.proto imports resolve to the definitions protobufjs ships, as on Confluent.
+  for (const name of wellKnown) root.addJSON(common[name]!.nested ?? {})
+  root.resolveAll()
+}
