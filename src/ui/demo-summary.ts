@@ -22,5 +22,7 @@ export function nextStepsAfterDemo(): string {
     '  evt topic list',
     '  evt topic tail orders payments --from beginning --limit 20',
     '  evt topic tail orders --from -5 --json',
+    '  evt trace order --stalled',
+    '  evt rebuild view orders',
   ].join('\n')
 }
