@@ -81,7 +81,7 @@ export class ViewBuilder {
   private addMapped(record: LogRecord, projection: ColumnProjection): void {
     const value = projection.keyReadsValue ? this.decoder.decode(record.value, record.topic) : undefined
     const key = projection.keyOf({
-      key: projection.readsKey ? this.decodeKey(record) : null,
+      key: projection.keyIsRecordKey ? this.decodeKey(record) : null,
       record,
       type: null,
       value: value?.value ?? null,
@@ -135,7 +135,7 @@ export class ViewBuilder {
         continue
       }
 
-      const input = this.input(change.record, change.value)
+      const input = this.input(change.record, change.value, projection.kind === 'columns' && projection.rowReadsKey)
       changes.set(key, {kind: 'upsert', position: positionOf(change.record), row: projection.kind === 'columns' ? projection.rowOf(input) : {}})
     }
 
@@ -150,13 +150,25 @@ export class ViewBuilder {
   }
 
   private decodeKey(record: LogRecord): unknown {
-    return this.decoder.decode(record.key, record.topic)?.value ?? null
+    return plainKeyText(record.key) ?? this.decoder.decode(record.key, record.topic)?.value ?? null
   }
 
-  private input(record: LogRecord, decoded?: DecodedPayload | null): ProjectionInput {
+  private input(record: LogRecord, decoded?: DecodedPayload | null, withKey = true): ProjectionInput {
     const value = decoded === undefined ? this.decoder.decode(record.value, record.topic) : decoded
-    return {key: this.decodeKey(record), record, type: eventTypeOf(record.headers, value?.type), value: value?.value ?? null}
+    return {key: withKey ? this.decodeKey(record) : null, record, type: eventTypeOf(record.headers, value?.type), value: value?.value ?? null}
   }
+}
+
+/**
+ * Most keys are short printable ASCII (ids): those are their own text, with no need for the
+ * decoder's UTF-8, JSON and wire-format checks. Anything else returns undefined.
+ */
+function plainKeyText(key: Buffer | null): string | undefined {
+  if (key === null || key.length === 0 || key.length > 64) return undefined
+  const first = key[0]
+  if (first === 0x7b || first === 0x5b) return undefined // { or [: maybe JSON
+  for (let i = 0; i < key.length; i++) if (key[i] < 0x20 || key[i] > 0x7e) return undefined
+  return key.toString('latin1')
 }
 
 export function positionOf(record: LogRecord): string {

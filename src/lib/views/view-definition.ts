@@ -37,8 +37,10 @@ export interface ColumnProjection {
   /** The key is a value field: values must be decoded to find it. */
   keyReadsValue: boolean
   kind: 'columns'
-  /** The decoded record key is needed (the key is the record key, or a column is $key). */
-  readsKey: boolean
+  /** The row key is the record key. */
+  keyIsRecordKey: boolean
+  /** A column is $key: rows need the decoded record key. */
+  rowReadsKey: boolean
   rowOf(input: ProjectionInput): Record<string, unknown>
 }
 
@@ -128,7 +130,8 @@ function columnProjection(where: string, config: ViewConfig, key: Extract): Colu
     keyOf: (input) => keyText(key(input)),
     keyReadsValue: config.key.startsWith('$.'),
     kind: 'columns',
-    readsKey: config.key === 'key' || Object.values(config.columns).includes('$key'),
+    keyIsRecordKey: config.key === 'key',
+    rowReadsKey: Object.values(config.columns).includes('$key'),
     rowOf(input) {
       const row: Record<string, unknown> = {}
       for (const spread of spreads) {
