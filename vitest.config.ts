@@ -5,9 +5,17 @@ export default defineConfig({
     projects: [
       {
         test: {
-          include: ['test/lib/**/*.test.ts', 'test/ui/**/*.test.{ts,tsx}', 'test/e2e/**/*.test.ts', 'test/contract/embedded.test.ts'],
+          include: ['test/lib/**/*.test.ts', 'test/ui/**/*.test.{ts,tsx}', 'test/e2e/**/*.test.ts', 'test/contract/embedded.test.ts', 'test/contract/registry-server.test.ts'],
           name: 'unit',
           testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          // Reliability properties that need no broker: decoder fuzzing, concurrent evt processes, secrets.
+          include: ['test/reliability/**/*.local.test.ts'],
+          name: 'reliability-local',
+          testTimeout: 60_000,
         },
       },
       {
@@ -16,7 +24,7 @@ export default defineConfig({
           fileParallelism: false,
           globalSetup: ['test/integration/kafka-global-setup.ts'],
           hookTimeout: 180_000,
-          include: ['test/contract/kafka.test.ts', 'test/integration/**/*.test.ts'],
+          include: ['test/contract/kafka.test.ts', 'test/integration/**/*.test.ts', 'test/reliability/**/*.kafka.test.ts'],
           name: 'integration',
           testTimeout: 60_000,
         },

@@ -10,10 +10,13 @@ export interface CliResult {
   stdout: string
 }
 
-/** Environment without the caller's EVT_* settings, so tests only see what they set. */
+/**
+ * Environment without the caller's EVT_* settings, so tests only see what they set; NODE_ENV as a
+ * user has it (vitest sets 'test', which makes oclif register tsx in every child: a slow start).
+ */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('EVT_') && key !== 'DEBUG'))
-  return {...env, ...extra}
+  return {...env, NODE_ENV: 'production', ...extra}
 }
 
 /** Runs the built CLI (bin/run.js) through pipes, as a user's shell would. */

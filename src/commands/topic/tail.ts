@@ -53,6 +53,8 @@ pipe it is one JSON object per line.`
       limit: flags.limit,
       log,
       partitions: flags.partition,
+      // A tail goes on through a registry outage: cached schemas decode, the rest is shown raw.
+      rawWhenRegistryGoesAway: true,
       registry,
       signal: this.signal,
       topics,

@@ -48,8 +48,13 @@ export function naturalLogicalTypes(avro: Avsc): Record<string, new (schema: Sch
   }
 
   class DateType extends Base {
-    _fromValue(days: number): string {
-      return new Date(days * 86_400_000).toISOString().slice(0, 10)
+    _fromValue(days: number): number | string {
+      const date = new Date(days * 86_400_000)
+      // Beyond the ±100,000,000 days a Date holds, the day number itself.
+      if (Number.isNaN(date.getTime())) return days
+      // Years outside 0000-9999 are written with a sign and six digits (+010000-01-01).
+      const iso = date.toISOString()
+      return iso.slice(0, iso.indexOf('T'))
     }
 
     _toValue(value: unknown): number | undefined {

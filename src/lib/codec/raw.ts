@@ -13,13 +13,34 @@ export function decodeRaw(bytes: Buffer): {encoding: RawEncoding; value: unknown
   const first = text.trimStart()[0]
   if (first === '{' || first === '[') {
     try {
-      return {encoding: 'json', value: JSON.parse(text)}
+      const value = JSON.parse(text)
+      if (!nestsTooDeep(value, bytes.length)) return {encoding: 'json', value}
     } catch {
       // Not JSON after all: shown as text.
     }
   }
 
   return {encoding: 'utf8', value: text}
+}
+
+/** Printers (JSON.stringify first) run out of stack a few thousand levels down: deeper values are not shown as structure. */
+export const MAX_NESTING = 1000
+
+/**
+ * Whether a decoded value nests arrays and objects more than MAX_NESTING deep. Each level takes
+ * at least a byte of the encoding it came from (`size`), so only large values are walked.
+ */
+export function nestsTooDeep(value: unknown, size: number): boolean {
+  if (size <= MAX_NESTING) return false
+  const pending: [unknown, number][] = [[value, 1]]
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [node, depth] = next
+    if (node === null || typeof node !== 'object') continue
+    if (depth > MAX_NESTING) return true
+    for (const child of Object.values(node)) pending.push([child, depth + 1])
+  }
+
+  return false
 }
 
 /** The bytes as text when they are valid UTF-8 without control characters, else undefined. */

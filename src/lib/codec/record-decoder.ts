@@ -1,6 +1,6 @@
-import {NotFoundError} from '../errors.js'
+import {NotFoundError, UnreachableError} from '../errors.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
-import {decodeRaw, type RawEncoding} from './raw.js'
+import {decodeRaw, MAX_NESTING, nestsTooDeep, type RawEncoding} from './raw.js'
 import {buildSchemaCodec, type SchemaCodec} from './schema-codec.js'
 import {wirePayload, wireSchemaId} from './wire-format.js'
 
@@ -33,11 +33,20 @@ interface LoadedSchema {
  * which `decode` is synchronous: no await per record on the hot path.
  */
 export class RecordDecoder {
+  /** Whether the registry has answered once: a registry never reached is a wrong URL or a registry that is down, not an outage. */
+  private registryAnswered = false
   private readonly schemas = new Map<number, LoadedSchema>()
 
+  /**
+   * `rawWhenRegistryGoesAway`: once the registry has answered, a schema it can no longer be reached
+   * for is shown raw (one warning per id, for the rest of this decoder's life) instead of failing —
+   * for a tail, which must go on through a registry outage. Without it, and for a registry never
+   * reached, the UnreachableError stands (exit 3).
+   */
   constructor(
     private readonly registry: SchemaRegistry,
     private readonly warn: (message: string) => void = () => {},
+    private readonly options: {rawWhenRegistryGoesAway?: boolean} = {},
   ) {}
 
   /** Fetches the schemas of every wire-format buffer not seen before. */
@@ -60,7 +69,9 @@ export class RecordDecoder {
     const schema = {id, ...pickSubject(loaded.subjects, topic)}
     if (!loaded.codec) return {...decodeRaw(bytes), error: loaded.problem, schema}
     try {
-      return {encoding: loaded.encoding, schema, type: loaded.codec.recordName, value: loaded.codec.decode(wirePayload(bytes))}
+      const value = loaded.codec.decode(wirePayload(bytes))
+      if (nestsTooDeep(value, bytes.length)) throw new Error(`the value nests deeper than ${MAX_NESTING} levels`)
+      return {encoding: loaded.encoding, schema, type: loaded.codec.recordName, value}
     } catch (error) {
       return {...decodeRaw(bytes), error: `cannot decode with schema ${id}: ${(error as Error).message}`, schema}
     }
@@ -69,6 +80,7 @@ export class RecordDecoder {
   private async load(id: number): Promise<LoadedSchema> {
     try {
       const stored = await this.registry.getSchema(id)
+      this.registryAnswered = true
       const subjects = await this.registry.subjectVersionsForId(id)
       const encoding = stored.schemaType === 'AVRO' ? 'avro' : stored.schemaType === 'JSON' ? 'json-schema' : 'protobuf'
       try {
@@ -79,7 +91,14 @@ export class RecordDecoder {
         return {encoding, problem, subjects}
       }
     } catch (error) {
+      if (error instanceof UnreachableError && this.options.rawWhenRegistryGoesAway && this.registryAnswered) {
+        const problem = `schema ${id} could not be fetched: ${error.message}`
+        this.warn(`${problem}; its records are shown raw`)
+        return {encoding: 'base64', problem, subjects: []}
+      }
+
       if (!(error instanceof NotFoundError)) throw error
+      this.registryAnswered = true
       const problem = error.message
       this.warn(`${problem}; its records are shown raw`)
       return {encoding: 'base64', problem, subjects: []}

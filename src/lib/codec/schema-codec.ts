@@ -1,6 +1,7 @@
 import type {Type} from 'avsc'
 
 import {referencedTexts} from '../registry/references.js'
+import {boundedCollections} from './avro-collections.js'
 import {naturalLogicalTypes} from './avro-logical-types.js'
 import type {SchemaRegistry, StoredSchema} from '../registry/schema-registry.js'
 
@@ -53,10 +54,10 @@ export async function buildSchemaCodec(schema: StoredSchema, registry: SchemaReg
 async function buildAvroCodec(schema: StoredSchema, registry: SchemaRegistry): Promise<SchemaCodec> {
   const avro = await loadAvsc()
   const named: Record<string, Type> = {}
-  const logicalTypes = naturalLogicalTypes(avro)
+  const options = {logicalTypes: naturalLogicalTypes(avro), registry: named, typeHook: boundedCollections(avro)}
   // Referenced named types first, so the schema can name them.
-  for (const text of await referencedTexts(schema, registry)) avro.Type.forSchema(JSON.parse(text), {logicalTypes, registry: named})
-  const type = avro.Type.forSchema(JSON.parse(schema.schema), {logicalTypes, registry: named})
+  for (const text of await referencedTexts(schema, registry)) avro.Type.forSchema(JSON.parse(text), options)
+  const type = avro.Type.forSchema(JSON.parse(schema.schema), options)
   const hasBytes = usesBytes(type)
   return {
     decode: (payload) => {

@@ -3,6 +3,7 @@ import path from 'node:path'
 import {parse as parseYaml} from 'yaml'
 
 import {ConfigError} from '../errors.js'
+import {withoutCredentials} from './redact.js'
 import type {
   ClusterConfig,
   ConfigOverrides,
@@ -88,12 +89,12 @@ export function resolveConfig({cwd, env, overrides}: ResolveOptions): EvtConfig 
   const registryUrl = overrides.registry ?? env.EVT_REGISTRY_URL
   if (registryUrl) {
     if (cluster.kind !== 'kafka') {
-      throw new ConfigError(`a schema registry URL (${registryUrl}) was given for the embedded cluster '${cluster.name}'`, {
+      throw new ConfigError(`a schema registry URL (${withoutCredentials(registryUrl)}) was given for the embedded cluster '${cluster.name}'`, {
         hint: 'also give --brokers (or EVT_BROKERS), or select a Kafka cluster with --cluster',
       })
     }
 
-    cluster = {...cluster, registry: {...cluster.registry, url: parseUrl(registryUrl)}}
+    cluster = {...cluster, registry: {...cluster.registry, ...registryAt(registryUrl)}}
   }
 
   return {cluster, file, flows: parsed?.flows ?? {}, home, views: parsed?.views ?? {}}
@@ -157,12 +158,32 @@ function readCluster(name: string, node: ConfigNode, baseDir: string): ClusterCo
 
 function readRegistry(node: ConfigNode): RegistryConfig | undefined {
   if (!node.present) return undefined
-  if (typeof node.value === 'string') return {url: parseUrl(node.string(), node)}
-  return {
-    password: node.child('password').optionalString(),
-    url: parseUrl(node.child('url').string('an http(s) URL'), node.child('url')),
-    username: node.child('username').optionalString(),
+  if (typeof node.value === 'string') return registryAt(node.string(), node)
+  const password = node.child('password').optionalString()
+  const {url, ...fromUrl} = registryAt(node.child('url').string('an http(s) URL'), node.child('url'))
+  const username = node.child('username').optionalString()
+  return {password: password ?? fromUrl.password, url, username: username ?? fromUrl.username}
+}
+
+/**
+ * A registry at a URL. Credentials written into it (`http://user:pass@host`, which fetch refuses)
+ * become the Basic auth ones, so the URL evt uses and prints carries none.
+ */
+function registryAt(text: string, node?: ConfigNode): RegistryConfig {
+  const url = parseUrl(text, node)
+  const match = /^(https?:\/\/)([^/]*)@(.*)$/.exec(url)
+  if (!match) return {url}
+  const [, scheme, userinfo, rest] = match
+  const colon = userinfo.includes(':') ? userinfo.indexOf(':') : userinfo.length
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part)
+    } catch {
+      return part
+    }
   }
+
+  return {password: decode(userinfo.slice(colon + 1)), url: `${scheme}${rest}`, username: decode(userinfo.slice(0, colon))}
 }
 
 function readSasl(node: ConfigNode): KafkaCluster['sasl'] {
@@ -233,7 +254,7 @@ function parseBrokers(text: string): string[] {
 function parseUrl(text: string, node?: ConfigNode): string {
   if (!/^https?:\/\/[^\s/]+/.test(text)) {
     if (node) node.reject('an http(s) URL')
-    throw new ConfigError(`invalid schema registry URL '${text}'`, {hint: 'give an http(s) URL, e.g. http://127.0.0.1:8081'})
+    throw new ConfigError(`invalid schema registry URL '${withoutCredentials(text)}'`, {hint: 'give an http(s) URL, e.g. http://127.0.0.1:8081'})
   }
 
   return text.replace(/\/+$/, '')

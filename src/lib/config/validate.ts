@@ -1,4 +1,5 @@
 import {ConfigError} from '../errors.js'
+import {SECRET_SETTING, withoutCredentials} from './redact.js'
 
 /**
  * A small reader over parsed YAML that knows where it is, so every complaint names the file,
@@ -13,8 +14,7 @@ export class ConfigNode {
   ) {}
 
   private fail(expected: string): never {
-    const shown = this.value === undefined ? 'nothing' : JSON.stringify(this.value)
-    throw new ConfigError(`${this.file}: ${this.path || '(top level)'}: expected ${expected}, found ${shown}`, {
+    throw new ConfigError(`${this.file}: ${this.path || '(top level)'}: expected ${expected}, found ${quote(this.value, this.path)}`, {
       file: this.file,
       path: this.path,
     })
@@ -84,4 +84,15 @@ export class ConfigNode {
   reject(message: string): never {
     this.fail(message)
   }
+}
+
+/** A value found in evt.yaml as a complaint quotes it: passwords and the credentials in URLs are never shown. */
+function quote(value: unknown, path: string): string {
+  if (value === undefined) return 'nothing'
+  if (SECRET_SETTING.test(path.slice(path.lastIndexOf('.') + 1))) {
+    const kind = Array.isArray(value) ? 'a list' : value === null ? 'null' : typeof value === 'object' ? 'a map' : `a ${typeof value}`
+    return `${kind} (a secret: not shown)`
+  }
+
+  return JSON.stringify(value, (key, item) => (SECRET_SETTING.test(key) ? '***' : typeof item === 'string' ? withoutCredentials(item) : item))
 }

@@ -24,6 +24,8 @@ export interface TailOptions {
   topics: string[]
   until?: number
   warn?: (message: string) => void
+  /** Once the registry has answered, show records raw (one warning per schema id) if it goes away, instead of failing. */
+  rawWhenRegistryGoesAway?: boolean
   /** Following: called about once a second with the records not yet read (sum over partitions of high watermark − position). */
   onLag?: (lag: number) => void
   /** Keeps only the records it accepts (see where-filter.ts); values are decoded only if it looks at them. */
@@ -37,7 +39,7 @@ export interface TailOptions {
 export async function* tailRecords(options: TailOptions): AsyncIterable<DecodedRecord[]> {
   const {log, signal} = options
   await requireTopics(log, options.topics)
-  const decoder = new RecordDecoder(options.registry, options.warn)
+  const decoder = new RecordDecoder(options.registry, options.warn, {rawWhenRegistryGoesAway: options.rawWhenRegistryGoesAway})
   const onBatch = (records: LogRecord[]) => decoder.prepare(records.flatMap((r) => [r.key, r.value]))
   const decode = async (records: LogRecord[]): Promise<DecodedRecord[]> => {
     if (!options.where) return records.map((record) => ({key: decoder.decode(record.key, record.topic), record, value: decoder.decode(record.value, record.topic)}))
