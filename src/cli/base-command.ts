@@ -11,6 +11,12 @@ export type EvtFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeo
 export type EvtArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
 const SIGNAL_EXIT: Record<string, number> = {SIGINT: 130, SIGTERM: 143}
+/**
+ * How long a command may take to stop after Ctrl-C or SIGTERM. Commands stop at their next batch,
+ * but a request to a broker or registry that hangs cannot be aborted (kafkajs, the registry's fetch
+ * timeout) and would otherwise hold the interrupt for its whole timeout.
+ */
+const INTERRUPT_GRACE_MS = 2000
 
 /**
  * Base of every evt command: global flags, configuration, the backend's lifetime, Ctrl-C as an
@@ -100,5 +106,7 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
     if (this.interruptedBy) process.exit(SIGNAL_EXIT[name])
     this.interruptedBy = name
     this.abortController.abort()
+    // unref: a command that stops in time exits as usual, with its cleanup done.
+    setTimeout(() => process.exit(SIGNAL_EXIT[name]), INTERRUPT_GRACE_MS).unref()
   }
 }

@@ -73,7 +73,10 @@ export function mapKafkaError(error: unknown, brokers: string[]): unknown {
     })
   }
 
-  if (names.some((name) => ['KafkaJSConnectionError', 'KafkaJSBrokerNotFound', 'KafkaJSNumberOfRetriesExceeded', 'KafkaJSRequestTimeoutError', 'KafkaJSConnectionClosedError'].includes(name))) {
+  // kafkajs throws a plain Error('Broker not connected') when it sends to a broker whose connection
+  // handshake timed out (a hung broker): that too is an unreachable broker.
+  const notConnected = chain.some((e) => e.message === 'Broker not connected')
+  if (notConnected || names.some((name) => ['KafkaJSConnectionError', 'KafkaJSBrokerNotFound', 'KafkaJSNumberOfRetriesExceeded', 'KafkaJSRequestTimeoutError', 'KafkaJSConnectionClosedError'].includes(name))) {
     return new UnreachableError(`cannot reach Kafka at ${address}: ${chain.at(-1)?.message}`, {
       address,
       cause: error,
