@@ -1,7 +1,8 @@
 import type {Kafka} from 'kafkajs'
 import {createRequire} from 'node:module'
 
-import type {Headers, LogRecord, ReadRange} from '../event-log.js'
+import type {LogRecord, ReadRange} from '../event-log.js'
+import {type AbortedTransaction, decodeRecordBatches} from './record-batches.js'
 
 /*
  * kafkajs only reads through a consumer group (kafkajs issue #373), and evt must leave no trace in
@@ -9,26 +10,23 @@ import type {Headers, LogRecord, ReadRange} from '../event-log.js'
  * objects, which are internal: this module is the only place that touches them, and kafkajs is
  * pinned to 2.2.4. No group is joined, no offset is committed, nothing needs cleaning up.
  */
-interface FetchedMessage {
-  headers?: Record<string, Buffer | Buffer[] | undefined>
-  key: Buffer | null
-  offset: string
-  timestamp: string
-  value: Buffer | null
+/** One partition of a Fetch response, with its record set left as bytes for record-batches.ts. */
+interface RawFetchedPartition {
+  abortedTransactions: AbortedTransaction[]
+  errorCode: number
+  partition: number
+  recordSet: Buffer | null
 }
 
-interface FetchedPartition {
-  abortedTransactions: unknown[]
-  errorCode: number
-  highWatermark: string
-  messages: FetchedMessage[]
-  partition: number
+interface FetchProtocol {
+  request: {apiVersion: number}
+  response: {decode(raw: Buffer): Promise<unknown>; parse(data: unknown): Promise<unknown>}
 }
 
 interface InternalBroker {
   /** Two connections per broker; index 1 carries Fetch requests. */
   connectionPool: {getConnection(index: number): Promise<unknown>}
-  fetch(request: unknown): Promise<{responses: {partitions: FetchedPartition[]; topicName: string}[]}>
+  lookupRequest(apiKey: number, definitions: unknown): (request: object) => FetchProtocol
 }
 
 export interface InternalCluster {
@@ -40,14 +38,9 @@ export interface InternalCluster {
   refreshMetadata(): Promise<void>
 }
 
-interface InternalBatch {
-  isEmptyIncludingFiltered(): boolean
-  lastOffset(): string
-  messages: FetchedMessage[]
-}
-
 const require = createRequire(import.meta.url)
 const READ_COMMITTED = 1
+const FETCH_API_KEY = 1
 const FETCH_CONNECTION = 1
 const PARTITION_MAX_BYTES = 8 * 1024 * 1024
 /** How long a fetch waits on the broker for new records when following. */
@@ -84,17 +77,28 @@ function brokerFor(cluster: InternalCluster, nodeId: string): Promise<InternalBr
   return broker
 }
 
-/** Reads one partition from `from` up to `to` (or forever when following), batch by batch. The topic must be a target of the cluster already. */
+/**
+ * Reads one partition from `from` up to `to` (or forever when following), batch by batch. The
+ * next Fetch is sent as soon as a response arrives, so the broker works while the caller decodes.
+ * The topic must be a target of the cluster already.
+ */
 export async function* fetchPartition(cluster: InternalCluster, {from, partition, signal, to, topic}: ReadRange): AsyncIterable<LogRecord[]> {
-  const Batch = require('kafkajs/src/consumer/batch.js') as new (topic: string, offset: string, data: FetchedPartition) => InternalBatch
-  const {createErrorFromCode} = require('kafkajs/src/protocol/error.js') as {createErrorFromCode(code: number): Error & {type: string}}
-  let offset = from
-  while (!signal?.aborted && (to === undefined || offset < to)) {
+  const {requests} = require('kafkajs/src/protocol/requests/index.js') as {requests: {Fetch: unknown}}
+  const {lookupCodecByAttributes} = require('kafkajs/src/protocol/message/compression/index.js') as {
+    lookupCodecByAttributes(attributes: number): null | {decompress(data: Buffer): Promise<Buffer>}
+  }
+  const decompress = async (attributes: number, data: Buffer): Promise<Buffer> => {
+    const codec = lookupCodecByAttributes(attributes)
+    if (!codec) throw new Error(`${topic}[${partition}] holds batches compressed with codec ${attributes & 7}, which evt cannot read (gzip only)`)
+    return codec.decompress(data)
+  }
+
+  const fetchAt = async (offset: number): Promise<RawFetchedPartition> => {
     const leaders = cluster.findLeaderForPartitions(topic, [partition])
     const nodeId = Object.keys(leaders)[0]
     if (nodeId === undefined) throw new Error(`no leader for ${topic}[${partition}]`)
     const broker = await brokerFor(cluster, nodeId)
-    const response = await broker.fetch({
+    const protocol = broker.lookupRequest(FETCH_API_KEY, requests.Fetch)({
       isolationLevel: READ_COMMITTED,
       maxBytes: PARTITION_MAX_BYTES,
       maxWaitTime: to === undefined ? FOLLOW_WAIT_MS : 0,
@@ -102,49 +106,86 @@ export async function* fetchPartition(cluster: InternalCluster, {from, partition
       replicaId: -1,
       topics: [{partitions: [{fetchOffset: String(offset), maxBytes: PARTITION_MAX_BYTES, partition}], topic}],
     })
-    const data = response.responses[0].partitions[0]
-    if (data.errorCode !== 0) {
-      const error = createErrorFromCode(data.errorCode)
-      if (!RETRIABLE.has(error.type)) throw error
+    const {apiVersion} = protocol.request
+    if (apiVersion < 7) throw new Error(`the broker speaks Fetch v${apiVersion}; evt needs Kafka 2.0 or newer (Fetch v7+)`)
+    // kafkajs's parse still turns partition error codes into its errors; only the decoding is evt's.
+    protocol.response = {...protocol.response, decode: async (raw) => decodeFetchResponse(raw, apiVersion)}
+    const response = (await sendRequest(broker)(protocol)) as {responses: {partitions: RawFetchedPartition[]}[]}
+    return response.responses[0].partitions[0]
+  }
+
+  let offset = from
+  let next: Promise<RawFetchedPartition> | undefined
+  while (!signal?.aborted && (to === undefined || offset < to)) {
+    let data: RawFetchedPartition
+    try {
+      data = await (next ?? fetchAt(offset))
+    } catch (error) {
+      next = undefined
+      if (!RETRIABLE.has((error as {type?: string}).type ?? '')) throw error
       brokers.get(cluster)?.clear()
       await cluster.refreshMetadata()
       continue
     }
 
-    const batch = new Batch(topic, String(offset), data)
-    if (batch.isEmptyIncludingFiltered()) {
+    next = undefined
+    const {nextOffset, records} = await decodeRecordBatches(data.recordSet ?? Buffer.alloc(0), {aborted: data.abortedTransactions, decompress, from: offset, partition, to, topic})
+    if (nextOffset === undefined) {
       // Nothing at or after `offset` yet: a bounded read is done, a follow waits on the broker again.
       if (to !== undefined) return
       continue
     }
 
-    offset = Number(batch.lastOffset()) + 1
-    const records: LogRecord[] = []
-    for (const message of batch.messages) {
-      const messageOffset = Number(message.offset)
-      if (to !== undefined && messageOffset >= to) break
-      records.push({
-        headers: toHeaders(message.headers),
-        key: message.key,
-        offset: messageOffset,
-        partition,
-        timestamp: Number(message.timestamp),
-        topic,
-        value: message.value,
-      })
+    offset = nextOffset
+    if (!signal?.aborted && (to === undefined || offset < to)) {
+      next = fetchAt(offset)
+      // Handled when awaited; until then a broker failure must not count as an unhandled rejection.
+      next.catch(() => {})
     }
 
     if (records.length > 0) yield records
   }
 }
 
-/** Kafka allows a header name twice; like Java's `lastHeader`, the last value wins. */
-function toHeaders(raw: FetchedMessage['headers']): Headers {
-  const headers: Headers = {}
-  for (const [name, value] of Object.entries(raw ?? {})) {
-    const last = Array.isArray(value) ? value.at(-1) : value
-    if (last !== undefined) headers[name] = Buffer.isBuffer(last) ? last : Buffer.from(String(last))
+/** kafkajs's private send, which also tidies up a broker whose connection closed. */
+function sendRequest(broker: InternalBroker): (protocol: FetchProtocol) => Promise<unknown> {
+  const send = Object.getOwnPropertySymbols(Object.getPrototypeOf(broker)).find((symbol) => symbol.description === 'private:Broker:sendRequest')
+  if (!send) throw new Error('this kafkajs build does not expose its broker send: evt needs kafkajs 2.2.4')
+  const method = (broker as unknown as Record<symbol, (protocol: FetchProtocol) => Promise<unknown>>)[send]
+  return (protocol) => method.call(broker, protocol)
+}
+
+/**
+ * A Fetch response (v7–v11): per partition its error, aborted transactions and the record set as
+ * bytes. Field layout from the Kafka protocol guide.
+ */
+function decodeFetchResponse(raw: Buffer, version: number): {errorCode: number; responses: {partitions: RawFetchedPartition[]; topicName: string}[]} {
+  let at = 0
+  const int16 = () => ((at += 2), raw.readInt16BE(at - 2))
+  const int32 = () => ((at += 4), raw.readInt32BE(at - 4))
+  const int64 = () => ((at += 8), raw.readBigInt64BE(at - 8))
+  at += 4 // throttle_time_ms
+  const errorCode = int16()
+  at += 4 // session_id
+  const responses: {partitions: RawFetchedPartition[]; topicName: string}[] = []
+  for (let t = int32(); t > 0; t--) {
+    const nameLength = int16()
+    const topicName = raw.toString('utf8', at, (at += nameLength))
+    const partitions: RawFetchedPartition[] = []
+    for (let p = int32(); p > 0; p--) {
+      const partition = int32()
+      const partitionError = int16()
+      at += 24 // high_watermark, last_stable_offset, log_start_offset
+      const abortedTransactions: AbortedTransaction[] = []
+      for (let a = int32(); a > 0; a--) abortedTransactions.push({producerId: int64(), firstOffset: Number(int64())})
+      if (version >= 11) at += 4 // preferred_read_replica
+      const size = int32()
+      const recordSet = size < 0 ? null : raw.subarray(at, (at += size))
+      partitions.push({abortedTransactions, errorCode: partitionError, partition, recordSet})
+    }
+
+    responses.push({partitions, topicName})
   }
 
-  return headers
+  return {errorCode, responses}
 }
