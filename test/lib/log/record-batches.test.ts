@@ -1,0 +1,90 @@
+import {createRequire} from 'node:module'
+import {describe, expect, it} from 'vitest'
+
+import {decodeRecordBatches, type Decompress} from '../../../src/lib/log/kafka/record-batches.js'
+
+// Batches are written by kafkajs's own producer-side encoder, then read back by evt's decoder.
+const require = createRequire(import.meta.url)
+const Long = require('kafkajs/src/utils/long.js')
+const {RecordBatch} = require('kafkajs/src/protocol/recordBatch/v0/index.js') as {RecordBatch: (options: object) => Promise<{buffer: Buffer}>}
+const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (options: object) => unknown
+const {Types: Compression, lookupCodecByAttributes} = require('kafkajs/src/protocol/message/compression/index.js')
+
+const T0 = Date.parse('2026-06-01T00:00:00Z')
+const decompress: Decompress = (attributes, data) => lookupCodecByAttributes(attributes).decompress(data)
+
+interface Input {
+  headers?: Record<string, Buffer>
+  key: Buffer | null
+  value: Buffer | null
+}
+
+async function batch(firstOffset: number, inputs: Input[], options: {compression?: number; producerId?: number; transactional?: boolean} = {}): Promise<Buffer> {
+  const records = inputs.map((input, i) => Record({headers: input.headers, key: input.key, offsetDelta: i, timestampDelta: i * 10, value: input.value}))
+  const encoded = await RecordBatch({
+    compression: options.compression,
+    firstOffset: Long.fromValue(firstOffset),
+    firstTimestamp: T0 + firstOffset * 1000,
+    lastOffsetDelta: inputs.length - 1,
+    maxTimestamp: T0 + firstOffset * 1000 + (inputs.length - 1) * 10,
+    producerId: Long.fromValue(options.producerId ?? -1),
+    records,
+    transactional: options.transactional,
+  })
+  return encoded.buffer
+}
+
+/** A batch flagged as a control batch (a transaction marker); its record content does not matter. */
+async function controlBatch(offset: number, producerId: number): Promise<Buffer> {
+  const bytes = await batch(offset, [{key: Buffer.from([0, 0, 0, 0]), value: Buffer.from([0, 0, 0, 0, 0, 0])}], {producerId, transactional: true})
+  bytes.writeInt16BE(bytes.readInt16BE(21) | 0x20, 21)
+  return bytes
+}
+
+const summary = (records: {headers: Record<string, Buffer>; key: Buffer | null; offset: number; timestamp: number; value: Buffer | null}[]) =>
+  records.map((r) => ({headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, v.toString()])), key: r.key?.toString() ?? null, offset: r.offset, timestamp: r.timestamp, value: r.value?.toString() ?? null}))
+
+describe('decodeRecordBatches', () => {
+  it('reads keys, values, tombstones, null keys, headers, offsets and timestamps, plain and gzip', async () => {
+    const data = Buffer.concat([
+      await batch(100, [
+        {headers: {ce_type: Buffer.from('OrderRequested'), 'x-empty': Buffer.alloc(0)}, key: Buffer.from('1042'), value: Buffer.from('{"a":1}')},
+        {key: null, value: Buffer.from('no key')},
+        {key: Buffer.from('1042'), value: null},
+      ]),
+      await batch(103, [{key: Buffer.from('é'), value: Buffer.alloc(300, 'v')}, {key: Buffer.from('b'), value: Buffer.from('two')}], {compression: Compression.GZIP}),
+    ])
+    const {nextOffset, records} = await decodeRecordBatches(data, {aborted: [], decompress, from: 0, partition: 3, topic: 'orders'})
+    expect(nextOffset).toBe(105)
+    expect(records.every((r) => r.partition === 3 && r.topic === 'orders')).toBe(true)
+    expect(summary(records)).toEqual([
+      {headers: {ce_type: 'OrderRequested', 'x-empty': ''}, key: '1042', offset: 100, timestamp: T0 + 100_000, value: '{"a":1}'},
+      {headers: {}, key: null, offset: 101, timestamp: T0 + 100_010, value: 'no key'},
+      {headers: {}, key: '1042', offset: 102, timestamp: T0 + 100_020, value: null},
+      {headers: {}, key: 'é', offset: 103, timestamp: T0 + 103_000, value: 'v'.repeat(300)},
+      {headers: {}, key: 'b', offset: 104, timestamp: T0 + 103_010, value: 'two'},
+    ])
+  })
+
+  it('starts at `from` inside a batch, stops before `to`, and leaves a partial batch at the end for the next fetch', async () => {
+    const whole = await batch(10, [{key: null, value: Buffer.from('c')}])
+    const data = Buffer.concat([await batch(7, [0, 1, 2].map((i) => ({key: null, value: Buffer.from(`r${i}`)}))), whole.subarray(0, whole.length - 5)])
+    const {nextOffset, records} = await decodeRecordBatches(data, {aborted: [], decompress, from: 8, partition: 0, to: 9, topic: 't'})
+    expect(records.map((r) => r.offset)).toEqual([8])
+    expect(nextOffset).toBe(10)
+    expect((await decodeRecordBatches(data.subarray(0, 30), {aborted: [], decompress, from: 0, partition: 0, topic: 't'})).nextOffset).toBeUndefined()
+  })
+
+  it('skips aborted transactions and control batches (READ_COMMITTED), keeping committed ones', async () => {
+    const data = Buffer.concat([
+      await batch(0, [{key: null, value: Buffer.from('aborted')}], {producerId: 7, transactional: true}),
+      await batch(1, [{key: null, value: Buffer.from('committed')}], {producerId: 8, transactional: true}),
+      await controlBatch(2, 7),
+      await controlBatch(3, 8),
+      await batch(4, [{key: null, value: Buffer.from('after')}], {producerId: 7, transactional: true}),
+    ])
+    const {nextOffset, records} = await decodeRecordBatches(data, {aborted: [{firstOffset: 0, producerId: 7n}], decompress, from: 0, partition: 0, topic: 't'})
+    expect(records.map((r) => r.value?.toString())).toEqual(['committed', 'after'])
+    expect(nextOffset).toBe(5)
+  })
+})
