@@ -91,6 +91,23 @@ export function schemaRegistryContract(name: string, open: () => Promise<Backend
       expect(await backend.registry.getCompatibility(subject)).toBe('NONE')
     })
 
+    it('checks a transitive level against every version, a plain one against the latest only', async () => {
+      const subject = subjectName()
+      const namespace = `contract.n${randomUUID().slice(0, 8)}`
+      const version = (fields: unknown[]): SchemaDefinition => ({references: [], schema: JSON.stringify({fields, name: 'Thing', namespace, type: 'record'}), schemaType: 'AVRO'})
+      const id = {name: 'id', type: 'int'}
+      await backend.registry.setCompatibility('BACKWARD', subject)
+      await backend.registry.register(subject, version([id]))
+      await backend.registry.register(subject, version([id, {default: '', name: 'label', type: 'string'}]))
+      // Readable from version 2 (which has label), not from version 1 (which lacks it, and there is no default).
+      const candidate = version([id, {name: 'label', type: 'string'}])
+      expect(await backend.registry.checkCompatibility(subject, candidate)).toMatchObject({compatible: true, level: 'BACKWARD'})
+      await backend.registry.setCompatibility('BACKWARD_TRANSITIVE', subject)
+      const transitive = await backend.registry.checkCompatibility(subject, candidate)
+      expect(transitive).toMatchObject({compatible: false, level: 'BACKWARD_TRANSITIVE'})
+      expect(transitive.messages.join('\n')).toMatch(/label/)
+    })
+
     it('says which subjects exist when one is unknown, and rejects unknown ids', async () => {
       await expect(backend.registry.versions(`missing-${randomUUID()}`)).rejects.toBeInstanceOf(NotFoundError)
       await expect(backend.registry.getSchema(987_654_321)).rejects.toBeInstanceOf(NotFoundError)

@@ -45,18 +45,26 @@ export class HttpSchemaRegistry implements SchemaRegistry {
   async checkCompatibility(subject: string, definition: SchemaDefinition): Promise<CompatibilityResult> {
     const level = await this.getCompatibility(subject)
     // Asked first because servers differ for a new subject (Confluent: 404, Apicurio: compatible).
-    const exists = await this.versions(subject).then(
-      () => true,
-      (error) => {
-        if (error instanceof NotFoundError) return false
-        throw error
-      },
-    )
-    if (!exists) return {compatible: true, level, messages: [], note: `'${subject}' has no versions yet: the first one is always compatible`}
-    const path = `/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest?verbose=true`
-    const answer = (await this.request<{is_compatible: boolean; messages?: string[]}>('POST', path, toRequestBody(definition)))!
-    if (answer.is_compatible) return {compatible: true, level, messages: []}
-    if (answer.messages?.length) return {compatible: false, level, messages: answer.messages.map((message) => `${subject}: ${message} (${level})`)}
+    const versions = await this.versions(subject).catch((error) => {
+      if (error instanceof NotFoundError) return []
+      throw error
+    })
+    if (versions.length === 0) return {compatible: true, level, messages: [], note: `'${subject}' has no versions yet: the first one is always compatible`}
+    if (level === 'NONE') return {compatible: true, level, messages: [], note: 'level NONE: nothing is compared'}
+    // `/versions/{v}` compares with that one version only, so a transitive level asks about each.
+    const targets = level.endsWith('_TRANSITIVE') ? versions.map(String) : ['latest']
+    const serverMessages: string[] = []
+    let compatible = true
+    for (const target of targets) {
+      const path = `/compatibility/subjects/${encodeURIComponent(subject)}/versions/${target}?verbose=true`
+      const answer = (await this.request<{is_compatible: boolean; messages?: string[]}>('POST', path, toRequestBody(definition)))!
+      if (answer.is_compatible) continue
+      compatible = false
+      serverMessages.push(...(answer.messages ?? []).map((message) => `${subject}: ${target === 'latest' ? '' : `version ${target}: `}${message} (${level})`))
+    }
+
+    if (compatible) return {compatible: true, level, messages: []}
+    if (serverMessages.length > 0) return {compatible: false, level, messages: serverMessages}
 
     // Some servers (Apicurio's ccompat API) say "incompatible" without a reason: evt works the reasons out itself.
     const local = await checkCompatibility({candidate: definition, level, registry: this, subject}).catch(() => undefined)
