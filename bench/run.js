@@ -28,6 +28,8 @@ function timed(command, args, options = {}) {
 }
 
 const evt = (home, ...args) => timed(bin, args, {capture: true, cwd: home})
+/** stdout to /dev/null, as kcat's: for the commands that print every record. */
+const evtQuiet = (home, ...args) => timed(bin, args, {cwd: home})
 const kcat = (...topicNames) => timed('sh', ['-c', topicNames.map((t) => `kcat -C -b ${brokers} -t ${t} -o beginning -e -q`).join(' && ') + ' > /dev/null'])
 
 function stats(values) {
@@ -86,7 +88,7 @@ if (withKafka) {
   kcat(...topics)
 
   const tail = interleaved(
-    () => evt(home, 'topic', 'tail', ...topics, '--from', 'beginning', '--json', '--cluster', 'kafka').seconds,
+    () => evtQuiet(home, 'topic', 'tail', ...topics, '--from', 'beginning', '--json', '--cluster', 'kafka').seconds,
     () => kcat(...topics).seconds,
   )
   report(`kcat -C -e, 4 topics one after another (${events} events, Kafka)`, 's', tail.base)
@@ -105,7 +107,7 @@ if (withKafka) {
   }
 
   const first = interleaved(
-    () => evt(home, 'topic', 'tail', 'orders', '--from', 'beginning', '--limit', '1', '--json', '--cluster', 'kafka').seconds * 1000,
+    () => evtQuiet(home, 'topic', 'tail', 'orders', '--from', 'beginning', '--limit', '1', '--json', '--cluster', 'kafka').seconds * 1000,
     () => timed('kcat', ['-C', '-b', brokers, '-t', 'orders', '-o', 'beginning', '-c', '1', '-q']).seconds * 1000,
   )
   report('kcat -C -c 1 orders: time to first record (Kafka)', 'ms', first.base)
@@ -120,7 +122,7 @@ const embeddedEvents = totalEvents('local')
 const rebuildRates = (view) => Array.from({length: runs}, () => JSON.parse(evt(home, 'rebuild', 'view', view, '--json').stdout)).map((r) => r.records / r.seconds)
 report('evt rebuild view orders (embedded)', 'events/s', rebuildRates('orders'), {note: 'target ≥ 250,000', target: (rate) => rate >= 250_000})
 report(`evt rebuild view order_activity, 4 topics (${embeddedEvents} events, embedded)`, 'events/s', rebuildRates('order_activity'))
-const embeddedTail = Array.from({length: runs}, () => embeddedEvents / evt(home, 'topic', 'tail', ...topics, '--from', 'beginning', '--json').seconds)
+const embeddedTail = Array.from({length: runs}, () => embeddedEvents / evtQuiet(home, 'topic', 'tail', ...topics, '--from', 'beginning', '--json').seconds)
 report(`evt topic tail 4 topics --json > /dev/null (${embeddedEvents} events, embedded)`, 'events/s', embeddedTail)
 for (const [label, id] of [['start', firstOrder], ['middle', firstOrder + Math.floor(embeddedOrders / 2)], ['end', firstOrder + embeddedOrders - 1]]) {
   report(`evt trace order ${id} (${label}, ${embeddedEvents} events, embedded)`, 's', Array.from({length: runs}, () => evt(home, 'trace', 'order', String(id), '--json').seconds))

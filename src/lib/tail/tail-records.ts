@@ -58,7 +58,8 @@ export async function* tailRecords(options: TailOptions): AsyncIterable<DecodedR
   let remaining = options.limit ?? Number.POSITIVE_INFINITY
   const ranges = await planRead({...options, follow: false})
   const emit = async (records: LogRecord[]): Promise<DecodedRecord[]> => {
-    const decoded = await decode(records)
+    // Without --where, records past --limit are never decoded (a first fetch can hold thousands).
+    const decoded = await decode(!options.where && records.length > remaining ? records.slice(0, remaining) : records)
     const taken = decoded.length > remaining ? decoded.slice(0, remaining) : decoded
     remaining -= taken.length
     return taken

@@ -42,6 +42,8 @@ const require = createRequire(import.meta.url)
 const READ_COMMITTED = 1
 const FETCH_API_KEY = 1
 const FETCH_CONNECTION = 1
+/** A partition's first Fetch is small, so the first records come quickly; later ones grow to the maximum. */
+const FIRST_FETCH_BYTES = 256 * 1024
 const PARTITION_MAX_BYTES = 8 * 1024 * 1024
 /** How long a fetch waits on the broker for new records when following. */
 const FOLLOW_WAIT_MS = 500
@@ -93,6 +95,7 @@ export async function* fetchPartition(cluster: InternalCluster, {from, partition
     return codec.decompress(data)
   }
 
+  let maxBytes = FIRST_FETCH_BYTES
   const fetchAt = async (offset: number): Promise<RawFetchedPartition> => {
     const leaders = cluster.findLeaderForPartitions(topic, [partition])
     const nodeId = Object.keys(leaders)[0]
@@ -100,12 +103,13 @@ export async function* fetchPartition(cluster: InternalCluster, {from, partition
     const broker = await brokerFor(cluster, nodeId)
     const protocol = broker.lookupRequest(FETCH_API_KEY, requests.Fetch)({
       isolationLevel: READ_COMMITTED,
-      maxBytes: PARTITION_MAX_BYTES,
+      maxBytes,
       maxWaitTime: to === undefined ? FOLLOW_WAIT_MS : 0,
       minBytes: 1,
       replicaId: -1,
-      topics: [{partitions: [{fetchOffset: String(offset), maxBytes: PARTITION_MAX_BYTES, partition}], topic}],
+      topics: [{partitions: [{fetchOffset: String(offset), maxBytes, partition}], topic}],
     })
+    maxBytes = Math.min(maxBytes * 4, PARTITION_MAX_BYTES)
     const {apiVersion} = protocol.request
     if (apiVersion < 7) throw new Error(`the broker speaks Fetch v${apiVersion}; evt needs Kafka 2.0 or newer (Fetch v7+)`)
     // kafkajs's parse still turns partition error codes into its errors; only the decoding is evt's.
