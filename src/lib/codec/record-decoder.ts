@@ -52,9 +52,16 @@ export class RecordDecoder {
   /** Fetches the schemas of every wire-format buffer not seen before. */
   async prepare(buffers: Iterable<Buffer | null>): Promise<void> {
     const missing = new Set<number>()
-    for (const bytes of buffers) {
-      const id = wireSchemaId(bytes)
-      if (id !== undefined && !this.schemas.has(id)) missing.add(id)
+    for (const bytes of buffers) this.noteUnknown(bytes, missing)
+    for (const id of missing) this.schemas.set(id, await this.load(id))
+  }
+
+  /** `prepare` for the keys and values of records, without building an array of them per batch. */
+  async prepareRecords(records: readonly {key: Buffer | null; value: Buffer | null}[]): Promise<void> {
+    const missing = new Set<number>()
+    for (const record of records) {
+      this.noteUnknown(record.key, missing)
+      this.noteUnknown(record.value, missing)
     }
 
     for (const id of missing) this.schemas.set(id, await this.load(id))
@@ -75,6 +82,11 @@ export class RecordDecoder {
     } catch (error) {
       return {...decodeRaw(bytes), error: `cannot decode with schema ${id}: ${(error as Error).message}`, schema}
     }
+  }
+
+  private noteUnknown(bytes: Buffer | null, missing: Set<number>): void {
+    const id = wireSchemaId(bytes)
+    if (id !== undefined && !this.schemas.has(id)) missing.add(id)
   }
 
   private async load(id: number): Promise<LoadedSchema> {

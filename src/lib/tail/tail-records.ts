@@ -40,7 +40,7 @@ export async function* tailRecords(options: TailOptions): AsyncIterable<DecodedR
   const {log, signal} = options
   await requireTopics(log, options.topics)
   const decoder = new RecordDecoder(options.registry, options.warn, {rawWhenRegistryGoesAway: options.rawWhenRegistryGoesAway})
-  const onBatch = (records: LogRecord[]) => decoder.prepare(records.flatMap((r) => [r.key, r.value]))
+  const onBatch = (records: LogRecord[]) => decoder.prepareRecords(records)
   const decode = async (records: LogRecord[]): Promise<DecodedRecord[]> => {
     if (!options.where) return records.map((record) => ({key: decoder.decode(record.key, record.topic), record, value: decoder.decode(record.value, record.topic)}))
     const kept: DecodedRecord[] = []

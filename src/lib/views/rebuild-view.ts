@@ -65,7 +65,7 @@ export async function rebuildView(options: RebuildOptions): Promise<RebuildResul
   try {
     if (resumed) copyFileSync(file, building)
     store = new ViewStore(await openSqlite(building), view.table)
-    tuneForBulkLoad(store)
+    tuneForBulkLoad(store.db)
     const stored = resumed ? requireSameDefinition(store, view, file) : new Map<string, number>()
     const ranges = await planRebuild(log, view.topics, stored)
     const total = ranges.reduce((sum, range) => sum + (range.to! - range.from), 0)
@@ -161,13 +161,13 @@ function requireSameDefinition(store: ViewStore, view: CompiledView, file: strin
   return store.offsets()
 }
 
-/** The build file is discarded afterwards, so it needs no journal and no fsync per transaction. */
-function tuneForBulkLoad(store: ViewStore): void {
-  store.db.pragma('journal_mode = OFF')
-  store.db.pragma('synchronous = OFF')
-  store.db.pragma('locking_mode = EXCLUSIVE')
-  store.db.pragma('cache_size = -262144')
-  store.db.pragma('temp_store = MEMORY')
+/** The build file is discarded on failure, so it needs no journal and no fsync per transaction. */
+function tuneForBulkLoad(db: ViewStore['db']): void {
+  db.pragma('journal_mode = OFF')
+  db.pragma('synchronous = OFF')
+  db.pragma('locking_mode = EXCLUSIVE')
+  db.pragma('cache_size = -262144')
+  db.pragma('temp_store = MEMORY')
 }
 
 function requireClean(result: RebuildResult): void {

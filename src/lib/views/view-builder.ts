@@ -3,7 +3,7 @@ import type {LogRecord} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {eventTypeOf} from '../util/event-type.js'
 import type {ColumnProjection, CompiledView, Projection, ProjectionInput} from './view-definition.js'
-import type {PartitionOffsets, ViewChange, ViewMeta, ViewStore} from './view-store.js'
+import {type PartitionOffsets, positionOf, type ViewChange, type ViewMeta, type ViewStore} from './view-store.js'
 
 /** Records buffered before they are written: one transaction each, deduplicated by key. */
 const CHUNK_RECORDS = 100_000
@@ -53,7 +53,7 @@ export class ViewBuilder {
 
   /** Adds a batch of records (in log order); writes a chunk when enough have gathered. */
   async add(records: LogRecord[]): Promise<void> {
-    await this.decoder.prepare(records.flatMap((r) => [r.key, r.value]))
+    await this.decoder.prepareRecords(records)
     for (const record of records) {
       this.counts.records++
       if (record.value === null) this.counts.tombstones++
@@ -119,7 +119,7 @@ export class ViewBuilder {
       }
 
       case 'upsert': {
-        this.chunk.set(projection.key, {kind: 'upsert', position: positionOf(record), row: projection.row})
+        this.chunk.set(projection.key, {kind: 'upsert', record, row: projection.row})
         break
       }
     }
@@ -136,7 +136,7 @@ export class ViewBuilder {
       }
 
       const input = this.input(change.record, change.value, projection.kind === 'columns' && projection.rowReadsKey)
-      changes.set(key, {kind: 'upsert', position: positionOf(change.record), row: projection.kind === 'columns' ? projection.rowOf(input) : {}})
+      changes.set(key, {kind: 'upsert', record: change.record, row: projection.kind === 'columns' ? projection.rowOf(input) : {}})
     }
 
     this.chunk = new Map()
@@ -169,8 +169,4 @@ function plainKeyText(key: Buffer | null): string | undefined {
   if (first === 0x7b || first === 0x5b) return undefined // { or [: maybe JSON
   for (let i = 0; i < key.length; i++) if (key[i] < 0x20 || key[i] > 0x7e) return undefined
   return key.toString('latin1')
-}
-
-export function positionOf(record: LogRecord): string {
-  return `${record.topic}/${record.partition}@${record.offset}`
 }

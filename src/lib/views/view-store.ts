@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3'
 
+import type {LogRecord} from '../log/event-log.js'
 import {KEY_COLUMN} from './view-definition.js'
 
 /** A chunk of view changes, one per key (the last record wins), applied in key order. */
-export type ViewChange = {kind: 'delete'} | {kind: 'upsert'; position: string; row: Record<string, unknown>}
+export type ViewChange = {kind: 'delete'} | {kind: 'upsert'; record: LogRecord; row: Record<string, unknown>}
 
 export interface TypeMismatch {
   column: string
@@ -39,7 +40,7 @@ const FIRST_POSITIONS = 5
 export class ViewStore {
   readonly mismatches = new Map<string, TypeMismatch>()
   private readonly columns = new Map<string, string>()
-  private upsert?: {columns: string[]; statement: Database.Statement}
+  private upsert?: {columns: string[]; index: Map<string, number>; statement: Database.Statement}
   private readonly deleteRow: Database.Statement
 
   constructor(
@@ -68,7 +69,7 @@ export class ViewStore {
       for (const key of keys) {
         const change = changes.get(key)!
         if (change.kind === 'delete') this.deleteRow.run(key)
-        else this.upsertRow(key, change.row, change.position)
+        else this.upsertRow(key, change.row, change.record)
       }
 
       for (const name of extra.columns ?? []) if (!this.columns.has(name)) this.addColumn(name, 'TEXT')
@@ -97,43 +98,49 @@ export class ViewStore {
     this.upsert = undefined
   }
 
-  private upsertRow(key: string, row: Record<string, unknown>, position: string): void {
-    const values = new Map<string, unknown>()
+  private upsertRow(key: string, row: Record<string, unknown>, record: LogRecord): void {
+    let upsert = this.upsertStatement()
+    // Every column is written, so a field a newer record lacks becomes NULL (last write wins).
+    const args: unknown[] = new Array(upsert.columns.length + 1).fill(null)
+    args[0] = key
     for (const name in row) {
       const value = toSql(row[name])
       if (value === null) continue
       const type = sqlTypeOf(value)
-      const declared = this.columns.get(name)
-      if (declared === undefined) this.addColumn(name, type)
-      else if (!fits(declared, type)) {
-        this.reportMismatch(name, declared, type, position)
+      let index = upsert.index.get(name)
+      if (index === undefined) {
+        // New columns go last, so the positions taken so far stay right.
+        this.addColumn(name, type)
+        upsert = this.upsertStatement()
+        args.push(null)
+        index = upsert.index.get(name)!
+      } else if (!fits(this.columns.get(name)!, type)) {
+        this.reportMismatch(name, this.columns.get(name)!, type, record)
         continue
       }
 
-      values.set(name, value)
+      args[index + 1] = value
     }
 
-    // Every column is written, so a field a newer record lacks becomes NULL (last write wins).
-    const {columns, statement} = this.upsertStatement()
-    statement.run(key, ...columns.map((column) => values.get(column) ?? null))
+    upsert.statement.run(args)
   }
 
-  private reportMismatch(column: string, expected: string, got: string, position: string): void {
+  private reportMismatch(column: string, expected: string, got: string, record: LogRecord): void {
     const id = `${column}:${got}`
     const mismatch = this.mismatches.get(id) ?? {column, count: 0, expected, first: [], got}
     mismatch.count++
-    if (mismatch.first.length < FIRST_POSITIONS) mismatch.first.push(position)
+    if (mismatch.first.length < FIRST_POSITIONS) mismatch.first.push(positionOf(record))
     this.mismatches.set(id, mismatch)
   }
 
-  private upsertStatement(): {columns: string[]; statement: Database.Statement} {
+  private upsertStatement(): {columns: string[]; index: Map<string, number>; statement: Database.Statement} {
     if (this.upsert) return this.upsert
     const columns = [...this.columns.keys()]
     const names = [KEY_COLUMN, ...columns].map((name) => quote(name)).join(', ')
     const placeholders = ['?', ...columns.map(() => '?')].join(', ')
     const updates = columns.length === 0 ? 'NOTHING' : `UPDATE SET ${columns.map((name) => `${quote(name)} = excluded.${quote(name)}`).join(', ')}`
     const statement = this.db.prepare(`INSERT INTO ${quote(this.table)} (${names}) VALUES (${placeholders}) ON CONFLICT (${quote(KEY_COLUMN)}) DO ${updates}`)
-    this.upsert = {columns, statement}
+    this.upsert = {columns, index: new Map(columns.map((column, i) => [column, i])), statement}
     return this.upsert
   }
 
@@ -149,6 +156,11 @@ export class ViewStore {
       statement.run(id.slice(0, slash), Number(id.slice(slash + 1)), offset)
     }
   }
+}
+
+/** Where a record sits, as evt prints it: topic/partition@offset. */
+export function positionOf(record: LogRecord): string {
+  return `${record.topic}/${record.partition}@${record.offset}`
 }
 
 export function quote(identifier: string): string {
