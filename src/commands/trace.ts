@@ -6,7 +6,8 @@ import {loadInk, useInteractiveOutput} from '../cli/output.js'
 import {CheckFailedError, UsageError} from '../lib/errors.js'
 import {parseDuration, parseTime} from '../lib/tail/start-position.js'
 import {findStalledFlows} from '../lib/trace/stalled-flows.js'
-import {requireFlow, traceFlow} from '../lib/trace/trace-flow.js'
+import {requireNamed} from '../lib/config/require-named.js'
+import {traceFlow} from '../lib/trace/trace-flow.js'
 import {formatMermaid, formatNarrative, formatStalled} from '../ui/trace-format.js'
 
 export default class Trace extends EvtCommand<typeof Trace> {
@@ -44,7 +45,7 @@ With --stalled it lists every id of the flow that has no end event.`
   async run(): Promise<void> {
     const {flags} = this
     const config = this.loadConfig()
-    const flow = requireFlow(config.flows, this.args.flow, config.file)
+    const flow = requireNamed('flow', config.flows, this.args.flow, config.file)
     const since = flags.since === undefined ? undefined : parseTime(flags.since)
     if (flags.since !== undefined && since === undefined) throw new UsageError(`cannot read --since '${flags.since}': expected ISO-8601, YYYY-MM-DD or -2h`)
     const {log, registry} = await this.openBackend(config)

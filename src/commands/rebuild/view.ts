@@ -6,7 +6,8 @@ import {EvtCommand} from '../../cli/base-command.js'
 import {loadInk, useInteractiveOutput} from '../../cli/output.js'
 import {UsageError} from '../../lib/errors.js'
 import {followView, type RebuildProgress, rebuildView, type RebuildResult} from '../../lib/views/rebuild-view.js'
-import {compileView, requireView} from '../../lib/views/view-definition.js'
+import {requireNamed} from '../../lib/config/require-named.js'
+import {compileView} from '../../lib/views/view-definition.js'
 import {defaultViewFile} from '../../lib/views/view-file.js'
 import {formatRebuildSummary} from '../../ui/view-format.js'
 
@@ -45,7 +46,7 @@ failure leave the previous file exactly as it was. --resume catches up from the 
     const names = flags.all ? Object.keys(config.views) : [this.args.name!]
     if (names.length === 0) throw new UsageError(`no views are defined${config.file ? ` in ${config.file}` : ''}`, {hint: "define views under 'views:' in evt.yaml (evt demo writes an example)"})
     const configDir = config.file ? path.dirname(config.file) : process.cwd()
-    const views = await Promise.all(names.map((name) => compileView(name, requireView(config.views, name, config.file), configDir)))
+    const views = await Promise.all(names.map((name) => compileView(name, requireNamed('view', config.views, name, config.file), configDir)))
     const {log, registry} = await this.openBackend(config)
     const warn = (message: string) => this.warn(message)
     for (const view of views) {

@@ -2,7 +2,8 @@ import {Args, Flags} from '@oclif/core'
 import path from 'node:path'
 
 import {EvtCommand} from '../../cli/base-command.js'
-import {compileView, requireView} from '../../lib/views/view-definition.js'
+import {requireNamed} from '../../lib/config/require-named.js'
+import {compileView} from '../../lib/views/view-definition.js'
 import {diffView, hasDifferences} from '../../lib/views/view-diff.js'
 import {formatViewDiff} from '../../ui/view-format.js'
 
@@ -28,7 +29,7 @@ never modified. Exit 0 when it matches, 1 when it diverged.`
   async run(): Promise<void> {
     const config = this.loadConfig()
     const configDir = config.file ? path.dirname(config.file) : process.cwd()
-    const view = await compileView(this.args.name, requireView(config.views, this.args.name, config.file), configDir)
+    const view = await compileView(this.args.name, requireNamed('view', config.views, this.args.name, config.file), configDir)
     const {log, registry} = await this.openBackend(config)
     const diff = await diffView({file: path.resolve(this.flags.db), log, registry, signal: this.signal, view, warn: (message) => this.warn(message)})
     this.exitIfInterrupted()

@@ -1,6 +1,6 @@
 import {RecordDecoder} from '../codec/record-decoder.js'
 import type {FlowConfig} from '../config/types.js'
-import {CheckFailedError, NotFoundError} from '../errors.js'
+import {CheckFailedError} from '../errors.js'
 import type {EventLog} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {readMerged} from '../tail/merged-read.js'
@@ -29,16 +29,6 @@ export interface TraceOptions {
   since?: number
   until?: number
   warn?: (message: string) => void
-}
-
-/** Resolves a flow name against evt.yaml; unknown → exit 2 listing the flows there are. */
-export function requireFlow(flows: Record<string, FlowConfig>, name: string, file?: string): FlowConfig {
-  const flow = flows[name]
-  if (flow) return flow
-  throw new NotFoundError(`unknown flow '${name}'${file ? ` in ${file}` : ''}`, {
-    available: Object.keys(flows),
-    hint: Object.keys(flows).length === 0 ? "define flows under 'flows:' in evt.yaml (evt demo writes an example)" : undefined,
-  })
 }
 
 /**

@@ -135,8 +135,10 @@ export class ViewBuilder {
         continue
       }
 
-      const input = this.input(change.record, change.value, projection.kind === 'columns' && projection.rowReadsKey)
-      changes.set(key, {kind: 'upsert', record: change.record, row: projection.kind === 'columns' ? projection.rowOf(input) : {}})
+      // Only a column mapping keeps records to project later.
+      const mapping = projection as ColumnProjection
+      const input = this.input(change.record, change.value, {key: mapping.rowReadsKey, type: mapping.rowReadsType})
+      changes.set(key, {kind: 'upsert', record: change.record, row: mapping.rowOf(input)})
     }
 
     this.chunk = new Map()
@@ -153,9 +155,15 @@ export class ViewBuilder {
     return plainKeyText(record.key) ?? this.decoder.decode(record.key, record.topic)?.value ?? null
   }
 
-  private input(record: LogRecord, decoded?: DecodedPayload | null, withKey = true): ProjectionInput {
+  /** What a projection sees; `needs` leaves out the key and type a mapping does not read. */
+  private input(record: LogRecord, decoded?: DecodedPayload | null, needs = {key: true, type: true}): ProjectionInput {
     const value = decoded === undefined ? this.decoder.decode(record.value, record.topic) : decoded
-    return {key: withKey ? this.decodeKey(record) : null, record, type: eventTypeOf(record.headers, value?.type), value: value?.value ?? null}
+    return {
+      key: needs.key ? this.decodeKey(record) : null,
+      record,
+      type: needs.type ? eventTypeOf(record.headers, value?.type) : null,
+      value: value?.value ?? null,
+    }
   }
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import type {ViewConfig} from '../config/types.js'
-import {ConfigError, NotFoundError} from '../errors.js'
+import {ConfigError} from '../errors.js'
 import type {LogRecord} from '../log/event-log.js'
 import {parseValuePath, readValuePath} from '../util/value-path.js'
 
@@ -41,6 +41,8 @@ export interface ColumnProjection {
   keyIsRecordKey: boolean
   /** A column is $key: rows need the decoded record key. */
   rowReadsKey: boolean
+  /** A column is $type: rows need the event type. */
+  rowReadsType: boolean
   rowOf(input: ProjectionInput): Record<string, unknown>
 }
 
@@ -68,16 +70,6 @@ type ModuleResult = 'delete' | null | Record<string, unknown> | undefined
 type Extract = (input: ProjectionInput) => unknown
 
 const IDENTIFIER = /^[A-Za-z_][\w]*$/
-
-/** Resolves a view name against evt.yaml; unknown → exit 2 listing the views there are. */
-export function requireView(views: Record<string, ViewConfig>, name: string, file?: string): ViewConfig {
-  const view = views[name]
-  if (view) return view
-  throw new NotFoundError(`unknown view '${name}'${file ? ` in ${file}` : ''}`, {
-    available: Object.keys(views),
-    hint: Object.keys(views).length === 0 ? "define views under 'views:' in evt.yaml (evt demo writes an example)" : undefined,
-  })
-}
 
 /**
  * Turns a view of evt.yaml into a projection: the row key and the columns of each record, or a
@@ -132,6 +124,7 @@ function columnProjection(where: string, config: ViewConfig, key: Extract): Colu
     kind: 'columns',
     keyIsRecordKey: config.key === 'key',
     rowReadsKey: Object.values(config.columns).includes('$key'),
+    rowReadsType: Object.values(config.columns).includes('$type'),
     rowOf(input) {
       const row: Record<string, unknown> = {}
       for (const spread of spreads) {
@@ -206,9 +199,16 @@ const METADATA: Record<string, Extract> = {
   $key: (input) => input.key,
   $offset: (input) => input.record.offset,
   $partition: (input) => input.record.partition,
-  $timestamp: (input) => new Date(input.record.timestamp).toISOString(),
+  $timestamp: (input) => isoTime(input.record.timestamp),
   $topic: (input) => input.record.topic,
   $type: (input) => input.type,
+}
+
+// One Date for every $timestamp: a rebuild formats one per row.
+const clock = new Date(0)
+function isoTime(timestamp: number): string {
+  clock.setTime(timestamp)
+  return clock.toISOString()
 }
 
 function columnExtractor(where: string, column: string, spec: string): Extract {
