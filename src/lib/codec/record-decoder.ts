@@ -25,6 +25,8 @@ interface LoadedSchema {
   encoding: DecodedPayload['encoding']
   /** Why this id cannot decode (unknown to the registry, unsupported type). */
   problem?: string
+  /** The SchemaRef shown with this id's records, per topic: built once, shared by every record (do not mutate). */
+  refs: Map<string, SchemaRef>
   subjects: {subject: string; version: number}[]
 }
 
@@ -73,7 +75,8 @@ export class RecordDecoder {
     const loaded = id === undefined ? undefined : this.schemas.get(id)
     if (id === undefined || !loaded) return {...decodeRaw(bytes), schema: null}
 
-    const schema = {id, ...pickSubject(loaded.subjects, topic)}
+    let schema = loaded.refs.get(topic)
+    if (!schema) loaded.refs.set(topic, (schema = {id, ...pickSubject(loaded.subjects, topic)}))
     if (!loaded.codec) return {...decodeRaw(bytes), error: loaded.problem, schema}
     try {
       const value = loaded.codec.decode(wirePayload(bytes))
@@ -96,24 +99,24 @@ export class RecordDecoder {
       const subjects = await this.registry.subjectVersionsForId(id)
       const encoding = stored.schemaType === 'AVRO' ? 'avro' : stored.schemaType === 'JSON' ? 'json-schema' : 'protobuf'
       try {
-        return {codec: await buildSchemaCodec(stored, this.registry), encoding, subjects}
+        return {codec: await buildSchemaCodec(stored, this.registry), encoding, refs: new Map(), subjects}
       } catch (error) {
         const problem = `schema ${id} (${stored.schemaType}) cannot be used: ${(error as Error).message}`
         this.warn(`${problem}; its records are shown raw`)
-        return {encoding, problem, subjects}
+        return {encoding, problem, refs: new Map(), subjects}
       }
     } catch (error) {
       if (error instanceof UnreachableError && this.options.rawWhenRegistryGoesAway && this.registryAnswered) {
         const problem = `schema ${id} could not be fetched: ${error.message}`
         this.warn(`${problem}; its records are shown raw`)
-        return {encoding: 'base64', problem, subjects: []}
+        return {encoding: 'base64', problem, refs: new Map(), subjects: []}
       }
 
       if (!(error instanceof NotFoundError)) throw error
       this.registryAnswered = true
       const problem = error.message
       this.warn(`${problem}; its records are shown raw`)
-      return {encoding: 'base64', problem, subjects: []}
+      return {encoding: 'base64', problem, refs: new Map(), subjects: []}
     }
   }
 }
