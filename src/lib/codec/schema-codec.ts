@@ -2,6 +2,7 @@ import type {Type} from 'avsc'
 
 import {referencedTexts} from '../registry/references.js'
 import {boundedCollections} from './avro-collections.js'
+import {preciseLong} from './avro-long.js'
 import {naturalLogicalTypes} from './avro-logical-types.js'
 import type {SchemaRegistry, StoredSchema} from '../registry/schema-registry.js'
 
@@ -53,7 +54,8 @@ export async function buildSchemaCodec(schema: StoredSchema, registry: SchemaReg
 
 async function buildAvroCodec(schema: StoredSchema, registry: SchemaRegistry): Promise<SchemaCodec> {
   const avro = await loadAvsc()
-  const named: Record<string, Type> = {}
+  // Also where avsc looks up primitive names: `long` becomes one that keeps values beyond 2^53.
+  const named: Record<string, Type> = {long: preciseLong(avro)}
   const options = {logicalTypes: naturalLogicalTypes(avro), registry: named, typeHook: boundedCollections(avro)}
   // Referenced named types first, so the schema can name them.
   for (const text of await referencedTexts(schema, registry)) avro.Type.forSchema(JSON.parse(text), options)
