@@ -29,6 +29,10 @@ describe('topic produce, export and import (through pipes)', () => {
     const bad = await runCli(['topic', 'produce', 'refunds'], {cwd, input: '{"key":"1","value":{"orderId":"1","amount":"1.00"}}\n{"key":"2","value":{"orderId":7}}\n'})
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/line 2: the value does not fit schema \d+ of 'refunds-value'/)
+
+    const deep = await runCli(['topic', 'produce', 'refunds'], {cwd, input: `{"key":"3","value":${'['.repeat(5000)}${']'.repeat(5000)}}\n`})
+    expect(deep.code).toBe(2)
+    expect(deep.stderr).toBe('Error: line 1: the JSON nests deeper than 1000 levels\n')
   })
 
   it('round-trips an export through import into a fresh embedded log, byte for byte', async () => {

@@ -1,5 +1,6 @@
 import {buildSchemaCodec, type SchemaCodec} from '../codec/schema-codec.js'
 import {subjectName} from '../codec/subject-names.js'
+import {MAX_NESTING, nestsTooDeep} from '../codec/raw.js'
 import {encodeWire} from '../codec/wire-format.js'
 import {NotFoundError, UsageError} from '../errors.js'
 import type {EventLog, Headers, OutgoingRecord, ProducedRecord} from '../log/event-log.js'
@@ -83,6 +84,8 @@ function parseLine(line: string, number: number, topic: string, encoder: ValueEn
     throw new UsageError(`line ${number}: not JSON: ${(error as Error).message}`, {hint: 'each line is {"key": ..., "value": {...}, "headers": {...}, "partition": N}'})
   }
 
+  // Deeper values would overflow the stack of every encoder and printer after this one.
+  if (nestsTooDeep(parsed, line.length)) throw new UsageError(`line ${number}: the JSON nests deeper than ${MAX_NESTING} levels`)
   if (!parsed || typeof parsed !== 'object' || !('value' in parsed)) {
     throw new UsageError(`line ${number}: expected an object with a "value" (null for a tombstone)`)
   }
