@@ -60,7 +60,7 @@ export class HttpSchemaRegistry implements SchemaRegistry {
       const answer = (await this.request<{is_compatible: boolean; messages?: string[]}>('POST', path, toRequestBody(definition)))!
       if (answer.is_compatible) continue
       compatible = false
-      serverMessages.push(...(answer.messages ?? []).map((message) => `${subject}: ${target === 'latest' ? '' : `version ${target}: `}${message} (${level})`))
+      serverMessages.push(...(answer.messages ?? []).map((message) => labelled(message, subject, target === 'latest' ? undefined : target, level)))
     }
 
     if (compatible) return {compatible: true, level, messages: []}
@@ -204,4 +204,10 @@ function safeJson(text: string): unknown {
   } catch {
     return {message: text}
   }
+}
+
+/** A server's reason with the subject, version and level evt adds to its own, unless it names them already (evt's own server does). */
+function labelled(message: string, subject: string, version: string | undefined, level: CompatibilityLevel): string {
+  const named = message.startsWith(`${subject}:`) || message.startsWith(`${subject} `) ? message : `${subject}: ${version === undefined ? '' : `version ${version}: `}${message}`
+  return named.includes(level) ? named : `${named} (${level})`
 }
