@@ -13,7 +13,9 @@ import {BIN, cleanEnv, runCli} from '../helpers/run-cli.js'
 function ctrlCOnTerminal(args: string[], cwd: string, ready: RegExp): Promise<{code: null | number; screen: string}> {
   return new Promise((resolve, reject) => {
     const command = `stty cols 120 rows 40; exec ${process.execPath} ${BIN} ${args.join(' ')}`
-    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {cwd, env: cleanEnv({TERM: 'xterm'}), stdio: 'pipe'})
+    // A person at a terminal: not CI (there evt and ink print plain lines, as they should).
+    const {CI: _ci, CONTINUOUS_INTEGRATION: _ciToo, ...env} = cleanEnv({TERM: 'xterm'})
+    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], {cwd, env, stdio: 'pipe'})
     let screen = ''
     let typed = false
     child.stdout.on('data', (chunk) => {
