@@ -8,6 +8,8 @@ export type RawEncoding = 'base64' | 'json' | 'utf8'
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/
 
 export function decodeRaw(bytes: Buffer): {encoding: RawEncoding; value: unknown} {
+  const plain = plainText(bytes)
+  if (plain !== undefined) return {encoding: 'utf8', value: plain}
   const text = decodeText(bytes)
   if (text === undefined) return {encoding: 'base64', value: bytes.toString('base64')}
   const first = text.trimStart()[0]
@@ -21,6 +23,18 @@ export function decodeRaw(bytes: Buffer): {encoding: RawEncoding; value: unknown
   }
 
   return {encoding: 'utf8', value: text}
+}
+
+/**
+ * Short printable ASCII that cannot be JSON (ids: most record keys) is its own text, without the
+ * UTF-8, control-character and JSON checks of decodeRaw; anything else gives undefined.
+ */
+export function plainText(bytes: Buffer | null): string | undefined {
+  if (bytes === null || bytes.length === 0 || bytes.length > 64) return undefined
+  const first = bytes[0]
+  if (first === 0x7b || first === 0x5b || first === 0x20) return undefined // {, [ or a space: maybe JSON
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] < 0x20 || bytes[i] > 0x7e) return undefined
+  return bytes.toString('latin1')
 }
 
 /** Printers (JSON.stringify first) run out of stack a few thousand levels down: deeper values are not shown as structure. */

@@ -9,7 +9,7 @@ import {requireTopics} from '../tail/tail-records.js'
 import {ViewBuilder, type ViewCounts} from './view-builder.js'
 import type {CompiledView} from './view-definition.js'
 import {buildingPath, openSqlite, removeAbandonedBuilds, removeBuild, replaceAtomically, requireViewFileOrAbsent} from './view-file.js'
-import {type PartitionOffsets, type TypeMismatch, ViewStore} from './view-store.js'
+import {type PartitionOffsets, setOffset, type TypeMismatch, ViewStore} from './view-store.js'
 
 export interface RebuildProgress {
   records: number
@@ -66,10 +66,12 @@ export async function rebuildView(options: RebuildOptions): Promise<RebuildResul
     if (resumed) copyFileSync(file, building)
     store = new ViewStore(await openSqlite(building), view.table)
     tuneForBulkLoad(store.db)
-    const stored = resumed ? requireSameDefinition(store, view, file) : new Map<string, number>()
+    const stored: PartitionOffsets = resumed ? requireSameDefinition(store, view, file) : new Map()
     const ranges = await planRebuild(log, view.topics, stored)
     const total = ranges.reduce((sum, range) => sum + (range.to! - range.from), 0)
-    const builder = new ViewBuilder(view, store, {positions: new Map(ranges.map((r) => [`${r.topic}/${r.partition}`, r.from])), registry: options.registry, warn: options.warn})
+    const positions: PartitionOffsets = new Map()
+    for (const range of ranges) setOffset(positions, range.topic, range.partition, range.from)
+    const builder = new ViewBuilder(view, store, {positions, registry: options.registry, warn: options.warn})
     options.onProgress?.({records: 0, total})
     for await (const batch of readMerged({log, ranges, signal: options.signal})) {
       await builder.add(batch)
@@ -77,7 +79,7 @@ export async function rebuildView(options: RebuildOptions): Promise<RebuildResul
     }
 
     if (options.signal?.aborted) throw new EvtError(`rebuild of view '${view.name}' interrupted; ${file} is unchanged`, {exitCode: 130})
-    builder.flush({builtAt: new Date(now()).toISOString(), definition: view.definition, hash: view.hash, name: view.name, table: view.table})
+    builder.flush({meta: {builtAt: new Date(now()).toISOString(), definition: view.definition, hash: view.hash, name: view.name, table: view.table}})
     const result: RebuildResult = {
       file,
       missingKey: builder.counts.missingKey,
@@ -120,7 +122,7 @@ export async function followView(options: Omit<RebuildOptions, 'onProgress' | 'r
     const builder = new ViewBuilder(view, store, {positions: stored, registry: options.registry, warn: options.warn})
     for await (const batch of readLive({log, ranges, signal: options.signal})) {
       await builder.add(batch)
-      builder.flushWithOffsets()
+      builder.flush({offsets: true})
       options.onApplied?.(builder.counts.records)
     }
 
@@ -135,7 +137,7 @@ async function planRebuild(log: EventLog, topics: string[], stored: PartitionOff
   const ranges: PartitionRange[] = []
   for (const topic of topics) {
     for (const {high, low, partition} of await log.watermarks(topic)) {
-      const from = stored.get(`${topic}/${partition}`) ?? low
+      const from = stored.get(topic)?.get(partition) ?? low
       if (from < low) {
         throw new UsageError(`records ${from}-${low - 1} of ${topic}/${partition} were deleted by retention after the view was built; it cannot catch up`, {
           hint: 'run a full rebuild (without --resume)',
@@ -179,12 +181,5 @@ function requireClean(result: RebuildResult): void {
 }
 
 function offsetsObject(positions: PartitionOffsets): Record<string, Record<string, number>> {
-  const offsets: Record<string, Record<string, number>> = {}
-  for (const [id, offset] of positions) {
-    const slash = id.lastIndexOf('/')
-    offsets[id.slice(0, slash)] ??= {}
-    offsets[id.slice(0, slash)][id.slice(slash + 1)] = offset
-  }
-
-  return offsets
+  return Object.fromEntries([...positions].map(([topic, partitions]) => [topic, Object.fromEntries(partitions)]))
 }

@@ -1,9 +1,10 @@
+import {plainText} from '../codec/raw.js'
 import {type DecodedPayload, RecordDecoder} from '../codec/record-decoder.js'
 import type {LogRecord} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {eventTypeOf} from '../util/event-type.js'
 import type {ColumnProjection, CompiledView, Projection, ProjectionInput} from './view-definition.js'
-import {type PartitionOffsets, positionOf, type ViewChange, type ViewMeta, type ViewStore} from './view-store.js'
+import {type PartitionOffsets, positionOf, setOffset, type ViewChange, type ViewMeta, type ViewStore} from './view-store.js'
 
 /** Records buffered before they are written: one transaction each, deduplicated by key. */
 const CHUNK_RECORDS = 100_000
@@ -29,8 +30,8 @@ export class ViewBuilder {
   private chunk = new Map<string, PendingChange>()
   private chunkRecords = 0
   private readonly decoder: RecordDecoder
-  /** Next offset per topic and partition, covering every record added so far. */
-  private readonly nextOffsets = new Map<string, Map<number, number>>()
+  /** Next offset per topic and partition, covering every record added so far (updated in place). */
+  readonly positions: PartitionOffsets
 
   constructor(
     private readonly view: CompiledView,
@@ -38,17 +39,7 @@ export class ViewBuilder {
     options: {positions: PartitionOffsets; registry: SchemaRegistry; warn?: (message: string) => void},
   ) {
     this.decoder = new RecordDecoder(options.registry, options.warn)
-    for (const [id, offset] of options.positions) {
-      const slash = id.lastIndexOf('/')
-      this.advance(id.slice(0, slash), Number(id.slice(slash + 1)), offset)
-    }
-  }
-
-  /** Next offset per "topic/partition". */
-  get positions(): PartitionOffsets {
-    const positions: PartitionOffsets = new Map()
-    for (const [topic, partitions] of this.nextOffsets) for (const [partition, offset] of partitions) positions.set(`${topic}/${partition}`, offset)
-    return positions
+    this.positions = options.positions
   }
 
   /** Adds a batch of records (in log order); writes a chunk when enough have gathered. */
@@ -57,7 +48,7 @@ export class ViewBuilder {
     for (const record of records) {
       this.counts.records++
       if (record.value === null) this.counts.tombstones++
-      this.advance(record.topic, record.partition, record.offset + 1)
+      setOffset(this.positions, record.topic, record.partition, record.offset + 1)
       const {projection} = this.view
       if (projection.kind === 'module') this.applyProjection(projection.project(this.input(record)), record)
       else this.addMapped(record, projection)
@@ -67,15 +58,14 @@ export class ViewBuilder {
     if (this.chunkRecords >= CHUNK_RECORDS) this.flush()
   }
 
-  /** Writes what is buffered; with `meta`, the offsets, the definition and every column go in the same transaction. */
-  flush(meta?: ViewMeta): void {
-    if (this.chunk.size === 0 && !meta) return
-    this.store.apply(this.changes(), meta ? {columns: this.view.columns, meta, offsets: this.positions} : {})
-  }
-
-  /** Writes the buffered chunk together with the offsets reached: used per live batch. */
-  flushWithOffsets(): void {
-    this.store.apply(this.changes(), {offsets: this.positions})
+  /**
+   * Writes what is buffered in one transaction; with `offsets` the positions reached go in it too
+   * (each live batch), and with `meta` also the definition and every mapped column (the end of a build).
+   */
+  flush(options: {meta?: ViewMeta; offsets?: boolean} = {}): void {
+    const {meta} = options
+    if (this.chunk.size === 0 && !meta && !options.offsets) return
+    this.store.apply(this.changes(), {columns: meta ? this.view.columns : undefined, meta, offsets: meta || options.offsets ? this.positions : undefined})
   }
 
   private addMapped(record: LogRecord, projection: ColumnProjection): void {
@@ -94,12 +84,6 @@ export class ViewBuilder {
     } else {
       this.chunk.set(key, {kind: 'record', record, value})
     }
-  }
-
-  private advance(topic: string, partition: number, next: number): void {
-    let partitions = this.nextOffsets.get(topic)
-    if (!partitions) this.nextOffsets.set(topic, (partitions = new Map()))
-    partitions.set(partition, next)
   }
 
   private applyProjection(projection: Projection, record: LogRecord): void {
@@ -152,7 +136,8 @@ export class ViewBuilder {
   }
 
   private decodeKey(record: LogRecord): unknown {
-    return plainKeyText(record.key) ?? this.decoder.decode(record.key, record.topic)?.value ?? null
+    // plainText first: it spares the decoder's checks and result object for the usual id keys.
+    return plainText(record.key) ?? this.decoder.decode(record.key, record.topic)?.value ?? null
   }
 
   /** What a projection sees; `needs` leaves out the key and type a mapping does not read. */
@@ -165,16 +150,4 @@ export class ViewBuilder {
       value: value?.value ?? null,
     }
   }
-}
-
-/**
- * Most keys are short printable ASCII (ids): those are their own text, with no need for the
- * decoder's UTF-8, JSON and wire-format checks. Anything else returns undefined.
- */
-function plainKeyText(key: Buffer | null): string | undefined {
-  if (key === null || key.length === 0 || key.length > 64) return undefined
-  const first = key[0]
-  if (first === 0x7b || first === 0x5b) return undefined // { or [: maybe JSON
-  for (let i = 0; i < key.length; i++) if (key[i] < 0x20 || key[i] > 0x7e) return undefined
-  return key.toString('latin1')
 }

@@ -41,7 +41,7 @@ export async function diffView(options: {file: string; log: EventLog; registry: 
     const ranges = await planRead({follow: false, from: {kind: 'beginning'}, log, topics: view.topics})
     const builder = new ViewBuilder(view, expected, {positions: new Map(), registry: options.registry, warn: options.warn})
     for await (const batch of readMerged({log, ranges, signal: options.signal})) await builder.add(batch)
-    builder.flush({builtAt: new Date().toISOString(), definition: view.definition, hash: view.hash, name: view.name, table: view.table})
+    builder.flush({meta: {builtAt: new Date().toISOString(), definition: view.definition, hash: view.hash, name: view.name, table: view.table}})
 
     const logColumns = tableColumns(expected.db, view.table, 'the log')
     const common = logColumns.filter((column) => localColumns.includes(column))

@@ -24,8 +24,8 @@ export interface ViewMeta {
   table: string
 }
 
-/** Next offset to read per "topic/partition". */
-export type PartitionOffsets = Map<string, number>
+/** Next offset to read, per topic, per partition. */
+export type PartitionOffsets = Map<string, Map<number, number>>
 
 type SqlType = 'BLOB' | 'INTEGER' | 'REAL' | 'TEXT'
 
@@ -85,7 +85,9 @@ export class ViewStore {
 
   offsets(): PartitionOffsets {
     const rows = this.db.prepare('SELECT topic, partition, next_offset AS offset FROM _evt_offsets').all() as {offset: number; partition: number; topic: string}[]
-    return new Map(rows.map((row) => [`${row.topic}/${row.partition}`, row.offset]))
+    const offsets: PartitionOffsets = new Map()
+    for (const row of rows) setOffset(offsets, row.topic, row.partition, row.offset)
+    return offsets
   }
 
   rowCount(): number {
@@ -151,11 +153,14 @@ export class ViewStore {
 
   private writeOffsets(offsets: PartitionOffsets): void {
     const statement = this.db.prepare('INSERT INTO _evt_offsets (topic, partition, next_offset) VALUES (?, ?, ?) ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset')
-    for (const [id, offset] of offsets) {
-      const slash = id.lastIndexOf('/')
-      statement.run(id.slice(0, slash), Number(id.slice(slash + 1)), offset)
-    }
+    for (const [topic, partitions] of offsets) for (const [partition, offset] of partitions) statement.run(topic, partition, offset)
   }
+}
+
+export function setOffset(offsets: PartitionOffsets, topic: string, partition: number, next: number): void {
+  let partitions = offsets.get(topic)
+  if (!partitions) offsets.set(topic, (partitions = new Map()))
+  partitions.set(partition, next)
 }
 
 /** Where a record sits, as evt prints it: topic/partition@offset. */

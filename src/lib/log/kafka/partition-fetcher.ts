@@ -152,10 +152,13 @@ export async function* fetchPartition(cluster: InternalCluster, {from, partition
 }
 
 /** kafkajs's private send, which also tidies up a broker whose connection closed. */
+let sendSymbol: symbol | undefined
+
 function sendRequest(broker: InternalBroker): (protocol: FetchProtocol) => Promise<unknown> {
-  const send = Object.getOwnPropertySymbols(Object.getPrototypeOf(broker)).find((symbol) => symbol.description === 'private:Broker:sendRequest')
-  if (!send) throw new Error('this kafkajs build does not expose its broker send: evt needs kafkajs 2.2.4')
-  const method = (broker as unknown as Record<symbol, (protocol: FetchProtocol) => Promise<unknown>>)[send]
+  // Looked up once: every Fetch goes through it.
+  sendSymbol ??= Object.getOwnPropertySymbols(Object.getPrototypeOf(broker)).find((symbol) => symbol.description === 'private:Broker:sendRequest')
+  if (!sendSymbol) throw new Error('this kafkajs build does not expose its broker send: evt needs kafkajs 2.2.4')
+  const method = (broker as unknown as Record<symbol, (protocol: FetchProtocol) => Promise<unknown>>)[sendSymbol]
   return (protocol) => method.call(broker, protocol)
 }
 
