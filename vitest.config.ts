@@ -29,6 +29,19 @@ export default defineConfig({
           testTimeout: 60_000,
         },
       },
+      {
+        test: {
+          // A 3-node KRaft cluster (scripts/kafka/start.sh --brokers 3) for tests that stop, kill and
+          // restart single nodes. Run on its own (`npm run test:cluster`, or the second vitest run
+          // of `npm test`): the single-node harness of 'integration' must not run at the same time.
+          fileParallelism: false,
+          globalSetup: ['test/cluster/cluster-global-setup.ts'],
+          hookTimeout: 240_000,
+          include: ['test/cluster/**/*.test.ts'],
+          name: 'cluster',
+          testTimeout: 180_000,
+        },
+      },
     ],
   },
 })

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Stop the Kafka broker and Apicurio Registry started by start.sh (SIGTERM, up to 20 s, then
-# SIGKILL) and delete the broker's data. Logs stay in the run dir until the next start.
-# Idempotent: nothing running is not an error.
+# Stop the Kafka node(s) and Apicurio Registry started by start.sh (SIGTERM, up to 20 s, then
+# SIGKILL), whatever the cluster size, and delete the brokers' data, configs and TLS material.
+# Logs stay in the run dir until the next start. Idempotent: nothing running is not an error.
 set -euo pipefail
 # shellcheck source=common.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/common.sh"
@@ -18,4 +18,5 @@ else
   stop_roles registry kafka
   log "stopped in $(secs_since "$T0")s"
 fi
-rm -rf "$RUN"/kafka-data.* "$RUN/registry-work" "$RUN/kafka.pid" "$RUN/registry.pid" "$RUN/server.properties"
+rm -rf "$RUN"/kafka-data.* "$RUN/registry-work" "$TLS_DIR" "$TLS_DIR.tmp" "$RUN"/*.pid "$RUN"/kafka-*.from \
+  "$RUN"/server*.properties "${RUN:?}/$SIZE_FILE_NAME"

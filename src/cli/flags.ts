@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {UsageError} from '../lib/errors.js'
+import {COMPRESSION_NAMES} from '../lib/log/kafka/compression.js'
 import {parseStartPosition, parseTime, START_POSITION_FORMS, type StartPosition} from '../lib/tail/start-position.js'
 
 /**
@@ -15,7 +16,17 @@ export const globalFlags = {
   cluster: Flags.string({description: 'a cluster named in evt.yaml (env EVT_CLUSTER)', helpGroup: 'GLOBAL'}),
   config: Flags.string({description: 'path to evt.yaml (default: searched upward from the current directory)', helpGroup: 'GLOBAL'}),
   registry: Flags.string({description: 'Confluent-compatible schema registry URL (env EVT_REGISTRY_URL)', helpGroup: 'GLOBAL'}),
+  timeout: Flags.string({
+    description: 'Kafka: how long a request, or a partition without a reachable leader, may take before giving up (default 30s; env EVT_TIMEOUT)',
+    helpGroup: 'GLOBAL',
+  }),
 }
+
+export const compressionFlag = Flags.option({
+  default: 'none',
+  description: 'compression of the record batches written to Kafka (the embedded log stores them uncompressed)',
+  options: COMPRESSION_NAMES,
+})
 
 export const fromFlag = Flags.custom<StartPosition>({
   description: `where to start in each partition: ${START_POSITION_FORMS}`,

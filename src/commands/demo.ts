@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {EvtCommand} from '../cli/base-command.js'
-import {positiveIntFlag} from '../cli/flags.js'
+import {compressionFlag, positiveIntFlag} from '../cli/flags.js'
 import {writeDemoConfig} from '../lib/demo/demo-config.js'
 import {type DemoReport, seedDemo} from '../lib/demo/seed-demo.js'
 import {UsageError} from '../lib/errors.js'
@@ -26,6 +26,7 @@ Topics that already hold records are left as they are.`
   ]
 
   static flags = {
+    compression: compressionFlag(),
     orders: positiveIntFlag({default: 500, description: 'how many orders to generate'}),
     seed: Flags.integer({default: 42, description: 'seed of the generator: same seed, same log'}),
     start: Flags.string({
@@ -42,7 +43,7 @@ Topics that already hold records are left as they are.`
     if (start === undefined) throw new UsageError(`cannot read --start '${this.flags.start}': expected ISO-8601 or now`)
     const {log, registry} = await this.openBackend(config)
     const began = performance.now()
-    const result = await seedDemo({log, orders: this.flags.orders, registry, seed: this.flags.seed, start})
+    const result = await seedDemo({compression: this.flags.compression, log, orders: this.flags.orders, registry, seed: this.flags.seed, start})
     const seconds = (performance.now() - began) / 1000
     const written = writeDemoConfig(config.cluster, process.cwd(), config.file)
 

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {EvtCommand} from '../cli/base-command.js'
-import {fromFlag, partitionsFlag, positiveIntFlag, untilFlag} from '../cli/flags.js'
+import {compressionFlag, fromFlag, partitionsFlag, positiveIntFlag, untilFlag} from '../cli/flags.js'
 import {LineWriter} from '../cli/output.js'
 import {replayRecords} from '../lib/replay/replay-records.js'
 import {compileWhere} from '../lib/tail/where-filter.js'
@@ -22,6 +22,7 @@ consumers of the target must be idempotent (see the README). --dry-run prints wh
   ]
 
   static flags = {
+    compression: compressionFlag(),
     'dry-run': Flags.boolean({default: false, description: 'print the records that would be sent (stdout), send nothing'}),
     from: fromFlag({default: {kind: 'beginning'}, helpValue: 'POSITION'}),
     json: Flags.boolean({default: false, description: 'JSON: a summary object, or with --dry-run one record per line'}),
@@ -44,6 +45,7 @@ consumers of the target must be idempotent (see the README). --dry-run prints wh
     const writer = new LineWriter()
     const dryRun = flags['dry-run']
     const result = await replayRecords({
+      compression: this.flags.compression,
       dryRun,
       from: flags.from,
       keepPartition: flags['keep-partition'],

@@ -7,7 +7,7 @@ import {UnconfiguredRegistry} from './registry/unconfigured-registry.js'
 
 /** Kafka through kafkajs plus a Confluent-API schema registry over HTTP. */
 export async function openKafkaBackend(cluster: KafkaCluster): Promise<Backend> {
-  const log = new KafkaEventLog(await createKafkaClient(cluster), cluster.brokers)
+  const log = new KafkaEventLog(await createKafkaClient(cluster), cluster.brokers, {timeoutMs: cluster.timeoutMs})
   const registry = cluster.registry ? new HttpSchemaRegistry(cluster.registry) : new UnconfiguredRegistry(cluster.name)
   return {
     async close() {

@@ -1,12 +1,13 @@
-import {decodeText} from '../lib/codec/raw.js'
+import {headersToJson, type HeadersJson, keyToJson} from '../lib/codec/json-shape.js'
 import type {SchemaRef} from '../lib/codec/record-decoder.js'
-import type {Headers} from '../lib/log/event-log.js'
 import type {DecodedRecord} from '../lib/tail/tail-records.js'
 import {eventTypeOf} from '../lib/util/event-type.js'
 
 /** One line of `--json` output: the contract of design §4 / issue #2. */
 export interface RecordJson {
-  headers: Record<string, string>
+  /** name → text, null, or {base64}; an array of those for a name that repeats (see json-shape.ts). */
+  headers: HeadersJson
+  /** The decoded key: text, JSON, a schema's record, or {base64} for bytes; null for no key. */
   key: unknown
   offset: number
   partition: number
@@ -20,16 +21,6 @@ export interface RecordJson {
   valueEncoding: null | string
 }
 
-export function headersToStrings(headers: Headers): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const name in headers) {
-    const bytes = headers[name]
-    out[name] = decodeText(bytes) ?? bytes.toString('base64')
-  }
-
-  return out
-}
-
 export function eventType(decoded: DecodedRecord): null | string {
   return eventTypeOf(decoded.record.headers, decoded.value?.type)
 }
@@ -37,8 +28,8 @@ export function eventType(decoded: DecodedRecord): null | string {
 export function recordToJson(decoded: DecodedRecord): RecordJson {
   const {record} = decoded
   return {
-    headers: headersToStrings(record.headers),
-    key: decoded.key?.value ?? null,
+    headers: headersToJson(record.headers),
+    key: keyToJson(decoded.key),
     offset: record.offset,
     partition: record.partition,
     schema: decoded.value?.schema ?? null,
@@ -63,7 +54,7 @@ export function prettyParts(decoded: DecodedRecord, verbose = false): PrettyPart
   const {record} = decoded
   const value = decoded.value === null ? '(tombstone)' : display(decoded.value.value, verbose)
   return {
-    key: decoded.key === null ? 'key=null' : `key=${display(decoded.key.value, false)}`,
+    key: prettyKey(decoded.key),
     position: `${record.topic}[${record.partition}]@${record.offset}`,
     time: new Date(record.timestamp).toISOString().replace('T', ' ').replace('Z', ''),
     type: eventType(decoded) ?? '-',
@@ -74,6 +65,12 @@ export function prettyParts(decoded: DecodedRecord, verbose = false): PrettyPart
 export function formatPrettyLine(decoded: DecodedRecord, verbose = false): string {
   const parts = prettyParts(decoded, verbose)
   return `${parts.time}  ${parts.position}  ${parts.key}  ${parts.type}  ${parts.value}`
+}
+
+/** A binary key says so: the bytes ff fe and the text key "//4=" must not look alike. */
+function prettyKey(key: DecodedRecord['key']): string {
+  if (key === null) return 'key=null'
+  return key.encoding === 'base64' ? `key=base64:${key.value as string}` : `key=${display(key.value, false)}`
 }
 
 function display(value: unknown, verbose: boolean): string {

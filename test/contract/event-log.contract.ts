@@ -3,7 +3,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {Backend} from '../../src/lib/backend.js'
 import {NotFoundError} from '../../src/lib/errors.js'
-import type {LogRecord} from '../../src/lib/log/event-log.js'
+import type {Headers, LogRecord} from '../../src/lib/log/event-log.js'
 import {partitionForKey} from '../../src/lib/log/partitioner.js'
 
 async function collect(iterable: AsyncIterable<LogRecord[]>): Promise<LogRecord[]> {
@@ -56,7 +56,7 @@ export function eventLogContract(name: string, open: () => Promise<Backend>): vo
       await backend.log.createTopic(topic, {partitions: 1})
       const binary = Buffer.from([0, 255, 1, 254, 10])
       await backend.log.produce([
-        {headers: {ce_type: Buffer.from('A'), raw: binary}, key: Buffer.from('k1'), partition: 0, timestamp: 1_700_000_000_001, topic, value: binary},
+        {headers: [['ce_type', Buffer.from('A')], ['raw', binary]], key: Buffer.from('k1'), partition: 0, timestamp: 1_700_000_000_001, topic, value: binary},
         {key: Buffer.from('k1'), partition: 0, timestamp: 1_700_000_000_002, topic, value: null},
         {key: null, partition: 0, timestamp: 1_700_000_000_003, topic, value: Buffer.from('three')},
         {key: Buffer.from('k4'), partition: 0, timestamp: 1_700_000_000_004, topic, value: Buffer.from('four')},
@@ -65,12 +65,31 @@ export function eventLogContract(name: string, open: () => Promise<Backend>): vo
       const all = await collect(backend.log.read({from: 0, partition: 0, to: 4, topic}))
       expect(all.map((r) => r.offset)).toEqual([0, 1, 2, 3])
       expect(all[0]).toMatchObject({key: Buffer.from('k1'), partition: 0, timestamp: 1_700_000_000_001, topic, value: binary})
-      expect(all[0].headers).toEqual({ce_type: Buffer.from('A'), raw: binary})
+      expect(all[0].headers).toEqual([['ce_type', Buffer.from('A')], ['raw', binary]])
       expect(all[1].value).toBeNull()
       expect(all[2].key).toBeNull()
 
       const middle = await collect(backend.log.read({from: 1, partition: 0, to: 3, topic}))
       expect(middle.map((r) => r.offset)).toEqual([1, 2])
+    })
+
+    it('keeps a repeated header name with its values in order, and empty values', async () => {
+      const topic = topicName()
+      await backend.log.createTopic(topic, {partitions: 1})
+      const headers: Headers = [['a', Buffer.from('1')], ['a', Buffer.from('2')], ['a', Buffer.alloc(0)], ['b', Buffer.from([0xff, 0x00])]]
+      await backend.log.produce([{headers, key: null, partition: 0, topic, value: Buffer.from('v')}])
+      const [record] = await collect(backend.log.read({from: 0, partition: 0, to: 1, topic}))
+      expect(record.headers).toEqual(headers)
+    })
+
+    it('keeps a null header value apart from an empty one, and the order of interleaved names', async () => {
+      const topic = topicName()
+      await backend.log.createTopic(topic, {partitions: 1})
+      const headers: Headers = [['n', null], ['e', Buffer.alloc(0)], ['a', Buffer.from('1')], ['n', Buffer.from('2')]]
+      await backend.log.produce([{headers, key: null, partition: 0, topic, value: Buffer.from('v')}])
+      const [record] = await collect(backend.log.read({from: 0, partition: 0, to: 1, topic}))
+      expect(record.headers).toEqual(headers)
+      expect(record.headers[0][1]).toBeNull()
     })
 
     it('partitions keyed records like Kafka\'s default partitioner', async () => {

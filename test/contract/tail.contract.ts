@@ -95,9 +95,9 @@ export function tailContract(name: string, open: () => Promise<Backend>): void {
       const topic = `where${randomUUID().slice(0, 6)}`
       await backend.log.createTopic(topic, {partitions: 2, retainForever: true})
       await backend.log.produce([
-        {headers: {ce_type: Buffer.from('A')}, key: Buffer.from('k1'), partition: 0, timestamp: T0, topic, value: Buffer.from('{"total":50}')},
-        {headers: {ce_type: Buffer.from('B')}, key: Buffer.from('k2'), partition: 1, timestamp: T0 + 1, topic, value: Buffer.from('{"total":150}')},
-        {headers: {ce_type: Buffer.from('A')}, key: Buffer.from('k3'), partition: 1, timestamp: T0 + 2, topic, value: Buffer.from('{"total":250}')},
+        {headers: [['ce_type', Buffer.from('A')]], key: Buffer.from('k1'), partition: 0, timestamp: T0, topic, value: Buffer.from('{"total":50}')},
+        {headers: [['ce_type', Buffer.from('B')]], key: Buffer.from('k2'), partition: 1, timestamp: T0 + 1, topic, value: Buffer.from('{"total":150}')},
+        {headers: [['ce_type', Buffer.from('A')]], key: Buffer.from('k3'), partition: 1, timestamp: T0 + 2, topic, value: Buffer.from('{"total":250}')},
       ])
       const keys = async (expression: string) => {
         const out: string[] = []

@@ -7,7 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type Backend, openBackend} from '../../src/lib/backend.js'
 import type {ClusterConfig} from '../../src/lib/config/types.js'
-import type {LogRecord, OutgoingRecord} from '../../src/lib/log/event-log.js'
+import {lastHeader, type LogRecord, type OutgoingRecord} from '../../src/lib/log/event-log.js'
 import {readAll} from '../helpers/read-all.js'
 import {runCli} from '../helpers/run-cli.js'
 import {useTempDir} from '../helpers/temp-dir.js'
@@ -66,7 +66,7 @@ export function viewContract(name: string, cluster: () => ClusterConfig): void {
         const tombstone = i % 11 === 5
         const keyless = i % 29 === 3
         records.push({
-          headers: {source: Buffer.from(`svc-${i % 3}`)},
+          headers: [['source', Buffer.from(`svc-${i % 3}`)]],
           key: keyless ? null : Buffer.from(key),
           timestamp: T0 + i * 1000,
           topic,
@@ -95,7 +95,7 @@ export function viewContract(name: string, cluster: () => ClusterConfig): void {
         }
 
         const value = JSON.parse(record.value.toString())
-        rows.set(key, {at: new Date(record.timestamp).toISOString(), key, name: value.name, qty: value.qty, source: record.headers.source.toString(), tags: value.tags === null ? null : JSON.stringify(value.tags)})
+        rows.set(key, {at: new Date(record.timestamp).toISOString(), key, name: value.name, qty: value.qty, source: lastHeader(record.headers, 'source')!.toString(), tags: value.tags === null ? null : JSON.stringify(value.tags)})
       }
 
       return [...rows.values()].sort((a, b) => ((a.key as string) < (b.key as string) ? -1 : 1))

@@ -5,6 +5,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
 import {type Backend, openBackend} from '../../src/lib/backend.js'
+import type {OutgoingRecord} from '../../src/lib/log/event-log.js'
 import {partitionForKey} from '../../src/lib/log/partitioner.js'
 import {runCli} from '../helpers/run-cli.js'
 
@@ -15,8 +16,8 @@ describe('evt trace on the real broker', () => {
   const tag = randomUUID().slice(0, 8)
   const orders = `orders-${tag}`
   const payments = `payments-${tag}`
-  const event = (topic: string, key: string, type: string, value: object, timestamp: number) => ({
-    headers: {ce_source: Buffer.from(`${topic.split('-')[0]}-service`), ce_type: Buffer.from(type)},
+  const event = (topic: string, key: string, type: string, value: object, timestamp: number): OutgoingRecord => ({
+    headers: [['ce_source', Buffer.from(`${topic.split('-')[0]}-service`)], ['ce_type', Buffer.from(type)]],
     key: Buffer.from(key),
     timestamp,
     topic,

@@ -10,13 +10,17 @@ import {buildingFiles, expectCleanFailure, type Finished, openKafka, restartBrok
 
 const cluster = inject('kafka')
 const T0 = Date.parse('2026-03-01T10:00:00Z')
-const BROKER_GONE = /^Error: cannot reach Kafka at 127\.0\.0\.1:9092\b/
+/** Either the request that found no broker, or the partition whose leader stayed unreachable. */
+const BROKER_GONE = /^Error: (cannot reach Kafka at 127\.0\.0\.1:9092\b|no leader of failing-\S+ could be reached for 5 s; not answering: 127\.0\.0\.1:9092\b)/
+/** How long evt waits for a leader to come back: short here, so the tests end quickly. */
+const TIMEOUT = ['--timeout', '5s']
 
 /**
- * Design §5 and the view guarantees: a broker that hangs or dies under a running command ends it
- * with exit 3 and one line naming the broker, in bounded time, and loses nothing: what a tail
- * printed stays printed, and a rebuild leaves the previous view byte-identical with no partial
- * file next to it. Each fault hits `topic tail --follow`, `trace` and `rebuild view` at once.
+ * Design §5 and the view guarantees: a broker that hangs or dies under a running command, and
+ * does not come back within the timeout (the cluster's only broker: no other leader), ends it with
+ * exit 3 and one line naming the broker, and loses nothing: what a tail printed stays printed, and
+ * a rebuild leaves the previous view byte-identical with no partial file next to it. Each fault
+ * hits `topic tail --follow`, `trace` and `rebuild view` at once.
  */
 describe('broker failing while commands run', () => {
   const cwd = mkdtempSync(path.join(tmpdir(), 'evt-broker-failures-'))
@@ -48,8 +52,8 @@ describe('broker failing while commands run', () => {
 
   /** tail --follow (once it printed what the topic holds) and a rebuild (once it is writing its build file). */
   const startTailAndRebuild = async (): Promise<{rebuild: Running; tail: Running}> => {
-    const tail = startEvt(['topic', 'tail', tailTopic, '--follow', '--from', 'beginning', '--json'], {cwd})
-    const rebuild = startEvt(['rebuild', 'view', 'slow'], {cwd})
+    const tail = startEvt(['topic', 'tail', tailTopic, '--follow', '--from', 'beginning', '--json', ...TIMEOUT], {cwd})
+    const rebuild = startEvt(['rebuild', 'view', 'slow', ...TIMEOUT], {cwd})
     await tail.waitFor('the 5 records already in the topic', (out) => out.split('\n').filter(Boolean).length === 5)
     await until('the rebuild to start its build file', () => buildingFiles(file).length === 1)
     await sleep(500)
@@ -65,16 +69,16 @@ describe('broker failing while commands run', () => {
     expect(buildingFiles(file)).toEqual([])
   }
 
-  it('a hung broker (SIGSTOP): each command gives up with exit 3 within 30 s, naming it; the view is untouched', {timeout: 90_000}, async () => {
+  it('a hung broker (SIGSTOP): each command gives up with exit 3 after the timeout, naming it; the view is untouched', {timeout: 90_000}, async () => {
     const {rebuild, tail} = await startTailAndRebuild()
     let frozenAt = 0
     try {
       frozenAt = await signalBroker('SIGSTOP')
-      const trace = startEvt(['trace', 'order', 'k7'], {cwd})
+      const trace = startEvt(['trace', 'order', 'k7', ...TIMEOUT], {cwd})
       const [tailed, rebuilt, traced] = await Promise.all([tail.done, rebuild.done, trace.done])
       for (const result of [tailed, rebuilt, traced]) {
         expectCleanFailure(result, 3, BROKER_GONE)
-        expect(result.endedAt - frozenAt, `exited ${result.endedAt - frozenAt} ms after the broker froze`).toBeLessThan(30_000)
+        expect(result.endedAt - frozenAt, `exited ${result.endedAt - frozenAt} ms after the broker froze`).toBeLessThan(15_000)
       }
 
       expectNothingLost(tailed, rebuilt, traced)
@@ -83,12 +87,12 @@ describe('broker failing while commands run', () => {
     }
   })
 
-  it('a killed broker (SIGKILL): each command exits 3 at once, naming it; the view is byte-identical, no build file is left', {timeout: 240_000}, async () => {
+  it('a killed broker (SIGKILL) that stays down: each command exits 3 once the timeout passed, naming it; the view is byte-identical, no build file is left', {timeout: 240_000}, async () => {
     try {
       const {rebuild, tail} = await startTailAndRebuild()
       // The trace starts against a frozen broker: it connects (the kernel accepts) and waits for answers.
       await signalBroker('SIGSTOP')
-      const trace = startEvt(['trace', 'order', 'k7'], {cwd})
+      const trace = startEvt(['trace', 'order', 'k7', ...TIMEOUT], {cwd})
       await sleep(1500)
       for (const running of [tail, rebuild, trace]) expect(running.child.exitCode, running.stderr()).toBeNull()
       expect(buildingFiles(file)).toHaveLength(1)
@@ -96,7 +100,7 @@ describe('broker failing while commands run', () => {
       const [tailed, rebuilt, traced] = (await Promise.all([tail.done, rebuild.done, trace.done])).map((result) => ({...result, afterKill: result.endedAt - killedAt}))
       for (const result of [tailed, rebuilt, traced]) {
         expectCleanFailure(result, 3, BROKER_GONE)
-        expect(result.afterKill, `exited ${result.afterKill} ms after the kill`).toBeLessThan(10_000)
+        expect(result.afterKill, `exited ${result.afterKill} ms after the kill`).toBeLessThan(15_000)
       }
 
       expectNothingLost(tailed, rebuilt, traced)
@@ -110,7 +114,7 @@ describe('broker failing while commands run', () => {
 /** Record i: 50 keys, every fifth an end event of the flow, `pad` bytes of filler in the value. */
 function record(topic: string, i: number, pad = 0): OutgoingRecord {
   return {
-    headers: {ce_type: Buffer.from(i % 5 === 4 ? 'OrderConfirmed' : 'OrderUpdated')},
+    headers: [['ce_type', Buffer.from(i % 5 === 4 ? 'OrderConfirmed' : 'OrderUpdated')]],
     key: Buffer.from(`k${i % 50}`),
     timestamp: T0 + i,
     topic,

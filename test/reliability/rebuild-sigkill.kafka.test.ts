@@ -28,7 +28,7 @@ describe('SIGKILL during rebuild view', () => {
   const seed = async (first: number, count: number) => {
     const records: OutgoingRecord[] = Array.from({length: count}, (_, n) => {
       const i = first + n
-      return {headers: {}, key: Buffer.from(`k${(i * 7) % 40}`), timestamp: T0 + i * 1000, topic, value: i % 11 === 5 ? null : Buffer.from(JSON.stringify({n: i, name: `item-${i}`}))}
+      return {headers: [], key: Buffer.from(`k${(i * 7) % 40}`), timestamp: T0 + i * 1000, topic, value: i % 11 === 5 ? null : Buffer.from(JSON.stringify({n: i, name: `item-${i}`}))}
     })
     await backend.log.produce(records)
   }

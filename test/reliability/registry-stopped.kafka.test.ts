@@ -56,7 +56,7 @@ describe('registry stopped mid-tail', () => {
     const produce = async (wire: number, values: object[]) => {
       const type = wire === paymentId ? payment : refund
       const records = values.map((value) => ({bytes: encodeWire(wire, type.toBuffer(value)), value, wire}))
-      const produced = await backend!.log.produce(records.map(({bytes}, i) => ({headers: {}, key: Buffer.from(`k${i}`), partition: 0, topic, value: bytes})))
+      const produced = await backend!.log.produce(records.map(({bytes}, i) => ({headers: [], key: Buffer.from(`k${i}`), partition: 0, topic, value: bytes})))
       for (const [i, {offset}] of produced.entries()) sent.set(offset, records[i])
     }
 

@@ -39,13 +39,13 @@ describe('SIGINT and SIGTERM during long commands', () => {
     await new Promise<void>((resolve) => silentRegistry.listen(0, '127.0.0.1', resolve))
     backend = await openKafka(cluster)
     for (const topic of [tailTopic, viewTopic, traceTopic, replaySource]) await backend.log.createTopic(topic, {partitions: 1, retainForever: true})
-    const json = (topic: string, i: number, pad = 0): OutgoingRecord => ({headers: {}, key: Buffer.from(`k${i % 40}`), timestamp: T0 + i, topic, value: Buffer.from(JSON.stringify({n: i, name: `item-${i}`, pad: 'x'.repeat(pad)}))})
+    const json = (topic: string, i: number, pad = 0): OutgoingRecord => ({headers: [], key: Buffer.from(`k${i % 40}`), timestamp: T0 + i, topic, value: Buffer.from(JSON.stringify({n: i, name: `item-${i}`, pad: 'x'.repeat(pad)}))})
     await backend.log.produce([
       ...Array.from({length: 5}, (_, i) => json(tailTopic, i)),
       ...Array.from({length: 100}, (_, i) => json(viewTopic, i)),
       ...Array.from({length: 200}, (_, i) => json(replaySource, i)),
       // Wire-format values of schema 7 (the silent registry's) that contain the traced id.
-      ...Array.from({length: 10}, (_, i) => ({headers: {}, key: null, timestamp: T0 + i, topic: traceTopic, value: encodeWire(7, Buffer.from(`\u0008${1040 + i}`))})),
+      ...Array.from({length: 10}, (_, i) => ({headers: [], key: null, timestamp: T0 + i, topic: traceTopic, value: encodeWire(7, Buffer.from(`\u0008${1040 + i}`))})),
     ])
     writeProject(cwd, cluster, ['flows:', `  order: {topics: {${traceTopic}: {id: $.orderId}}, ends: [OrderConfirmed]}`, 'views:', `  slow: {from: [${viewTopic}], table: items, module: ./slow-projection.mjs}`])
     for (const [signal, file] of Object.entries(views)) {

@@ -12,7 +12,7 @@ const stripAnsi = (text: string) => text.replaceAll(/\u001B\[[0-9;]*m/g, '')
 const record = (offset: number, value: unknown, type = 'OrderRequested'): DecodedRecord => ({
   key: {encoding: 'utf8', schema: null, value: '1042'},
   record: {
-    headers: {ce_type: Buffer.from(type)},
+    headers: [['ce_type', Buffer.from(type)]],
     key: Buffer.from('1042'),
     offset,
     partition: 2,
@@ -57,5 +57,39 @@ describe('tail output', () => {
       value: {orderId: '1042'},
       valueEncoding: 'avro',
     })
+  })
+
+  it('keeps every header and marks bytes in the JSON line; a binary key shows as base64 in both forms', () => {
+    const binary: DecodedRecord = {
+      key: {encoding: 'base64', schema: null, value: '//4='},
+      record: {
+        headers: [
+          ['ce_type', Buffer.from('A')],
+          ['trace', Buffer.from('t1')],
+          ['ce_type', Buffer.from('B')],
+          ['gone', null],
+          ['raw', Buffer.from([0xff, 0xfe])],
+        ],
+        key: Buffer.from([0xff, 0xfe]),
+        offset: 7,
+        partition: 0,
+        timestamp: Date.parse('2026-01-05T09:00:01.250Z'),
+        topic: 'orders',
+        value: Buffer.from([0x80]),
+      },
+      value: {encoding: 'base64', schema: null, value: 'gA=='},
+    }
+    expect(recordToJson(binary)).toMatchObject({
+      headers: {ce_type: ['A', 'B'], gone: null, raw: {base64: '//4='}, trace: 't1'},
+      key: {base64: '//4='},
+      type: 'B',
+      value: 'gA==',
+      valueEncoding: 'base64',
+    })
+    const text = {...binary, key: {encoding: 'utf8' as const, schema: null, value: '//4='}}
+    expect(recordToJson(text).key).toBe('//4=')
+    expect(formatPrettyLine(binary)).toBe('2026-01-05 09:00:01.250  orders[0]@7  key=base64://4=  B  gA==')
+    expect(formatPrettyLine(text)).toBe('2026-01-05 09:00:01.250  orders[0]@7  key=//4=  B  gA==')
+    expect(formatPrettyLine({...binary, key: null})).toContain('  key=null  ')
   })
 })

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {createReadStream} from 'node:fs'
 
 import {EvtCommand} from '../../cli/base-command.js'
+import {compressionFlag} from '../../cli/flags.js'
 import {linesOf} from '../../cli/output.js'
 import {UsageError} from '../../lib/errors.js'
 import {importExport, type ImportResult} from '../../lib/topics/export-import.js'
@@ -14,7 +15,7 @@ rewritten to them) and produces every record to its original partition with its 
 
   static enableJsonFlag = true
   static examples = ['<%= config.bin %> topic import incident.jsonl', '<%= config.bin %> topic import incident.jsonl --to-cluster local']
-  static flags = {'to-cluster': Flags.string({description: 'a cluster named in evt.yaml to import into'})}
+  static flags = {compression: compressionFlag(), 'to-cluster': Flags.string({description: 'a cluster named in evt.yaml to import into'})}
   static summary = 'Import an export into a cluster.'
 
   async run(): Promise<ImportResult> {
@@ -28,7 +29,7 @@ rewritten to them) and produces every record to its original partition with its 
     await opened
     const lines = linesOf(input)
     const {log, registry} = await this.openBackend(config)
-    const result = await importExport({lines, log, registry})
+    const result = await importExport({compression: this.flags.compression, lines, log, registry})
     if (!this.jsonEnabled()) {
       this.log(`imported ${result.records} records into '${config.cluster.name}'; ${result.schemas.length} schemas registered; topics created: ${result.topicsCreated.join(', ') || 'none'}`)
     }

@@ -3,7 +3,7 @@ import {describeTopics, type TopicSummary} from '../../lib/topics/describe-topic
 import {formatTopicTable} from '../../ui/topic-table.js'
 
 export default class TopicList extends EvtCommand<typeof TopicList> {
-  static description = 'Lists every topic of the current cluster with its partition count and how many records it holds now.'
+  static description = 'Lists every topic of the current cluster with its partition count and how many records it holds now: the high minus the low watermark of each partition. On Kafka, transaction markers and aborted records take offsets too, so a reader may see fewer records.'
   static enableJsonFlag = true
   static examples = ['<%= config.bin %> topic list', '<%= config.bin %> topic list --json --cluster staging']
   static summary = 'List topics with partitions and record counts.'

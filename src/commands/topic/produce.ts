@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {EvtCommand} from '../../cli/base-command.js'
+import {compressionFlag} from '../../cli/flags.js'
 import {linesOf} from '../../cli/output.js'
 import {readSchemaFile} from '../../lib/schema/schema-file.js'
 import {produceJsonLines} from '../../lib/topics/produce-json-lines.js'
@@ -11,7 +12,9 @@ export default class TopicProduce extends EvtCommand<typeof TopicProduce> {
 "timestamp": ...} — and produces them. Values are encoded in the Confluent wire format with the
 latest schema of <topic>-value (or --subject), or with --schema FILE (registered first, so it must
 be compatible); a topic without a schema gets the value as JSON text. "value": null is a tombstone.
-Keys are written as UTF-8 text; without a partition, the key picks it as Kafka's default partitioner does.`
+Keys are written as UTF-8 text ({"base64": "..."} for bytes); without a partition, the key picks it as
+Kafka's default partitioner does. Headers take the form topic tail --json prints (text, null, {"base64": "..."},
+an array for a repeated name) or a list of [name, value] pairs, so a tail line can be fed back.`
 
   static examples = [
     `echo '{"key":"1042","value":{"orderId":"1042","status":"NEW"}}' | <%= config.bin %> topic produce orders --json`,
@@ -19,6 +22,7 @@ Keys are written as UTF-8 text; without a partition, the key picks it as Kafka's
   ]
 
   static flags = {
+    compression: compressionFlag(),
     json: Flags.boolean({description: 'print {topic, partition, offset} per record'}),
     schema: Flags.string({description: 'encode with this schema file (.avsc or .json), registered under the subject first'}),
     subject: Flags.string({description: 'the value subject (default: <topic>-value)'}),
@@ -31,6 +35,7 @@ Keys are written as UTF-8 text; without a partition, the key picks it as Kafka's
     const {log, registry} = await this.openBackend()
     let count = 0
     for await (const produced of produceJsonLines({
+      compression: this.flags.compression,
       lines,
       log,
       registry,

@@ -3,6 +3,8 @@ import path from 'node:path'
 import {parse as parseYaml} from 'yaml'
 
 import {ConfigError} from '../errors.js'
+import {parseDuration} from '../tail/start-position.js'
+import {isPemText, normalizePem} from './pem.js'
 import {withoutCredentials} from './redact.js'
 import type {
   ClusterConfig,
@@ -97,6 +99,9 @@ export function resolveConfig({cwd, env, overrides}: ResolveOptions): EvtConfig 
     cluster = {...cluster, registry: {...cluster.registry, ...registryAt(registryUrl)}}
   }
 
+  const timeout = overrides.timeout ?? env.EVT_TIMEOUT
+  if (timeout !== undefined && cluster.kind === 'kafka') cluster = {...cluster, timeoutMs: parseTimeout(timeout, overrides.timeout === undefined ? 'EVT_TIMEOUT' : '--timeout')}
+
   return {cluster, file, flows: parsed?.flows ?? {}, home, views: parsed?.views ?? {}}
 }
 
@@ -152,6 +157,7 @@ function readCluster(name: string, node: ConfigNode, baseDir: string): ClusterCo
     name,
     registry: readRegistry(node.child('registry')),
     sasl: readSasl(node.child('sasl')),
+    timeoutMs: readTimeout(node.child('timeout')),
     ssl: readSsl(node.child('ssl'), baseDir),
   }
 }
@@ -195,16 +201,32 @@ function readSasl(node: ConfigNode): KafkaCluster['sasl'] {
   }
 }
 
+/**
+ * `ssl: true` (the system's CAs) or `ssl: {ca, cert, key, rejectUnauthorized}`. Each of ca, cert
+ * and key is a PEM file path (relative to evt.yaml's directory) or, e.g. from `"${VAR}"`, the PEM
+ * text itself; the files are read when evt connects (src/lib/log/kafka/kafka-client.ts).
+ */
 function readSsl(node: ConfigNode, baseDir: string): KafkaCluster['ssl'] {
   if (!node.present) return undefined
   if (typeof node.value === 'boolean') return node.boolean()
-  const pem = (key: 'ca' | 'cert' | 'key') => {
-    const file = node.child(key).optionalString('a path to a PEM file')
-    return file === undefined ? undefined : path.resolve(baseDir, file)
+  node.requireMap('true, or a map with ca, cert, key (PEM file paths or PEM text) and rejectUnauthorized')
+  const known = ['ca', 'cert', 'key', 'rejectUnauthorized']
+  for (const [key, child] of node.entries('ssl settings')) {
+    // Not child.reject(): that quotes the value, and a misnamed setting may hold a private key.
+    if (!known.includes(key)) throw new ConfigError(`${child.file}: ${child.path}: no such setting (known: ${known.join(', ')})`, {file: child.file, path: child.path})
   }
 
-  const reject = node.child('rejectUnauthorized')
+  const pem = (key: 'ca' | 'cert' | 'key') => {
+    const value = node.child(key).optionalString('a path to a PEM file, or PEM text')
+    if (value === undefined) return undefined
+    return isPemText(value) ? normalizePem(value) : path.resolve(baseDir, value)
+  }
+
   const ssl: SslConfig = {ca: pem('ca'), cert: pem('cert'), key: pem('key')}
+  // A client certificate is only usable with its key, and the reverse.
+  if (ssl.cert !== undefined && ssl.key === undefined) node.child('key').reject('the private key of ssl.cert (a PEM file path or PEM text)')
+  if (ssl.key !== undefined && ssl.cert === undefined) node.child('cert').reject('the client certificate of ssl.key (a PEM file path or PEM text)')
+  const reject = node.child('rejectUnauthorized')
   if (reject.present) ssl.rejectUnauthorized = reject.boolean()
   return ssl
 }
@@ -258,4 +280,22 @@ function parseUrl(text: string, node?: ConfigNode): string {
   }
 
   return text.replace(/\/+$/, '')
+}
+
+/** A timeout as a duration (`30s`, `2m`, `500ms`); a bare number is seconds. */
+function timeoutMs(text: string): number | undefined {
+  const ms = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) * 1000 : parseDuration(text)
+  return ms !== undefined && ms > 0 ? ms : undefined
+}
+
+function parseTimeout(text: string, source: string): number {
+  const ms = timeoutMs(text)
+  if (ms === undefined) throw new ConfigError(`invalid ${source} '${text}'`, {hint: 'give a duration such as 30s, 2m or 500ms'})
+  return ms
+}
+
+function readTimeout(node: ConfigNode): number | undefined {
+  if (!node.present) return undefined
+  const text = typeof node.value === 'number' ? String(node.value) : node.string('a duration such as 30s')
+  return timeoutMs(text) ?? node.reject('a duration such as 30s, 2m or 500ms')
 }

@@ -31,6 +31,8 @@ export interface KafkaCluster {
   registry?: RegistryConfig
   sasl?: SaslConfig
   ssl?: boolean | SslConfig
+  /** How long a request, or a partition without a reachable leader, may take before exit 3. */
+  timeoutMs?: number
 }
 
 export type ClusterConfig = EmbeddedCluster | KafkaCluster
@@ -70,4 +72,6 @@ export interface ConfigOverrides {
   cluster?: string
   config?: string
   registry?: string
+  /** A duration such as 30s or 2m (--timeout, EVT_TIMEOUT). */
+  timeout?: string
 }

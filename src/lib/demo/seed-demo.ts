@@ -3,6 +3,7 @@ import type {Type} from 'avsc'
 import {WIRE_HEADER_LENGTH} from '../codec/wire-format.js'
 import {subjectName} from '../codec/subject-names.js'
 import type {EventLog, OutgoingRecord} from '../log/event-log.js'
+import type {CompressionName} from '../log/kafka/compression.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {SeededRandom} from './random.js'
 import {generateOrder, ORDER_GAP_MS, type OrderOutcome, type RetailEvent} from './retail-flow.js'
@@ -10,6 +11,7 @@ import {TimeOrderedQueue} from './time-queue.js'
 import {avroSchemaOf, RETAIL_EVENT_TYPES, RETAIL_NAMESPACE, RETAIL_PARTITIONS, RETAIL_TOPICS} from './retail-schemas.js'
 
 export interface SeedDemoOptions {
+  compression?: CompressionName
   log: EventLog
   onProgress?: (written: number) => void
   orders: number
@@ -53,7 +55,7 @@ export async function seedDemo(options: SeedDemoOptions): Promise<SeedDemoResult
 
   const flush = async () => {
     if (batch.length === 0) return
-    await log.produce(batch)
+    await log.produce(batch, {compression: options.compression})
     events += batch.length
     batch = []
     options.onProgress?.(events)
@@ -119,7 +121,7 @@ class RetailEncoder {
     const ceId = Buffer.from(`${event.orderId}-${event.seq}`)
     const codec = this.codecs.get(event.type)
     if (!codec) {
-      return {headers: {ce_id: ceId, ce_source: this.tombstoneSource}, key, timestamp: event.timestamp, topic: event.topic, value: null}
+      return {headers: [['ce_id', ceId], ['ce_source', this.tombstoneSource]], key, timestamp: event.timestamp, topic: event.topic, value: null}
     }
 
     // Avro straight after a wire-format header in one buffer: one allocation per record.
@@ -128,7 +130,7 @@ class RetailEncoder {
     const end = codec.type.encode(event.value, this.scratch, WIRE_HEADER_LENGTH)
     if (end < 0) throw new Error(`demo event ${event.type} does not fit the ${this.scratch.length}-byte encode buffer`)
     return {
-      headers: {ce_id: ceId, ce_source: codec.headers.ce_source, ce_type: codec.headers.ce_type},
+      headers: [['ce_id', ceId], ['ce_source', codec.headers.ce_source], ['ce_type', codec.headers.ce_type]],
       key,
       timestamp: event.timestamp,
       topic: event.topic,

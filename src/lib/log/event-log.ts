@@ -2,7 +2,23 @@
  * The log seam (design §2): the embedded SQLite log and Kafka (kafkajs) both implement it and
  * pass one contract suite (test/contract). Offsets are plain numbers: 2^53 is far beyond any log.
  */
-export type Headers = Record<string, Buffer>
+import type {CompressionName} from './kafka/compression.js'
+
+/**
+ * One record header. Kafka allows a name more than once (in order) and a null value (length -1),
+ * distinct from an empty one: a record's headers are a list, kept exactly as written.
+ */
+export type Header = [name: string, value: Buffer | null]
+export type Headers = Header[]
+
+/**
+ * The value of the last header called `name` (Java's `Headers.lastHeader`): undefined when there
+ * is none, null when its value is null. Every read of a header by name goes through here.
+ */
+export function lastHeader(headers: Headers, name: string): Buffer | null | undefined {
+  for (let i = headers.length - 1; i >= 0; i--) if (headers[i][0] === name) return headers[i][1]
+  return undefined
+}
 
 export interface LogRecord {
   headers: Headers
@@ -36,6 +52,10 @@ export interface PartitionWatermarks {
   high: number
   low: number
   partition: number
+}
+
+export interface ProduceOptions {
+  compression?: CompressionName
 }
 
 export interface ProducedRecord {
@@ -73,7 +93,8 @@ export interface EventLog {
   listTopics(): Promise<TopicInfo[]>
   /** Per partition, the earliest offset whose timestamp is ≥ `timestamp` (the high watermark when none). */
   offsetsForTime(topic: string, timestamp: number): Promise<{offset: number; partition: number}[]>
-  produce(records: OutgoingRecord[]): Promise<ProducedRecord[]>
+  /** `compression` applies to Kafka's record batches; the embedded log stores batches uncompressed. */
+  produce(records: OutgoingRecord[], options?: ProduceOptions): Promise<ProducedRecord[]>
   /** Reads a partition in batches, in offset order. */
   read(range: ReadRange): AsyncIterable<LogRecord[]>
   watermarks(topic: string): Promise<PartitionWatermarks[]>

@@ -2,12 +2,14 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import {NotFoundError, UsageError} from '../errors.js'
 import type {EventLog, OutgoingRecord} from '../log/event-log.js'
+import type {CompressionName} from '../log/kafka/compression.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import type {StartPosition} from '../tail/start-position.js'
 import {type DecodedRecord, requireTopics, tailRecords} from '../tail/tail-records.js'
 import type {WhereFilter} from '../tail/where-filter.js'
 
 export interface ReplayOptions {
+  compression?: CompressionName
   dryRun: boolean
   from: StartPosition
   /** Send each record to the partition it came from (the target needs at least as many). */
@@ -71,7 +73,7 @@ export async function replayRecords(options: ReplayOptions): Promise<ReplayResul
         topic: target,
         value: record.value,
       }))
-      const produced = options.dryRun ? outgoing.map((r) => r.partition) : (await log.produce(outgoing)).map((r) => r.partition)
+      const produced = options.dryRun ? outgoing.map((r) => r.partition) : (await log.produce(outgoing, {compression: options.compression})).map((r) => r.partition)
       for (const {record} of chunk) perPartition[record.partition] = (perPartition[record.partition] ?? 0) + 1
       sent += chunk.length
       options.onBatch?.(chunk, produced)

@@ -19,6 +19,8 @@ function before(a: LogRecord, b: LogRecord): boolean {
 /**
  * Reads bounded partition ranges and yields their records merged into one timestamp-ordered
  * stream, in batches. `onBatch` sees every fetched batch first (to fetch schemas once per batch).
+ * A partition that fails stops contributing; the others are read to their end, and then the
+ * first failure is thrown, so one unreadable partition never hides the records of the rest.
  */
 export async function* readMerged(options: {
   log: EventLog
@@ -28,8 +30,16 @@ export async function* readMerged(options: {
 }): AsyncIterable<LogRecord[]> {
   const {log, onBatch, signal} = options
   const heap = new MinHeap<Cursor>((a, b) => before(a.batch[a.index], b.batch[b.index]))
+  let failure: {error: unknown} | undefined
   const advance = async (cursor: Cursor): Promise<void> => {
-    const next = await cursor.iterator.next()
+    let next: IteratorResult<LogRecord[]>
+    try {
+      next = await cursor.iterator.next()
+    } catch (error) {
+      failure ??= {error}
+      return
+    }
+
     if (next.done || next.value.length === 0) return
     await onBatch?.(next.value)
     cursor.batch = next.value
@@ -58,6 +68,7 @@ export async function* readMerged(options: {
     }
 
     if (out.length > 0) yield out
+    if (failure && !signal?.aborted) throw failure.error
   } finally {
     await Promise.all(cursors.map((cursor) => cursor.iterator.return?.()))
   }
@@ -101,12 +112,14 @@ export async function* readLive(options: {
   const pumps = options.ranges.map((range) => pump(range))
   try {
     while (!stop.signal.aborted) {
-      if (failure) throw failure
       const batch = queue.shift()
       if (batch) {
         yield batch
         continue
       }
+
+      // Only once every batch read before it was passed on.
+      if (failure) throw failure
 
       if (running === 0) break
       await new Promise<void>((resolve) => {

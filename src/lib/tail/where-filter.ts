@@ -1,5 +1,6 @@
-import {UsageError} from '../errors.js'
+import {headersToJson, type HeadersJson, keyToJson} from '../codec/json-shape.js'
 import type {DecodedPayload} from '../codec/record-decoder.js'
+import {UsageError} from '../errors.js'
 import type {LogRecord} from '../log/event-log.js'
 
 /** What a --where expression sees of a record. */
@@ -13,7 +14,8 @@ export type WhereFilter = (input: WhereInput) => Promise<boolean>
 
 /**
  * Compiles a JSONata expression over {topic, partition, offset, timestamp (ms), key, value,
- * headers}. `key` and `value` are getters that decode on first use, so an expression on headers,
+ * headers}, with key and headers in the shape `topic tail --json` prints them (json-shape.ts).
+ * `key`, `value` and `headers` are getters that build on first use, so an expression on headers,
  * partition, offset or timestamp alone never decodes a value. A parse error is exit 2 with its position.
  */
 export async function compileWhere(expression: string): Promise<WhereFilter> {
@@ -30,12 +32,13 @@ export async function compileWhere(expression: string): Promise<WhereFilter> {
   }
 
   return async ({decodeKey, decodeValue, record}) => {
-    const headers: Record<string, string> = {}
-    for (const name in record.headers) headers[name] = record.headers[name].toString('utf8')
+    let headers: HeadersJson | undefined
     const view = {
-      headers,
+      get headers() {
+        return (headers ??= headersToJson(record.headers))
+      },
       get key() {
-        return decodeKey()?.value ?? null
+        return keyToJson(decodeKey())
       },
       offset: record.offset,
       partition: record.partition,

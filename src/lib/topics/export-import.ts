@@ -1,6 +1,7 @@
 import {UsageError} from '../errors.js'
 import {wireSchemaId} from '../codec/wire-format.js'
-import type {EventLog, Headers, LogRecord, OutgoingRecord} from '../log/event-log.js'
+import type {EventLog, LogRecord, OutgoingRecord} from '../log/event-log.js'
+import type {CompressionName} from '../log/kafka/compression.js'
 import type {SchemaReference, SchemaRegistry, SchemaType} from '../registry/schema-registry.js'
 import {readMerged} from '../tail/merged-read.js'
 import {planRead} from '../tail/read-plan.js'
@@ -10,10 +11,11 @@ import {requireTopics} from '../tail/tail-records.js'
 /**
  * The export format: JSON lines of three kinds. Topics and schemas come before the records that
  * need them, so an import can create topics and register schemas (with new ids) as it goes.
- * Keys, values and header values are base64 of the exact bytes: a round trip is byte-identical.
+ * Keys, values and header values are base64 of the exact bytes, null for null; headers are every
+ * [name, value] pair in order, a repeated name as often as it occurs: a round trip is byte-identical.
  */
 export type ExportLine =
-  | {headers: [string, string][]; key: null | string; kind: 'record'; offset: number; partition: number; timestamp: number; topic: string; value: null | string}
+  | {headers: [string, null | string][]; key: null | string; kind: 'record'; offset: number; partition: number; timestamp: number; topic: string; value: null | string}
   | {id: number; kind: 'schema'; references: SchemaReference[]; schema: string; schemaType: SchemaType; subject: string; version: number}
   | {kind: 'topic'; name: string; partitions: number}
 
@@ -77,7 +79,7 @@ export async function* exportTopics(options: {
 
 function toRecordLine(record: LogRecord): ExportLine {
   return {
-    headers: Object.entries(record.headers).map(([name, value]) => [name, value.toString('base64')]),
+    headers: record.headers.map(([name, value]) => [name, value?.toString('base64') ?? null]),
     key: record.key?.toString('base64') ?? null,
     kind: 'record',
     offset: record.offset,
@@ -99,7 +101,7 @@ export interface ImportResult {
  * counts, registers the schemas (the target assigns its own ids; record bytes are rewritten to
  * them) and produces each record to its original partition with its original timestamp.
  */
-export async function importExport(options: {lines: AsyncIterable<string>; log: EventLog; registry: SchemaRegistry}): Promise<ImportResult> {
+export async function importExport(options: {compression?: CompressionName; lines: AsyncIterable<string>; log: EventLog; registry: SchemaRegistry}): Promise<ImportResult> {
   const {log, registry} = options
   const result: ImportResult = {records: 0, schemas: [], topicsCreated: []}
   const existing = new Map((await log.listTopics()).map((t) => [t.name, t.partitions]))
@@ -108,7 +110,7 @@ export async function importExport(options: {lines: AsyncIterable<string>; log: 
   let batch: OutgoingRecord[] = []
   let lineNumber = 0
   const flush = async () => {
-    if (batch.length > 0) await log.produce(batch)
+    if (batch.length > 0) await log.produce(batch, {compression: options.compression})
     result.records += batch.length
     batch = []
   }
@@ -140,7 +142,7 @@ export async function importExport(options: {lines: AsyncIterable<string>; log: 
       result.schemas.push({from: line.id, subject: line.subject, to: registered.id})
     } else if (line.kind === 'record') {
       batch.push({
-        headers: Object.fromEntries(line.headers.map(([name, value]) => [name, Buffer.from(value, 'base64')])) as Headers,
+        headers: line.headers.map(([name, value]) => [name, value === null ? null : Buffer.from(value, 'base64')]),
         key: remapWireId(line.key, idMap),
         partition: line.partition,
         timestamp: line.timestamp,

@@ -1,13 +1,16 @@
+import {bytesFromBase64Json, headersFromJson} from '../codec/json-shape.js'
 import {buildSchemaCodec, type SchemaCodec} from '../codec/schema-codec.js'
 import {subjectName} from '../codec/subject-names.js'
 import {MAX_NESTING, nestsTooDeep} from '../codec/raw.js'
 import {encodeWire} from '../codec/wire-format.js'
 import {NotFoundError, UsageError} from '../errors.js'
 import type {EventLog, Headers, OutgoingRecord, ProducedRecord} from '../log/event-log.js'
+import type {CompressionName} from '../log/kafka/compression.js'
 import type {SchemaDefinition, SchemaRegistry} from '../registry/schema-registry.js'
 
 export interface ProduceOptions {
   batchSize?: number
+  compression?: CompressionName
   lines: AsyncIterable<string>
   log: EventLog
   registry: SchemaRegistry
@@ -26,8 +29,12 @@ interface ValueEncoder {
 /**
  * Produces JSON lines `{key, value, headers?, partition?, timestamp?}`: values encoded in the
  * Confluent wire format with the subject's latest schema (or the given one), else written as
- * JSON text when the subject has no schema. `value: null` is a tombstone. Yields what each batch
- * was assigned; a bad line stops with its line number (earlier lines have been produced).
+ * JSON text when the subject has no schema. `value: null` is a tombstone. Keys and headers take
+ * the shape `topic tail --json` prints (json-shape.ts), so a tail line can be fed back: a text key
+ * is its UTF-8 bytes, `{"base64": ...}` its bytes, any other JSON its text; headers are a map
+ * (an array for a repeated name, null, text or `{"base64"}`) or a list of [name, value] pairs.
+ * Yields what each batch was assigned; a bad line stops with its line number (earlier lines have
+ * been produced).
  */
 export async function* produceJsonLines(options: ProduceOptions): AsyncIterable<ProducedRecord[]> {
   const {log, topic} = options
@@ -39,12 +46,12 @@ export async function* produceJsonLines(options: ProduceOptions): AsyncIterable<
     if (line.trim() === '') continue
     batch.push(parseLine(line, lineNumber, topic, encoder))
     if (batch.length >= (options.batchSize ?? 500)) {
-      yield await log.produce(batch)
+      yield await log.produce(batch, {compression: options.compression})
       batch = []
     }
   }
 
-  if (batch.length > 0) yield await log.produce(batch)
+  if (batch.length > 0) yield await log.produce(batch, {compression: options.compression})
 }
 
 async function valueEncoder(options: ProduceOptions): Promise<ValueEncoder> {
@@ -77,7 +84,7 @@ async function valueEncoder(options: ProduceOptions): Promise<ValueEncoder> {
 }
 
 function parseLine(line: string, number: number, topic: string, encoder: ValueEncoder): OutgoingRecord {
-  let parsed: {headers?: Record<string, string>; key?: unknown; partition?: number; timestamp?: number | string; value?: unknown}
+  let parsed: {headers?: unknown; key?: unknown; partition?: number; timestamp?: number | string; value?: unknown}
   try {
     parsed = JSON.parse(line)
   } catch (error) {
@@ -90,16 +97,29 @@ function parseLine(line: string, number: number, topic: string, encoder: ValueEn
     throw new UsageError(`line ${number}: expected an object with a "value" (null for a tombstone)`)
   }
 
-  const headers: Headers = {}
-  for (const [name, value] of Object.entries(parsed.headers ?? {})) headers[name] = Buffer.from(String(value))
+  let headers: Headers
+  let key: Buffer | null
+  try {
+    headers = headersFromJson(parsed.headers)
+    key = keyFromJson(parsed.key)
+  } catch (error) {
+    throw new UsageError(`line ${number}: ${(error as Error).message}`)
+  }
+
   const timestamp = parsed.timestamp === undefined ? undefined : typeof parsed.timestamp === 'number' ? parsed.timestamp : Date.parse(parsed.timestamp)
   if (timestamp !== undefined && Number.isNaN(timestamp)) throw new UsageError(`line ${number}: cannot read timestamp ${JSON.stringify(parsed.timestamp)}`)
   return {
     headers,
-    key: parsed.key === undefined || parsed.key === null ? null : Buffer.from(typeof parsed.key === 'string' ? parsed.key : JSON.stringify(parsed.key)),
+    key,
     partition: parsed.partition,
     timestamp,
     topic,
     value: parsed.value === null ? null : encoder.encode(parsed.value, number),
   }
+}
+
+function keyFromJson(key: unknown): Buffer | null {
+  if (key === undefined || key === null) return null
+  if (typeof key === 'string') return Buffer.from(key, 'utf8')
+  return bytesFromBase64Json(key) ?? Buffer.from(JSON.stringify(key), 'utf8')
 }

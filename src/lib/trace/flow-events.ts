@@ -1,6 +1,6 @@
 import type {DecodedPayload} from '../codec/record-decoder.js'
 import type {FlowConfig} from '../config/types.js'
-import type {GroupOffset, LogRecord} from '../log/event-log.js'
+import {type GroupOffset, lastHeader, type LogRecord} from '../log/event-log.js'
 import {eventTypeOf} from '../util/event-type.js'
 
 /** One step of a flow, as the narrative shows it. */
@@ -21,7 +21,7 @@ export interface FlowEvent {
 /** Turns a matched record into a flow event: who, what, and which groups have read it. */
 export function toFlowEvent(record: LogRecord, decoded: DecodedPayload | null, flow: FlowConfig, groups: GroupOffset[], idPath?: string): FlowEvent {
   const type = eventTypeOf(record.headers, decoded?.type) ?? (record.value === null ? 'tombstone' : 'event')
-  const source = flow.owners[record.topic] ?? record.headers.ce_source?.toString('utf8') ?? 'unknown'
+  const source = flow.owners[record.topic] ?? lastHeader(record.headers, 'ce_source')?.toString('utf8') ?? 'unknown'
   const consumedBy: string[] = []
   const pendingFor: string[] = []
   for (const group of new Set(groups.map((g) => g.group))) {

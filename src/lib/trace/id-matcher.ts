@@ -1,5 +1,5 @@
 import type {DecodedPayload} from '../codec/record-decoder.js'
-import type {LogRecord} from '../log/event-log.js'
+import {lastHeader, type LogRecord} from '../log/event-log.js'
 import {readValuePath} from '../util/value-path.js'
 
 /**
@@ -24,7 +24,7 @@ export function idLocatorMatcher(locator: string, id: string): IdMatcher {
 
   if (locator.startsWith('header:')) {
     const name = locator.slice('header:'.length)
-    return {candidate: (record) => record.headers[name]?.equals(idBytes) ?? false, matchesValue: () => true, needsValue: false}
+    return {candidate: (record) => lastHeader(record.headers, name)?.equals(idBytes) ?? false, matchesValue: () => true, needsValue: false}
   }
 
   const needles: Buffer[] = [idBytes]
@@ -52,7 +52,7 @@ function avroVarint(value: bigint): Buffer {
 /** The flow id of a record, for scanning every id at once (`--stalled`). */
 export function flowIdOf(locator: string, record: LogRecord, decoded: DecodedPayload | null): string | undefined {
   if (locator === 'key') return record.key?.toString('utf8')
-  if (locator.startsWith('header:')) return record.headers[locator.slice('header:'.length)]?.toString('utf8')
+  if (locator.startsWith('header:')) return lastHeader(record.headers, locator.slice('header:'.length))?.toString('utf8')
   const found = readValuePath(decoded?.value, locator).find((value) => value !== null && value !== undefined)
   return found === undefined ? undefined : String(found)
 }

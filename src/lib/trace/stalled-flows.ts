@@ -1,9 +1,10 @@
 import {RecordDecoder} from '../codec/record-decoder.js'
 import type {FlowConfig} from '../config/types.js'
-import type {EventLog} from '../log/event-log.js'
+import {type EventLog, lastHeader} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {readMerged} from '../tail/merged-read.js'
 import {planRead} from '../tail/read-plan.js'
+import {eventTypeOf} from '../util/event-type.js'
 import {flowIdOf} from './id-matcher.js'
 import {formatDuration} from './verdict.js'
 
@@ -45,13 +46,14 @@ export async function findStalledFlows(options: {
     const ranges = await planRead({follow: false, from: options.since === undefined ? {kind: 'beginning'} : {kind: 'time', timestamp: options.since}, log, topics: [topic]})
     for await (const batch of readMerged({log, ranges, signal})) {
       scanned += batch.length
-      const needsDecode = batch.filter((r) => locator.startsWith('$.') || !r.headers.ce_type)
+      // The ce_type header names the event without decoding the value.
+      const needsDecode = batch.filter((r) => locator.startsWith('$.') || !lastHeader(r.headers, 'ce_type'))
       if (needsDecode.length > 0) await decoder.prepare(needsDecode.map((r) => r.value))
       for (const record of batch) {
-        const decoded = locator.startsWith('$.') || !record.headers.ce_type ? decoder.decode(record.value, topic) : null
+        const decoded = locator.startsWith('$.') || !lastHeader(record.headers, 'ce_type') ? decoder.decode(record.value, topic) : null
         const id = flowIdOf(locator, record, decoded)
         if (id === undefined) continue
-        const type = record.headers.ce_type?.toString('utf8') ?? decoded?.type?.split('.').at(-1) ?? (record.value === null ? 'tombstone' : 'event')
+        const type = eventTypeOf(record.headers, decoded?.type) ?? (record.value === null ? 'tombstone' : 'event')
         const state = ids.get(id) ?? {ended: false, lastAt: 0, lastEvent: ''}
         if (flow.ends.includes(type)) state.ended = true
         if (record.timestamp >= state.lastAt) {

@@ -3,9 +3,10 @@ import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
+import {headersToJson} from '../codec/json-shape.js'
 import type {ViewConfig} from '../config/types.js'
 import {ConfigError} from '../errors.js'
-import type {LogRecord} from '../log/event-log.js'
+import {lastHeader, type LogRecord} from '../log/event-log.js'
 import {parseValuePath, readValuePath} from '../util/value-path.js'
 
 /** The primary-key column every view table has. */
@@ -144,7 +145,7 @@ function moduleProjection(where: string, projectRecord: (record: object) => Modu
   return (input) => {
     const {record} = input
     const result = projectRecord({
-      headers: Object.fromEntries(Object.entries(record.headers).map(([header, bytes]) => [header, bytes.toString('utf8')])),
+      headers: headersToJson(record.headers),
       key: input.key,
       offset: record.offset,
       partition: record.partition,
@@ -235,7 +236,7 @@ function pathExtractor(where: string, column: string, spec: string): Extract {
 }
 
 function headerExtractor(name: string): Extract {
-  return (input) => input.record.headers[name]?.toString('utf8') ?? null
+  return (input) => lastHeader(input.record.headers, name)?.toString('utf8') ?? null
 }
 
 /** The row key as text: a view table's primary key is TEXT. Missing (null, undefined) → undefined. */

@@ -1,9 +1,13 @@
 import {createRequire} from 'node:module'
 import {describe, expect, it} from 'vitest'
 
+import type {Headers, LogRecord, OutgoingRecord} from '../../../src/lib/log/event-log.js'
+import {installExactHeaders, kafkajsHeaders} from '../../../src/lib/log/kafka/kafka-headers.js'
 import {decodeRecordBatches, type Decompress} from '../../../src/lib/log/kafka/record-batches.js'
 
-// Batches are written by kafkajs's own producer-side encoder, then read back by evt's decoder.
+// Batches are written by kafkajs's own producer-side encoder (with evt's exact headers, as evt
+// produces), then read back by evt's decoder.
+expect(installExactHeaders()).toBe(true)
 const require = createRequire(import.meta.url)
 const Long = require('kafkajs/src/utils/long.js')
 const {RecordBatch} = require('kafkajs/src/protocol/recordBatch/v0/index.js') as {RecordBatch: (options: object) => Promise<{buffer: Buffer}>}
@@ -41,8 +45,8 @@ async function controlBatch(offset: number, producerId: number): Promise<Buffer>
   return bytes
 }
 
-const summary = (records: {headers: Record<string, Buffer>; key: Buffer | null; offset: number; timestamp: number; value: Buffer | null}[]) =>
-  records.map((r) => ({headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, v.toString()])), key: r.key?.toString() ?? null, offset: r.offset, timestamp: r.timestamp, value: r.value?.toString() ?? null}))
+const summary = (records: LogRecord[]) =>
+  records.map((r) => ({headers: r.headers.map(([k, v]) => [k, v?.toString() ?? null]), key: r.key?.toString() ?? null, offset: r.offset, timestamp: r.timestamp, value: r.value?.toString() ?? null}))
 
 describe('decodeRecordBatches', () => {
   it('reads keys, values, tombstones, null keys, headers, offsets and timestamps, plain and gzip', async () => {
@@ -58,11 +62,11 @@ describe('decodeRecordBatches', () => {
     expect(nextOffset).toBe(105)
     expect(records.every((r) => r.partition === 3 && r.topic === 'orders')).toBe(true)
     expect(summary(records)).toEqual([
-      {headers: {ce_type: 'OrderRequested', 'x-empty': ''}, key: '1042', offset: 100, timestamp: T0 + 100_000, value: '{"a":1}'},
-      {headers: {}, key: null, offset: 101, timestamp: T0 + 100_010, value: 'no key'},
-      {headers: {}, key: '1042', offset: 102, timestamp: T0 + 100_020, value: null},
-      {headers: {}, key: 'é', offset: 103, timestamp: T0 + 103_000, value: 'v'.repeat(300)},
-      {headers: {}, key: 'b', offset: 104, timestamp: T0 + 103_010, value: 'two'},
+      {headers: [['ce_type', 'OrderRequested'], ['x-empty', '']], key: '1042', offset: 100, timestamp: T0 + 100_000, value: '{"a":1}'},
+      {headers: [], key: null, offset: 101, timestamp: T0 + 100_010, value: 'no key'},
+      {headers: [], key: '1042', offset: 102, timestamp: T0 + 100_020, value: null},
+      {headers: [], key: 'é', offset: 103, timestamp: T0 + 103_000, value: 'v'.repeat(300)},
+      {headers: [], key: 'b', offset: 104, timestamp: T0 + 103_010, value: 'two'},
     ])
   })
 
@@ -73,6 +77,24 @@ describe('decodeRecordBatches', () => {
     expect(records.map((r) => r.offset)).toEqual([8])
     expect(nextOffset).toBe(10)
     expect((await decodeRecordBatches(data.subarray(0, 30), {aborted: [], decompress, from: 0, partition: 0, topic: 't'})).nextOffset).toBeUndefined()
+  })
+
+  it('passes on the records before a batch it cannot decompress, with the error and the offset to resume at', async () => {
+    const plain = await batch(0, [0, 1, 2].map((i) => ({key: null, value: Buffer.from(`plain-${i}`)})))
+    const unknownCodec = await batch(3, [{key: null, value: Buffer.from('x')}])
+    unknownCodec.writeInt16BE((unknownCodec.readInt16BE(21) & ~7) | 6, 21)
+    const failing: Decompress = async (attributes, _data, offset) => {
+      throw new Error(`codec ${attributes & 7} at ${offset}`)
+    }
+
+    const decoded = await decodeRecordBatches(Buffer.concat([plain, unknownCodec]), {aborted: [], decompress: failing, from: 0, partition: 2, topic: 't'})
+    expect(decoded.records.map((r) => r.value?.toString())).toEqual(['plain-0', 'plain-1', 'plain-2'])
+    expect(decoded.error?.message).toBe('codec 6 at 3')
+    expect(decoded.nextOffset).toBe(3)
+    // Failing on the first batch: nothing to pass on, nothing consumed.
+    const first = await decodeRecordBatches(unknownCodec, {aborted: [], decompress: failing, from: 3, partition: 2, topic: 't'})
+    expect(first.records).toEqual([])
+    expect(first.nextOffset).toBeUndefined()
   })
 
   it('skips aborted transactions and control batches (READ_COMMITTED), keeping committed ones', async () => {
@@ -86,5 +108,54 @@ describe('decodeRecordBatches', () => {
     const {nextOffset, records} = await decodeRecordBatches(data, {aborted: [{firstOffset: 0, producerId: 7n}], decompress, from: 0, partition: 0, topic: 't'})
     expect(records.map((r) => r.value?.toString())).toEqual(['committed', 'after'])
     expect(nextOffset).toBe(5)
+  })
+})
+
+// kafkajs's Record encoder cannot write a null header value nor interleave names; its Encoder and
+// Header encoder can, so this record is written field by field as the record format v2 lays it out.
+const Encoder = require('kafkajs/src/protocol/encoder.js')
+const Header = require('kafkajs/src/protocol/recordBatch/header/v0/index.js') as (header: {key: string; value: Buffer | null}) => unknown
+
+function recordWithHeaders(offsetDelta: number, headers: Headers): unknown {
+  const body = new Encoder()
+    .writeInt8(0)
+    .writeVarLong(0)
+    .writeVarInt(offsetDelta)
+    .writeVarIntBytes(Buffer.from('k'))
+    .writeVarIntBytes(Buffer.from('v'))
+    .writeVarIntArray(headers.map(([key, value]) => Header({key, value})))
+  return new Encoder().writeVarInt(body.size()).writeEncoder(body)
+}
+
+describe('decodeRecordBatches: headers exactly as written', () => {
+  it('keeps repeated names in order, interleaved too, and tells a null value from an empty one', async () => {
+    const headers: Headers = [
+      ['a', Buffer.from('1')],
+      ['b', Buffer.from('x')],
+      ['a', Buffer.from('2')],
+      ['n', null],
+      ['e', Buffer.alloc(0)],
+      ['bin', Buffer.from([0xff, 0xfe, 0x00])],
+    ]
+    for (const compression of [Compression.None, Compression.GZIP]) {
+      const records = [recordWithHeaders(0, headers), recordWithHeaders(1, [])]
+      const {buffer} = await RecordBatch({compression, firstOffset: Long.fromValue(0), firstTimestamp: T0, lastOffsetDelta: 1, maxTimestamp: T0, producerId: Long.fromValue(-1), records})
+      const {records: decoded} = await decodeRecordBatches(buffer, {aborted: [], decompress, from: 0, partition: 0, topic: 't'})
+      expect(decoded.map((r) => r.headers)).toEqual([headers, []])
+      expect(decoded[0].headers[3][1]).toBeNull()
+      expect(decoded[0].headers[4][1]).toEqual(Buffer.alloc(0))
+    }
+  })
+
+  it('reads back exactly the headers evt gives kafkajs to produce: interleaved names, repeats, null and empty values', async () => {
+    const record = (headers: Headers): OutgoingRecord => ({headers, key: null, topic: 't', value: Buffer.from('v')})
+    const produced = async (headers: Headers) => {
+      const data = await batch(0, [{headers: kafkajsHeaders(record(headers)) as Record<string, Buffer>, key: null, value: Buffer.from('v')}])
+      return (await decodeRecordBatches(data, {aborted: [], decompress, from: 0, partition: 0, topic: 't'})).records[0].headers
+    }
+
+    const exact: Headers = [['a', Buffer.from('1')], ['b', Buffer.from([0xff])], ['a', Buffer.from('2')], ['n', null], ['e', Buffer.alloc(0)], ['7', Buffer.from('x')], ['__proto__', Buffer.from('p')]]
+    expect(await produced(exact)).toEqual(exact)
+    expect(kafkajsHeaders(record([]))).toBeUndefined()
   })
 })

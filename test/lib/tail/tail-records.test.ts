@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
 import {UsageError} from '../../../src/lib/errors.js'
+import type {LogRecord} from '../../../src/lib/log/event-log.js'
 import {parseStartPosition, parseTime} from '../../../src/lib/tail/start-position.js'
 import {compileWhere} from '../../../src/lib/tail/where-filter.js'
 
@@ -10,7 +11,7 @@ describe('--where', () => {
   it('never decodes a value for an expression on headers alone', async () => {
     const where = await compileWhere("headers.ce_type = 'A'")
     let decodes = 0
-    const record = {headers: {ce_type: Buffer.from('A')}, key: null, offset: 0, partition: 0, timestamp: T0, topic: 't', value: Buffer.from('x')}
+    const record: LogRecord = {headers: [['ce_type', Buffer.from('A')]], key: null, offset: 0, partition: 0, timestamp: T0, topic: 't', value: Buffer.from('x')}
     const decodeValue = () => {
       decodes++
       return null
@@ -20,6 +21,37 @@ describe('--where', () => {
     expect(decodes).toBe(0)
     expect(await (await compileWhere('value = null'))({decodeKey: () => null, decodeValue, record})).toBe(true)
     expect(decodes).toBe(1)
+  })
+
+  it('sees headers and keys in the shape tail --json prints: repeats as arrays, null, {base64} for bytes', async () => {
+    const record: LogRecord = {
+      headers: [
+        ['ce_type', Buffer.from('A')],
+        ['trace', Buffer.from('t1')],
+        ['ce_type', Buffer.from('B')],
+        ['gone', null],
+        ['raw', Buffer.from([0xff, 0xfe])],
+        ['empty', Buffer.alloc(0)],
+      ],
+      key: Buffer.from([0xff, 0xfe]),
+      offset: 0,
+      partition: 0,
+      timestamp: T0,
+      topic: 't',
+      value: null,
+    }
+    const binaryKey = {encoding: 'base64' as const, schema: null, value: '//4='}
+    const matches = async (expression: string) => (await compileWhere(expression))({decodeKey: () => binaryKey, decodeValue: () => null, record})
+    expect(await matches("headers.ce_type = ['A', 'B']")).toBe(true)
+    expect(await matches("'B' in headers.ce_type")).toBe(true)
+    expect(await matches("headers.ce_type[-1] = 'B'")).toBe(true)
+    expect(await matches("headers.trace = 't1'")).toBe(true)
+    expect(await matches('headers.gone = null')).toBe(true)
+    expect(await matches("$exists(headers.missing)")).toBe(false)
+    expect(await matches("headers.raw.base64 = '//4='")).toBe(true)
+    expect(await matches("headers.empty = ''")).toBe(true)
+    expect(await matches("key.base64 = '//4='")).toBe(true)
+    expect(await matches("key = '//4='")).toBe(false)
   })
 
   it('refuses an expression that does not parse, with the position', async () => {

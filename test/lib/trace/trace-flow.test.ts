@@ -9,6 +9,7 @@ import type {FlowConfig} from '../../../src/lib/config/types.js'
 import {seedDemo} from '../../../src/lib/demo/seed-demo.js'
 import {RETAIL_TOPICS} from '../../../src/lib/demo/retail-schemas.js'
 import {CheckFailedError} from '../../../src/lib/errors.js'
+import {lastHeader} from '../../../src/lib/log/event-log.js'
 import {findStalledFlows} from '../../../src/lib/trace/stalled-flows.js'
 import {traceFlow} from '../../../src/lib/trace/trace-flow.js'
 import {formatMermaid, formatNarrative} from '../../../src/ui/trace-format.js'
@@ -47,7 +48,7 @@ describe('evt trace on demo data', () => {
       for (const r of records) {
         const value = decoder.decode(r.value, topic)?.value as {orderId?: string} | undefined
         const orderId = topic === 'orders' ? r.key!.toString() : value!.orderId!
-        raw.push({at: `${topic}[${r.partition}]@${r.offset}`, orderId, timestamp: r.timestamp, type: r.headers.ce_type?.toString() ?? 'tombstone'})
+        raw.push({at: `${topic}[${r.partition}]@${r.offset}`, orderId, timestamp: r.timestamp, type: lastHeader(r.headers, 'ce_type')?.toString() ?? 'tombstone'})
       }
     }
   }, 60_000)

@@ -86,7 +86,7 @@ describe('rebuildView', () => {
   it('takes the metadata columns and header values a user maps', async () => {
     const {log, registry} = await openBackend()
     await log.createTopic('items', {partitions: 1})
-    await log.produce([{headers: {ce_type: Buffer.from('ItemAdded'), who: Buffer.from('shop')}, key: Buffer.from('a'), timestamp: T0, topic: 'items', value: json({n: {deep: [1, 2]}})}])
+    await log.produce([{headers: [['ce_type', Buffer.from('ItemAdded')], ['who', Buffer.from('shop')]], key: Buffer.from('a'), timestamp: T0, topic: 'items', value: json({n: {deep: [1, 2]}})}])
     const file = path.join(tempDir(), 'items.db')
     await rebuildView({file, log, registry, view: await view({columns: {at: '$timestamp', deep: '$.n.deep', first: '$.n.deep[0]', offset: '$offset', partition: '$partition', topic: '$topic', type: '$type', who: 'header:who'}})})
     expect(rows(file, 'SELECT * FROM t')).toEqual([{at: new Date(T0).toISOString(), deep: '[1,2]', first: 1, key: 'a', offset: 0, partition: 0, topic: 'items', type: 'ItemAdded', who: 'shop'}])

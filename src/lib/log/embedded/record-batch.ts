@@ -11,10 +11,15 @@ export interface BatchEntry {
 /**
  * Records are stored as Kafka stores them: a batch per partition per produce call, one blob.
  * Per record: [f64 timestamp][i32 key length | -1][key][i32 value length | -1][value]
- * [u16 header count] then per header [u16 name length][name][u32 value length][value].
+ * [u16 header count] then per header, in order (a name may repeat) [u16 name length][name]
+ * [u32 value length | 0xFFFFFFFF][value]. 0xFFFFFFFF is a null header value; blobs written before
+ * null values were kept never hold that length (no SQLite blob is 4 GiB), so they read unchanged.
  * One SQLite row per batch instead of one per record is what makes the embedded log fast.
  */
+const NULL_HEADER = 0xffffffff
 const headerNames = new Map<string, Buffer>()
+/** One string per header name for all decoded records: a tail can hold a whole log's records at once. */
+const decodedNames = new Map<string, string>()
 
 function headerName(name: string): Buffer {
   let bytes = headerNames.get(name)
@@ -32,7 +37,8 @@ export function encodeBatch(entries: BatchEntry[]): Buffer {
   let size = 0
   for (const entry of entries) {
     size += 8 + 4 + (entry.key?.length ?? 0) + 4 + (entry.value?.length ?? 0) + 2
-    for (const name in entry.headers) size += 2 + headerName(name).length + 4 + entry.headers[name].length
+    const headers = entry.headers
+    if (headers) for (let h = 0; h < headers.length; h++) size += 2 + headerName(headers[h][0]).length + 4 + (headers[h][1]?.length ?? 0)
   }
 
   const blob = Buffer.allocUnsafe(size)
@@ -41,20 +47,20 @@ export function encodeBatch(entries: BatchEntry[]): Buffer {
     at = blob.writeDoubleBE(entry.timestamp, at)
     at = writeBytes(blob, entry.key, at)
     at = writeBytes(blob, entry.value, at)
-    const countAt = at
-    let count = 0
-    at += 2
-    for (const name in entry.headers) {
-      const nameBytes = headerName(name)
-      const value = entry.headers[name]
+    const headers = entry.headers ?? []
+    at = blob.writeUInt16BE(headers.length, at)
+    for (let h = 0; h < headers.length; h++) {
+      const nameBytes = headerName(headers[h][0])
+      const value = headers[h][1]
       at = blob.writeUInt16BE(nameBytes.length, at)
       at += nameBytes.copy(blob, at)
-      at = blob.writeUInt32BE(value.length, at)
-      at += value.copy(blob, at)
-      count++
+      if (value === null) {
+        at = blob.writeUInt32BE(NULL_HEADER, at)
+      } else {
+        at = blob.writeUInt32BE(value.length, at)
+        at += value.copy(blob, at)
+      }
     }
-
-    blob.writeUInt16BE(count, countAt)
   }
 
   return blob
@@ -83,14 +89,22 @@ export function decodeBatch(blob: Buffer, meta: {baseOffset: number; from: numbe
     at += Math.max(valueLength, 0)
     const headerCount = blob.readUInt16BE(at)
     at += 2
-    const headers: Headers = {}
+    const headers: Headers = headerCount === 0 ? [] : new Array(headerCount)
     for (let i = 0; i < headerCount; i++) {
       const nameLength = blob.readUInt16BE(at)
-      const name = blob.toString('utf8', at + 2, at + 2 + nameLength)
+      let name = blob.toString('utf8', at + 2, at + 2 + nameLength)
+      const known = decodedNames.get(name)
+      if (known !== undefined) name = known
+      else if (decodedNames.size < 1024) decodedNames.set(name, name)
       at += 2 + nameLength
       const headerLength = blob.readUInt32BE(at)
-      headers[name] = blob.subarray(at + 4, at + 4 + headerLength)
-      at += 4 + headerLength
+      at += 4
+      if (headerLength === NULL_HEADER) {
+        headers[i] = [name, null]
+      } else {
+        headers[i] = [name, blob.subarray(at, at + headerLength)]
+        at += headerLength
+      }
     }
 
     if (offset >= meta.from) records.push({headers, key, offset, partition: meta.partition, timestamp, topic: meta.topic, value})

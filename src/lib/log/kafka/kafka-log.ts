@@ -1,53 +1,63 @@
 import type {Admin, Kafka, Message, Producer} from 'kafkajs'
 
-import {NotFoundError, UsageError} from '../../errors.js'
+import {EvtError, NotFoundError, UnreachableError, UsageError} from '../../errors.js'
 import type {
   EventLog,
   GroupOffset,
   LogRecord,
   OutgoingRecord,
   PartitionWatermarks,
+  ProduceOptions,
   ProducedRecord,
   ReadRange,
   TopicInfo,
 } from '../event-log.js'
 import {partitionForKey} from '../partitioner.js'
 import {validateTopicName} from '../topic-name.js'
-import {mapKafkaError} from './kafka-client.js'
+import {BrokerHealth} from './broker-health.js'
+import {codecForId, COMPRESSION_IDS} from './compression.js'
+import {loadKafkajs, mapKafkaError} from './kafka-client.js'
+import {kafkajsHeaders} from './kafka-headers.js'
 import {createFetchCluster, fetchPartition, type InternalCluster} from './partition-fetcher.js'
-
-const LEADER_WAIT_MS = 10_000
+import {DEFAULT_TIMEOUT_MS, errorChain, MetadataChangedError, withRetry} from './retry.js'
 
 /** The EventLog over a real Kafka cluster, through kafkajs. */
 export class KafkaEventLog implements EventLog {
   private admin?: Promise<Admin>
+  private readonly admins = new Set<Promise<Admin>>()
   private fetchCluster?: Promise<InternalCluster>
   /** Topics whose metadata the fetch cluster holds; set up once, as concurrent set-ups leak connections. */
   private readonly fetchTopics = new Map<string, Promise<InternalCluster>>()
   private lastTopicSetup: Promise<void> = Promise.resolve()
+  private offsetLookups: Promise<unknown> = Promise.resolve()
   private readonly partitionCounts = new Map<string, number>()
   private producer?: Promise<Producer>
   private readonly roundRobin = new Map<string, number>()
+  private readonly health: BrokerHealth
+  private readonly timeoutMs: number
 
   constructor(
     private readonly kafka: Kafka,
-    private readonly brokers: string[],
-  ) {}
+    brokers: string[],
+    options: {timeoutMs?: number} = {},
+  ) {
+    this.health = new BrokerHealth(brokers)
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  }
 
   async close(): Promise<void> {
-    const connections = [this.admin, this.producer, this.fetchCluster]
+    const connections = [...this.admins, this.producer, this.fetchCluster]
     await Promise.allSettled(connections.map(async (connection) => (await connection)?.disconnect()))
   }
 
   async commitGroupOffsets(group: string, offsets: Omit<GroupOffset, 'group'>[]): Promise<void> {
-    const admin = await this.connectedAdmin()
     const byTopic = new Map<string, {offset: string; partition: number}[]>()
     for (const {offset, partition, topic} of offsets) {
       const partitions = byTopic.get(topic) ?? []
       partitions.push({offset: String(offset), partition})
       byTopic.set(topic, partitions)
     }
-    await this.call(async () => {
+    await this.adminCall(async (admin) => {
       for (const [topic, partitions] of byTopic) await admin.setOffsets({groupId: group, partitions, topic})
     })
   }
@@ -55,19 +65,21 @@ export class KafkaEventLog implements EventLog {
   async createTopic(name: string, {partitions, retainForever}: {partitions: number; retainForever?: boolean}): Promise<void> {
     validateTopicName(name)
     if (!Number.isInteger(partitions) || partitions < 1) throw new UsageError(`invalid partition count ${partitions}: give a whole number ≥ 1`)
-    const admin = await this.connectedAdmin()
-    const created = await this.call(() => admin.createTopics({
+    const created = await this.adminCall((admin) => admin.createTopics({
         topics: [{configEntries: retainForever ? [{name: 'retention.ms', value: '-1'}] : [], numPartitions: partitions, topic: name}],
         waitForLeaders: true,
       }))
     if (!created) throw new UsageError(`topic '${name}' already exists`)
     // Metadata reaches every broker a little after creation; wait until all partitions have leaders.
-    const deadline = Date.now() + LEADER_WAIT_MS
+    const deadline = Date.now() + this.timeoutMs
     for (;;) {
-      const metadata = await this.call(() => admin.fetchTopicMetadata({topics: [name]})).catch(() => undefined)
+      const metadata = await this.adminCall((admin) => admin.fetchTopicMetadata({topics: [name]})).catch(() => undefined)
       const found = metadata?.topics[0]?.partitions
       if (found && found.length === partitions && found.every((p) => p.leader >= 0)) break
-      if (Date.now() > deadline) throw new Error(`topic '${name}' was created but its partitions have no leader after ${LEADER_WAIT_MS} ms`)
+      if (Date.now() > deadline) {
+        throw new UnreachableError(`topic '${name}' was created but its partitions have no leader after ${this.timeoutMs / 1000} s`, {address: this.health.describeDown()})
+      }
+
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
 
@@ -76,11 +88,10 @@ export class KafkaEventLog implements EventLog {
 
   async groupOffsets(topic: string): Promise<GroupOffset[]> {
     await this.requireTopic(topic)
-    const admin = await this.connectedAdmin()
-    const {groups} = await this.call(() => admin.listGroups())
+    const {groups} = await this.adminCall((admin) => admin.listGroups())
     const offsets: GroupOffset[] = []
     for (const {groupId} of groups.sort((a, b) => a.groupId.localeCompare(b.groupId))) {
-      const fetched = await this.call(() => admin.fetchOffsets({groupId, topics: [topic]}))
+      const fetched = await this.adminCall((admin) => admin.fetchOffsets({groupId, topics: [topic]}))
       for (const {partition, offset} of fetched.flatMap((t) => t.partitions)) {
         // -1: the group has no committed offset on this partition.
         if (Number(offset) >= 0) offsets.push({group: groupId, offset: Number(offset), partition, topic})
@@ -91,8 +102,7 @@ export class KafkaEventLog implements EventLog {
   }
 
   async listTopics(): Promise<TopicInfo[]> {
-    const admin = await this.connectedAdmin()
-    const {topics} = await this.call(() => admin.fetchTopicMetadata())
+    const {topics} = await this.adminCall((admin) => admin.fetchTopicMetadata())
     return topics
       .filter((topic) => !topic.name.startsWith('__'))
       .map((topic) => ({name: topic.name, partitions: topic.partitions.length}))
@@ -101,25 +111,27 @@ export class KafkaEventLog implements EventLog {
 
   async offsetsForTime(topic: string, timestamp: number): Promise<{offset: number; partition: number}[]> {
     await this.requireTopic(topic)
-    const admin = await this.connectedAdmin()
-    const offsets = await this.call(() => admin.fetchTopicOffsetsByTimestamp(topic, timestamp))
+    const offsets = await this.adminCall((admin) => this.offsetLookup(topic, () => admin.fetchTopicOffsetsByTimestamp(topic, timestamp)))
     return offsets.map(({offset, partition}) => ({offset: Number(offset), partition})).sort((a, b) => a.partition - b.partition)
   }
 
-  async produce(records: OutgoingRecord[]): Promise<ProducedRecord[]> {
+  async produce(records: OutgoingRecord[], options: ProduceOptions = {}): Promise<ProducedRecord[]> {
     const producer = await this.connectedProducer()
     const byTopic = new Map<string, Message[]>()
     const placed: {partition: number; topic: string}[] = []
     for (const record of records) {
       const partition = await this.choosePartition(record)
       placed.push({partition, topic: record.topic})
-      const message: Message = {headers: record.headers, key: record.key, partition, timestamp: record.timestamp === undefined ? undefined : String(record.timestamp), value: record.value}
+      const message: Message = {headers: kafkajsHeaders(record), key: record.key, partition, timestamp: record.timestamp === undefined ? undefined : String(record.timestamp), value: record.value}
       const messages = byTopic.get(record.topic)
       if (messages) messages.push(message)
       else byTopic.set(record.topic, [message])
     }
 
-    const metadata = await this.call(() => producer.sendBatch({acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({messages, topic}))}))
+    const compression = COMPRESSION_IDS[options.compression ?? 'none']
+    if (compression !== 0) await registerCodecs()
+    // Not retried here: the producer retries failed partitions itself (and only those), idempotently.
+    const metadata = await this.mapErrors(() => producer.sendBatch({acks: -1, compression, timeout: this.timeoutMs, topicMessages: [...byTopic].map(([topic, messages]) => ({messages, topic}))}))
     // kafkajs sends each partition's messages in order as one batch: offsets are the base offset + position.
     const next = new Map(metadata.map((m) => [`${m.topicName}/${m.partition}`, Number(m.baseOffset)]))
     return placed.map(({partition, topic}) => {
@@ -138,25 +150,82 @@ export class KafkaEventLog implements EventLog {
 
     const cluster = await this.fetchClusterFor(range.topic)
     try {
-      yield* fetchPartition(cluster, range)
+      yield* fetchPartition(cluster, range, {health: this.health, timeoutMs: this.timeoutMs})
     } catch (error) {
-      throw mapKafkaError(error, this.brokers)
+      throw this.toEvtError(error)
     }
   }
 
   async watermarks(topic: string): Promise<PartitionWatermarks[]> {
     await this.requireTopic(topic)
-    const admin = await this.connectedAdmin()
-    const offsets = await this.call(() => admin.fetchTopicOffsets(topic))
+    const offsets = await this.adminCall((admin) => this.offsetLookup(topic, () => admin.fetchTopicOffsets(topic)))
     return offsets.map((o) => ({high: Number(o.high), low: Number(o.low), partition: o.partition})).sort((a, b) => a.partition - b.partition)
   }
 
-  private async call<T>(operation: () => Promise<T>): Promise<T> {
+  /**
+   * One offset look-up of kafkajs's admin at a time: concurrent ones refresh the shared metadata
+   * under each other and fail with a TypeError from kafkajs. A topic deleted by another client
+   * meanwhile is a NotFoundError (not retried); a look-up that raced a metadata change is retried.
+   */
+  private offsetLookup<T>(topic: string, lookup: () => Promise<T>): Promise<T> {
+    const run = async () => {
+      try {
+        return await lookup()
+      } catch (error) {
+        const admin = await this.freshAdmin()
+        const topics = await admin.listTopics()
+        if (!topics.includes(topic)) {
+          this.partitionCounts.delete(topic)
+          throw new NotFoundError(`topic '${topic}' was deleted`, {available: topics.filter((t) => !t.startsWith('__')).sort()})
+        }
+
+        throw error instanceof TypeError ? new MetadataChangedError(`kafkajs lost the metadata of '${topic}' meanwhile`, {cause: error}) : error
+      }
+    }
+
+    const result = this.offsetLookups.then(run, run)
+    this.offsetLookups = result.catch(() => {})
+    return result
+  }
+
+  /**
+   * A request through kafkajs's admin, retried by the one policy. kafkajs's admin refreshes the
+   * metadata of every topic it ever looked up, and fails for all of them once one is deleted by
+   * another client: after UNKNOWN_TOPIC_OR_PARTITION the retry gets a new admin.
+   */
+  private adminCall<T>(operation: (admin: Admin) => Promise<T>): Promise<T> {
+    return this.mapErrors(() =>
+      withRetry(async () => operation(await this.connectedAdmin()), {
+        onRetry: (error) => {
+          this.health.failed(error)
+          if (errorChain(error).some((e) => e.type === 'UNKNOWN_TOPIC_OR_PARTITION')) void this.freshAdmin().catch(() => {})
+        },
+        timeoutMs: this.timeoutMs,
+      }),
+    )
+  }
+
+  /** A request through kafkajs's cluster, retried by the one policy (retry.ts). */
+  private call<T>(operation: () => Promise<T>): Promise<T> {
+    return this.mapErrors(() =>
+      withRetry(operation, {
+        onRetry: (error) => this.health.failed(error),
+        timeoutMs: this.timeoutMs,
+      }),
+    )
+  }
+
+  private async mapErrors<T>(operation: () => Promise<T>): Promise<T> {
     try {
       return await operation()
     } catch (error) {
-      throw mapKafkaError(error, this.brokers)
+      throw this.toEvtError(error)
     }
+  }
+
+  /** kafkajs's errors as evt's, naming the brokers that are down; evt's own pass through. */
+  private toEvtError(error: unknown): unknown {
+    return error instanceof EvtError ? error : mapKafkaError(error, [this.health.describeDown()])
   }
 
   private async choosePartition(record: OutgoingRecord): Promise<number> {
@@ -181,7 +250,7 @@ export class KafkaEventLog implements EventLog {
     if (!ready) {
       this.fetchCluster ??= (async () => {
         const cluster = createFetchCluster(this.kafka)
-        await this.call(() => cluster.connect())
+        await this.mapErrors(() => cluster.connect())
         return cluster
       })()
       // One topic after the other: kafkajs refreshes metadata per call and is not safe to race.
@@ -203,19 +272,30 @@ export class KafkaEventLog implements EventLog {
     return ready
   }
 
+  private async freshAdmin(): Promise<Admin> {
+    const old = this.admin
+    this.admin = undefined
+    await old?.then((admin) => admin.disconnect()).catch(() => {})
+
+    return this.connectedAdmin()
+  }
+
   private connectedAdmin(): Promise<Admin> {
-    this.admin ??= (async () => {
+    if (!this.admin) {
       const admin = this.kafka.admin()
-      await this.call(() => admin.connect())
-      return admin
-    })()
+      this.admin = this.mapErrors(() => admin.connect()).then(() => admin)
+      // Every admin made is disconnected on close, even one replaced while it connected.
+      this.admins.add(this.admin.catch(() => admin))
+    }
+
     return this.admin
   }
 
   private connectedProducer(): Promise<Producer> {
     this.producer ??= (async () => {
-      const producer = this.kafka.producer({allowAutoTopicCreation: false})
-      await this.call(() => producer.connect())
+      // Idempotent: a batch the producer sends again after a broker failure is written once.
+      const producer = this.kafka.producer({allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, retry: producerRetry(this.timeoutMs)})
+      await this.mapErrors(() => producer.connect())
       return producer
     })()
     return this.producer
@@ -231,4 +311,31 @@ export class KafkaEventLog implements EventLog {
     if (found === undefined) throw new NotFoundError(`unknown topic '${topic}'`, {available: topics.map((t) => t.name)})
     return found
   }
+}
+
+/**
+ * kafkajs's producer retries the partitions of a batch that failed (a restarted leader, a topic
+ * whose partitions are not yet hosted right after creation) with a metadata refresh between tries;
+ * these settings give it about the timeout in all.
+ */
+function producerRetry(timeoutMs: number): {initialRetryTime: number; maxRetryTime: number; retries: number} {
+  const maxRetryTime = 2000
+  return {initialRetryTime: 100, maxRetryTime, retries: Math.max(5, Math.ceil(timeoutMs / maxRetryTime) + 4)}
+}
+
+let codecsRegistered: Promise<void> | undefined
+
+/** Gives kafkajs's producer evt's codecs (it only has gzip, and throws on the others). */
+function registerCodecs(): Promise<void> {
+  codecsRegistered ??= (async () => {
+    const {CompressionCodecs} = await loadKafkajs()
+    for (const name of ['gzip', 'snappy', 'lz4', 'zstd'] as const) {
+      const codec = await codecForId(COMPRESSION_IDS[name])!
+      ;(CompressionCodecs as Record<number, unknown>)[COMPRESSION_IDS[name]] = () => ({
+        compress: (encoder: {buffer: Buffer}) => codec.compress(encoder.buffer),
+        decompress: (data: Buffer) => codec.decompress(data),
+      })
+    }
+  })()
+  return codecsRegistered
 }

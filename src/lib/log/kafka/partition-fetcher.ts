@@ -1,8 +1,12 @@
 import type {Kafka} from 'kafkajs'
 import {createRequire} from 'node:module'
 
+import {NotFoundError, UsageError} from '../../errors.js'
 import type {LogRecord, ReadRange} from '../event-log.js'
+import type {BrokerHealth} from './broker-health.js'
+import {codecForId, compressionName} from './compression.js'
 import {type AbortedTransaction, decodeRecordBatches} from './record-batches.js'
+import {backoffMs, isRetriable, pause} from './retry.js'
 
 /*
  * kafkajs only reads through a consumer group (kafkajs issue #373), and evt must leave no trace in
@@ -25,7 +29,7 @@ interface FetchProtocol {
 
 interface InternalBroker {
   /** Two connections per broker; index 1 carries Fetch requests. */
-  connectionPool: {getConnection(index: number): Promise<unknown>}
+  connectionPool: {getConnection(index: number): Promise<unknown>; host: string; port: number}
   lookupRequest(apiKey: number, definitions: unknown): (request: object) => FetchProtocol
 }
 
@@ -35,7 +39,10 @@ export interface InternalCluster {
   disconnect(): Promise<void>
   findBroker(options: {nodeId: string}): Promise<InternalBroker>
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>
+  /** Every topic's metadata, from any broker: `topics: []` asks for all. */
+  metadata(options: {topics: string[]}): Promise<{topicMetadata: {topic: string}[]}>
   refreshMetadata(): Promise<void>
+  targetTopics: Set<string>
 }
 
 const require = createRequire(import.meta.url)
@@ -47,7 +54,6 @@ const FIRST_FETCH_BYTES = 256 * 1024
 const PARTITION_MAX_BYTES = 8 * 1024 * 1024
 /** How long a fetch waits on the broker for new records when following. */
 const FOLLOW_WAIT_MS = 500
-const RETRIABLE = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'UNKNOWN_TOPIC_OR_PARTITION', 'FENCED_LEADER_EPOCH', 'NOT_LEADER_OR_FOLLOWER'])
 
 export function createFetchCluster(kafka: Kafka): InternalCluster {
   const factory = Object.getOwnPropertySymbols(kafka).find((symbol) => symbol.description === 'private:Kafka:createCluster')
@@ -56,84 +62,158 @@ export function createFetchCluster(kafka: Kafka): InternalCluster {
   return create({allowAutoTopicCreation: false, isolationLevel: READ_COMMITTED, metadataMaxAge: 300_000})
 }
 
+/** Per cluster, one lookup per broker node (kafkajs connects lazily; see fetchBroker). */
 const brokers = new WeakMap<InternalCluster, Map<string, Promise<InternalBroker>>>()
+/** Per broker, the connect of its fetch connection that is under way. */
+const connecting = new WeakMap<InternalBroker, Promise<unknown>>()
+/** Per cluster, the metadata refresh under way: partitions that fail together share one. */
+const refreshing = new WeakMap<InternalCluster, Promise<void>>()
 
 /**
- * One lookup per broker, with its fetch connection opened before first use: kafkajs connects
- * lazily, and concurrent first requests (one per partition read) would each open a socket of
- * which only the last is closed on disconnect, keeping the process alive.
+ * The broker of a node with its fetch connection open. kafkajs connects lazily, and concurrent
+ * first requests (one per partition read, or again after a broker restart) would each open a
+ * socket of which only the last is closed on disconnect, keeping the process alive: so one
+ * lookup per node and one connect at a time per broker.
  */
-function brokerFor(cluster: InternalCluster, nodeId: string): Promise<InternalBroker> {
+async function fetchBroker(cluster: InternalCluster, nodeId: string): Promise<InternalBroker> {
   let known = brokers.get(cluster)
   if (!known) brokers.set(cluster, (known = new Map()))
-  let broker = known.get(nodeId)
-  if (!broker) {
-    broker = cluster.findBroker({nodeId}).then(async (found) => {
-      await found.connectionPool.getConnection(FETCH_CONNECTION)
-      return found
-    })
-    broker.catch(() => known.delete(nodeId))
-    known.set(nodeId, broker)
+  let lookup = known.get(nodeId)
+  if (!lookup) {
+    lookup = cluster.findBroker({nodeId})
+    const cached = lookup
+    lookup.catch(() => known.get(nodeId) === cached && known.delete(nodeId))
+    known.set(nodeId, lookup)
   }
 
+  const broker = await lookup
+  let connect = connecting.get(broker)
+  if (!connect) {
+    connect = broker.connectionPool.getConnection(FETCH_CONNECTION).finally(() => connecting.delete(broker))
+    connecting.set(broker, connect)
+  }
+
+  await connect
   return broker
+}
+
+function forgetBroker(cluster: InternalCluster, nodeId: string): void {
+  brokers.get(cluster)?.delete(nodeId)
+}
+
+function refreshMetadata(cluster: InternalCluster): Promise<void> {
+  let refresh = refreshing.get(cluster)
+  if (!refresh) {
+    refresh = cluster.refreshMetadata().finally(() => refreshing.delete(cluster))
+    refreshing.set(cluster, refresh)
+  }
+
+  return refresh
+}
+
+async function topicExists(cluster: InternalCluster, topic: string): Promise<boolean> {
+  const {topicMetadata} = await cluster.metadata({topics: []}).catch(() => ({topicMetadata: [{topic}]}))
+  return topicMetadata.some((found) => found.topic === topic)
+}
+
+export interface FetchOptions {
+  /** Told of every broker that failed (refused, closed, timed out) and every one that answered. */
+  health: BrokerHealth
+  /** How long a partition may go without a reachable leader before the read fails. */
+  timeoutMs: number
 }
 
 /**
  * Reads one partition from `from` up to `to` (or forever when following), batch by batch. The
  * next Fetch is sent as soon as a response arrives, so the broker works while the caller decodes.
- * The topic must be a target of the cluster already.
+ * A broker that fails or a leader that moves is retried (retry.ts) from the first offset not yet
+ * passed on: no record twice, none skipped. The topic must be a target of the cluster already.
  */
-export async function* fetchPartition(cluster: InternalCluster, {from, partition, signal, to, topic}: ReadRange): AsyncIterable<LogRecord[]> {
+export async function* fetchPartition(cluster: InternalCluster, {from, partition, signal, to, topic}: ReadRange, {health, timeoutMs}: FetchOptions): AsyncIterable<LogRecord[]> {
   const {requests} = require('kafkajs/src/protocol/requests/index.js') as {requests: {Fetch: unknown}}
-  const {lookupCodecByAttributes} = require('kafkajs/src/protocol/message/compression/index.js') as {
-    lookupCodecByAttributes(attributes: number): null | {decompress(data: Buffer): Promise<Buffer>}
-  }
-  const decompress = async (attributes: number, data: Buffer): Promise<Buffer> => {
-    const codec = lookupCodecByAttributes(attributes)
-    if (!codec) throw new Error(`${topic}[${partition}] holds batches compressed with codec ${attributes & 7}, which evt cannot read (gzip only)`)
-    return codec.decompress(data)
+  const decompress = async (attributes: number, data: Buffer, offset: number): Promise<Buffer> => {
+    const id = attributes & 7
+    const codec = codecForId(id)
+    const failure = (why: string) =>
+      new UsageError(`cannot read ${topic}[${partition}]@${offset}: ${why}`, {hint: 'evt reads gzip, snappy, lz4 and zstd batches; every record before this batch was passed on'})
+    if (!codec) throw failure(`the batch uses ${compressionName(id)}, which Kafka does not define`)
+    try {
+      return await (await codec).decompress(data)
+    } catch (error) {
+      throw failure(`its ${compressionName(id)} data does not decompress (${(error as Error).message})`)
+    }
   }
 
   let maxBytes = FIRST_FETCH_BYTES
   const fetchAt = async (offset: number): Promise<RawFetchedPartition> => {
     const leaders = cluster.findLeaderForPartitions(topic, [partition])
     const nodeId = Object.keys(leaders)[0]
-    if (nodeId === undefined) throw new Error(`no leader for ${topic}[${partition}]`)
-    const broker = await brokerFor(cluster, nodeId)
-    const protocol = broker.lookupRequest(FETCH_API_KEY, requests.Fetch)({
-      isolationLevel: READ_COMMITTED,
-      maxBytes,
-      maxWaitTime: to === undefined ? FOLLOW_WAIT_MS : 0,
-      minBytes: 1,
-      replicaId: -1,
-      topics: [{partitions: [{fetchOffset: String(offset), maxBytes, partition}], topic}],
-    })
-    maxBytes = Math.min(maxBytes * 4, PARTITION_MAX_BYTES)
-    const {apiVersion} = protocol.request
-    if (apiVersion < 7) throw new Error(`the broker speaks Fetch v${apiVersion}; evt needs Kafka 2.0 or newer (Fetch v7+)`)
-    // kafkajs's parse still turns partition error codes into its errors; only the decoding is evt's.
-    protocol.response = {...protocol.response, decode: async (raw) => decodeFetchResponse(raw, apiVersion)}
-    const response = (await sendRequest(broker)(protocol)) as {responses: {partitions: RawFetchedPartition[]}[]}
-    return response.responses[0].partitions[0]
+    if (nodeId === undefined) throw Object.assign(new Error(`no leader for ${topic}[${partition}]`), {type: 'LEADER_NOT_AVAILABLE'})
+    let broker: InternalBroker
+    try {
+      broker = await fetchBroker(cluster, nodeId)
+      const protocol = broker.lookupRequest(FETCH_API_KEY, requests.Fetch)({
+        isolationLevel: READ_COMMITTED,
+        maxBytes,
+        maxWaitTime: to === undefined ? FOLLOW_WAIT_MS : 0,
+        minBytes: 1,
+        replicaId: -1,
+        topics: [{partitions: [{fetchOffset: String(offset), maxBytes, partition}], topic}],
+      })
+      const {apiVersion} = protocol.request
+      if (apiVersion < 7) throw new UsageError(`the broker speaks Fetch v${apiVersion}; evt needs Kafka 2.0 or newer (Fetch v7+)`)
+      // kafkajs's parse still turns partition error codes into its errors; only the decoding is evt's.
+      protocol.response = {...protocol.response, decode: async (raw) => decodeFetchResponse(raw, apiVersion)}
+      const response = (await sendRequest(broker)(protocol)) as {responses: {partitions: RawFetchedPartition[]}[]}
+      health.answered(broker.connectionPool)
+      maxBytes = Math.min(maxBytes * 4, PARTITION_MAX_BYTES)
+      return response.responses[0].partitions[0]
+    } catch (error) {
+      forgetBroker(cluster, nodeId)
+      throw error
+    }
   }
 
   let offset = from
   let next: Promise<RawFetchedPartition> | undefined
+  /** When this partition last had a leader that answered. */
+  let answeredAt = Date.now()
+  let attempt = 0
+
   while (!signal?.aborted && (to === undefined || offset < to)) {
     let data: RawFetchedPartition
     try {
       data = await (next ?? fetchAt(offset))
     } catch (error) {
       next = undefined
-      if (!RETRIABLE.has((error as {type?: string}).type ?? '')) throw error
-      brokers.get(cluster)?.clear()
-      await cluster.refreshMetadata()
+      if (!isRetriable(error) || signal?.aborted) throw error
+      health.failed(error)
+      if (Date.now() - answeredAt >= timeoutMs) throw health.leaderUnreachable(topic, partition, timeoutMs, error)
+      await pause(backoffMs(attempt++), signal)
+      const refresh = await refreshMetadata(cluster).then(
+        () => undefined,
+        (failure: {type?: string}) => failure,
+      )
+      if (refresh?.type === 'UNKNOWN_TOPIC_OR_PARTITION' && !(await topicExists(cluster, topic))) {
+        // Another client deleted it. Dropped from the topics whose metadata is refreshed, so that
+        // the reads of other topics can still refresh theirs.
+        cluster.targetTopics.delete(topic)
+        throw new NotFoundError(`topic '${topic}' was deleted while evt was reading it (at ${topic}[${partition}]@${offset})`)
+      }
+
       continue
     }
 
     next = undefined
-    const {nextOffset, records} = await decodeRecordBatches(data.recordSet ?? Buffer.alloc(0), {aborted: data.abortedTransactions, decompress, from: offset, partition, to, topic})
+    answeredAt = Date.now()
+    attempt = 0
+    const decoded = await decodeRecordBatches(data.recordSet ?? Buffer.alloc(0), {aborted: data.abortedTransactions, decompress, from: offset, partition, to, topic})
+    if (decoded.error) {
+      if (decoded.records.length > 0) yield decoded.records
+      throw decoded.error
+    }
+
+    const {nextOffset, records} = decoded
     if (nextOffset === undefined) {
       // Nothing at or after `offset` yet: a bounded read is done, a follow waits on the broker again.
       if (to !== undefined) return

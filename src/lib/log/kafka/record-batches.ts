@@ -13,13 +13,18 @@ export interface AbortedTransaction {
 }
 
 export interface DecodedBatches {
+  /**
+   * A batch that could not be decompressed: the records before it are in `records`, `nextOffset`
+   * is its base offset, and the caller raises this after passing those records on.
+   */
+  error?: Error
   /** The offset after the last complete batch (control and aborted batches included), or undefined if none was complete. */
   nextOffset: number | undefined
   records: LogRecord[]
 }
 
-/** Decompresses a batch's records section; kafkajs's codecs (gzip built in). */
-export type Decompress = (attributes: number, data: Buffer) => Promise<Buffer>
+/** Decompresses a batch's records section (compression.ts); `offset` is the batch's base offset, for errors. */
+export type Decompress = (attributes: number, data: Buffer, offset: number) => Promise<Buffer>
 
 const BATCH_HEADER = 61
 const COMPRESSION_MASK = 0x07
@@ -47,7 +52,11 @@ export async function decodeRecordBatches(
     const end = position + 12 + length
     if (end > data.length || length < BATCH_HEADER - 12) break
     const magic = data.readInt8(position + 16)
-    if (magic !== 2) throw new Error(`record batch at offset ${baseOffset} has message format v${magic}; evt reads v2 (Kafka ≥ 0.11)`)
+    if (magic !== 2) {
+      const error = new Error(`${context.topic}[${context.partition}]@${baseOffset} holds a message format v${magic} batch; evt reads v2 (written by Kafka ≥ 0.11 clients)`)
+      return {error, nextOffset: baseOffset > context.from ? baseOffset : undefined, records}
+    }
+
     const attributes = data.readInt16BE(position + 21)
     const lastOffsetDelta = data.readInt32BE(position + 23)
     const baseTimestamp = Number(data.readBigInt64BE(position + 27))
@@ -62,7 +71,15 @@ export async function decodeRecordBatches(
       // A commit or abort marker ends the producer's transaction.
       abortedProducers.delete(producerId)
     } else if (!((attributes & TRANSACTIONAL) !== 0 && abortedProducers.has(producerId)) && nextOffset > context.from) {
-      const body = (attributes & COMPRESSION_MASK) === 0 ? data.subarray(position + BATCH_HEADER, end) : await context.decompress(attributes, data.subarray(position + BATCH_HEADER, end))
+      let body = data.subarray(position + BATCH_HEADER, end)
+      if ((attributes & COMPRESSION_MASK) !== 0) {
+        try {
+          body = await context.decompress(attributes, body, baseOffset)
+        } catch (error) {
+          return {error: error as Error, nextOffset: baseOffset > context.from ? baseOffset : undefined, records}
+        }
+      }
+
       const timestamp = (attributes & LOG_APPEND_TIME) === 0 ? undefined : maxTimestamp
       decodeRecords(body, count, {baseOffset, baseTimestamp, ...context, records, timestamp})
     }
@@ -88,12 +105,9 @@ function decodeRecords(
     const key = reader.bytes()
     const value = reader.bytes()
     const headerCount = reader.varint()
-    const headers: Headers = {}
-    for (let h = 0; h < headerCount; h++) {
-      const name = reader.bytes()!.toString('utf8')
-      // Kafka allows a header name twice; like Java's `lastHeader`, the last value wins.
-      headers[name] = reader.bytes() ?? Buffer.alloc(0)
-    }
+    // Every header in order: a name may repeat, and a value length of -1 is a null value.
+    const headers: Headers = headerCount > 0 ? new Array(headerCount) : []
+    for (let h = 0; h < headerCount; h++) headers[h] = [reader.bytes()!.toString('utf8'), reader.bytes()]
 
     reader.position = next
     if (offset < context.from) continue

@@ -1,0 +1,112 @@
+import {spawn} from 'node:child_process'
+import {randomUUID} from 'node:crypto'
+import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import {describe, expect, inject, it} from 'vitest'
+
+import {runCli} from '../helpers/run-cli.js'
+import {startEvt, until} from '../reliability/kafka-faults.js'
+import {node, waitInSync} from './nodes.js'
+
+/*
+ * A routine rolling restart: each of the three brokers is stopped (SIGTERM) and started again in
+ * turn while Confluent's Python client writes a counter (acks=all, idempotent) and evt follows the
+ * topic with `topic tail --follow` and `rebuild view --follow`. What evt printed must be exactly
+ * what the producer's delivery reports say the cluster holds: every record once, none missing.
+ */
+const {brokers, registry} = inject('cluster')
+const producerScript = path.join(path.dirname(new URL(import.meta.url).pathname), '../integration/fixtures/counter_producer.py')
+
+interface Delivered {
+  offset: number
+  partition: number
+  value: string
+}
+
+const lines = (text: string) => text.split('\n').filter(Boolean)
+const byPosition = (a: Delivered, b: Delivered) => a.partition - b.partition || a.offset - b.offset
+
+describe('a rolling restart of all three brokers', () => {
+  it('is followed by tail --follow and rebuild view --follow with every record once', async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'evt-rolling-'))
+    const topic = `counter-${randomUUID().slice(0, 8)}`
+    writeFileSync(
+      path.join(cwd, 'evt.yaml'),
+      [
+        'clusters:',
+        `  cluster: {brokers: [${brokers.split(',').join(', ')}], registry: ${registry}}`,
+        'default: cluster',
+        'views:',
+        '  counter:',
+        `    from: [${topic}]`,
+        '    table: counter',
+        '    key: key',
+        '    columns: {value: $, partition: $partition, offset: $offset}',
+      ].join('\n'),
+    )
+    const created = await runCli(['topic', 'create', topic, '--partitions', '3'], {cwd})
+    expect(created.code, created.stderr).toBe(0)
+
+    const tail = startEvt(['topic', 'tail', topic, '--follow', '--from', 'beginning', '--json'], {cwd})
+    const view = startEvt(['rebuild', 'view', 'counter', '--follow'], {cwd})
+    const viewFile = path.join(cwd, '.evt/views/counter.db')
+    await until('the view to be built', () => existsSync(viewFile), 30_000)
+
+    const stopFile = path.join(cwd, 'stop-producer')
+    const reports = path.join(cwd, 'delivered.jsonl')
+    const producer = spawn('python3', [producerScript, brokers, topic, '150', stopFile, reports], {stdio: ['ignore', 'pipe', 'pipe']})
+    let producerErr = ''
+    producer.stderr.on('data', (chunk) => (producerErr += chunk))
+    const producerDone = new Promise<number | null>((resolve) => producer.on('close', resolve))
+    await until('the producer to write', () => existsSync(reports) && lines(readFileSync(reports, 'utf8')).length > 200, 60_000)
+
+    for (const id of [1, 2, 3]) {
+      await node('stop', id)
+      await new Promise((resolve) => setTimeout(resolve, 2000))
+      await node('start', id)
+      await waitInSync()
+    }
+
+    writeFileSync(stopFile, '')
+    expect(await producerDone, producerErr).toBe(0)
+    const delivered: Delivered[] = lines(readFileSync(reports, 'utf8')).map((line) => JSON.parse(line))
+    expect(delivered.length).toBeGreaterThan(1000)
+
+    await tail.waitFor('every delivered record', (stdout) => lines(stdout).length >= delivered.length, 90_000)
+    // A record printed twice would show up a moment later: give it the chance before stopping.
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+
+    // The view: the last value of each key, which lives in the key's partition at its highest offset.
+    const expected = new Map<string, Delivered>()
+    for (const record of [...delivered].sort(byPosition)) expected.set(String(Number(record.value) % 100), record)
+    const rows = () => {
+      const db = new Database(viewFile, {fileMustExist: true, readonly: true})
+      try {
+        return db.prepare('select key, value, partition, offset from counter order by key').all() as {key: string; offset: number; partition: number; value: string}[]
+      } finally {
+        db.close()
+      }
+    }
+
+    const wanted = [...expected].map(([key, r]) => ({key, offset: r.offset, partition: r.partition, value: r.value})).sort((a, b) => a.key.localeCompare(b.key))
+    await until('the view to catch up', () => JSON.stringify(rows()) === JSON.stringify(wanted), 60_000).catch(() => {})
+
+    tail.child.kill('SIGINT')
+    view.child.kill('SIGINT')
+    const [tailDone, viewDone] = await Promise.all([tail.done, view.done])
+    expect(tailDone.code, tailDone.stderr).toBe(130)
+    expect(viewDone.code, viewDone.stderr).toBe(130)
+    expect(tailDone.stderr).not.toMatch(/Error/)
+    expect(viewDone.stderr).not.toMatch(/Error/)
+
+    const printed: Delivered[] = lines(tailDone.stdout).map((line) => {
+      const record = JSON.parse(line)
+      return {offset: record.offset, partition: record.partition, value: String(record.value)}
+    })
+    expect(printed.length).toBe(delivered.length)
+    expect([...printed].sort(byPosition)).toEqual([...delivered].sort(byPosition))
+    expect(rows()).toEqual(wanted)
+  })
+})
