@@ -5,7 +5,7 @@ export default defineConfig({
     projects: [
       {
         test: {
-          include: ['test/lib/**/*.test.ts', 'test/ui/**/*.test.{ts,tsx}', 'test/e2e/**/*.test.ts', 'test/contract/embedded.test.ts', 'test/contract/registry-server.test.ts'],
+          include: ['test/cli/**/*.test.ts', 'test/lib/**/*.test.ts', 'test/ui/**/*.test.{ts,tsx}', 'test/e2e/**/*.test.ts', 'test/contract/embedded.test.ts', 'test/contract/registry-server.test.ts'],
           name: 'unit',
           testTimeout: 30_000,
         },

@@ -6,6 +6,7 @@ import type {EvtConfig} from '../lib/config/types.js'
 import {EvtError} from '../lib/errors.js'
 import {toCliFailure} from './error-map.js'
 import {globalFlags} from './flags.js'
+import {OutputWriter, watchStdoutClosed} from './output.js'
 
 export type EvtFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof EvtCommand)['baseFlags'] & T['flags']>
 export type EvtArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -31,10 +32,20 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
   private readonly abortController = new AbortController()
   private backend?: Backend
   private interruptedBy?: string
+  /** stdout's reader went away (`| head -1`): stop reading and exit 0, quietly. */
+  private outputClosed = false
+  private stdoutWriter?: OutputWriter
+  private unwatchStdout?: () => void
 
-  /** Aborted on Ctrl-C (SIGINT) or SIGTERM; long commands stop at the next batch. */
+  /** Aborted on Ctrl-C (SIGINT), SIGTERM or a closed stdout; long commands stop at the next batch. */
   protected get signal(): AbortSignal {
     return this.abortController.signal
+  }
+
+  /** The one writer of streamed records to stdout: back-pressure, and a closed pipe ends the command quietly. */
+  protected get stdout(): OutputWriter {
+    this.stdoutWriter ??= new OutputWriter(process.stdout)
+    return this.stdoutWriter
   }
 
   async init(): Promise<void> {
@@ -50,6 +61,7 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
     this.args = args as EvtArgs<T>
     this.positional = argv as string[]
     for (const name of Object.keys(SIGNAL_EXIT)) process.on(name, this.onSignal)
+    this.unwatchStdout = watchStdoutClosed(this.onOutputClosed)
   }
 
   /** The configuration in force; `cluster` picks another named cluster (e.g. an import's target). */
@@ -63,9 +75,13 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
     return this.backend
   }
 
-  /** Ends the command with the conventional exit code when it stopped because of a signal. */
+  /**
+   * Ends the command with the conventional exit code when it stopped because of a signal, or with
+   * 0 (and nothing more printed) when it stopped because nobody reads its output any more.
+   */
   protected exitIfInterrupted(): void {
     if (this.interruptedBy) this.exit(SIGNAL_EXIT[this.interruptedBy])
+    if (this.outputClosed) this.exit(0)
   }
 
   /** Progress, warnings and hints: stderr, so stdout stays data. */
@@ -80,7 +96,7 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
    */
   protected async catch(error: Error & {exitCode?: number}): Promise<unknown> {
     if (error instanceof Errors.ExitError) throw error
-    if (this.interruptedBy) this.exit(SIGNAL_EXIT[this.interruptedBy])
+    this.exitIfInterrupted()
     if (/\bevt\b|\*/.test(process.env.DEBUG ?? '')) process.stderr.write(`${error.stack}\n`)
 
     const oclifExit = error instanceof EvtError ? undefined : (error as Errors.CLIError).oclif?.exit
@@ -97,6 +113,7 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
 
   protected async finally(error: Error | undefined): Promise<unknown> {
     for (const name of Object.keys(SIGNAL_EXIT)) process.off(name, this.onSignal)
+    this.unwatchStdout?.()
     await this.backend?.close().catch(() => {})
     return super.finally(error)
   }
@@ -108,5 +125,13 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
     this.abortController.abort()
     // unref: a command that stops in time exits as usual, with its cleanup done.
     setTimeout(() => process.exit(SIGNAL_EXIT[name]), INTERRUPT_GRACE_MS).unref()
+  }
+
+  private readonly onOutputClosed = (): void => {
+    if (this.outputClosed || this.interruptedBy) return
+    this.outputClosed = true
+    this.abortController.abort()
+    // As `grep | head` does: a reader that left is not an error. Exit 0 even if a request hangs.
+    setTimeout(() => process.exit(0), INTERRUPT_GRACE_MS).unref()
   }
 }

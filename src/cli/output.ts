@@ -1,4 +1,3 @@
-import {once} from 'node:events'
 import {createInterface} from 'node:readline'
 
 /** TTY gate (conventions habit 7): ink only on an interactive terminal, never in CI, a dumb terminal or with --json. */
@@ -6,16 +5,85 @@ export function useInteractiveOutput(json: boolean, stream: NodeJS.WriteStream =
   return Boolean(stream.isTTY) && !process.env.CI && process.env.TERM !== 'dumb' && !json
 }
 
+/** Whether a write failed because the reader went away (`| head -1`, a pager quit early). */
+export function isClosedPipe(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED'
+}
+
+const stdoutClosedListeners = new Set<() => void>()
+let stdoutClosed = false
+let watchingStdout = false
+
 /**
- * Writes lines to stdout in chunks and waits when the pipe is full, so a fast producer neither
- * buffers the whole log in memory nor writes one syscall per record.
+ * Calls `onClosed` once stdout's reader has gone away. One 'error' listener on stdout serves
+ * every caller (no MaxListenersExceededWarning however many writes wait); other write errors are
+ * rethrown as an unhandled 'error' event would be. Returns the function that stops watching.
  */
-export class LineWriter {
+export function watchStdoutClosed(onClosed: () => void): () => void {
+  if (!watchingStdout) {
+    watchingStdout = true
+    process.stdout.on('error', (error) => {
+      if (!isClosedPipe(error)) throw error
+      stdoutClosed = true
+      for (const listener of stdoutClosedListeners) listener()
+    })
+  }
+
+  if (stdoutClosed) queueMicrotask(onClosed)
+  stdoutClosedListeners.add(onClosed)
+  return () => stdoutClosedListeners.delete(onClosed)
+}
+
+const NEWLINE = Buffer.from('\n')
+
+/**
+ * Writes records to stdout (or another stream) in chunks: waits for 'drain' when the pipe is full,
+ * so a reader slower than evt never makes memory grow, and drops everything once the reader has
+ * gone away (the command, told through `watchStdoutClosed`, stops and exits 0).
+ */
+export class OutputWriter {
+  private closed = false
+
   constructor(private readonly stream: NodeJS.WritableStream = process.stdout) {}
 
-  async write(lines: string[]): Promise<void> {
-    if (lines.length === 0) return
-    if (!this.stream.write(lines.join('\n') + '\n')) await once(this.stream, 'drain')
+  /** Whether the reader has gone away: nothing more is written. */
+  get isClosed(): boolean {
+    return this.closed || (this.stream === process.stdout && stdoutClosed)
+  }
+
+  /** Each line followed by a newline, in one write. */
+  async writeLines(lines: string[]): Promise<void> {
+    if (lines.length > 0) await this.write(lines.join('\n') + '\n')
+  }
+
+  /** Each buffer's exact bytes followed by a newline, in one write (raw values are not text). */
+  async writeBuffers(buffers: Buffer[]): Promise<void> {
+    if (buffers.length > 0) await this.write(Buffer.concat(buffers.flatMap((buffer) => [buffer, NEWLINE])))
+  }
+
+  async write(chunk: Buffer | string): Promise<void> {
+    if (this.isClosed) return
+    if (this.stream.write(chunk)) return
+    await new Promise<void>((resolve) => {
+      // An error (EPIPE) or 'close' while waiting: the reader is gone, nothing more is written.
+      const done = (error?: unknown) => {
+        if (error !== undefined) this.closed = true
+        this.stream.off('drain', done)
+        this.stream.off('close', onClose)
+        this.stream.off('error', done)
+        resolve()
+      }
+
+      const onClose = () => {
+        this.closed = true
+        done()
+      }
+
+      this.stream.on('drain', done)
+      this.stream.on('close', onClose)
+      this.stream.on('error', done)
+    })
   }
 }
 

@@ -43,7 +43,9 @@ Topics that already hold records are left as they are.`
     if (start === undefined) throw new UsageError(`cannot read --start '${this.flags.start}': expected ISO-8601 or now`)
     const {log, registry} = await this.openBackend(config)
     const began = performance.now()
-    const result = await seedDemo({compression: this.flags.compression, log, orders: this.flags.orders, registry, seed: this.flags.seed, start})
+    const result = await seedDemo({compression: this.flags.compression, log, orders: this.flags.orders, registry, seed: this.flags.seed, signal: this.signal, start})
+    if (this.signal.aborted) this.note(`demo interrupted after ${result.events} events: the topics hold a partial demo (start over in an empty EVT_HOME)`)
+    this.exitIfInterrupted()
     const seconds = (performance.now() - began) / 1000
     const written = writeDemoConfig(config.cluster, process.cwd(), config.file)
 

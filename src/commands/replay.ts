@@ -2,7 +2,6 @@ import {Args, Flags} from '@oclif/core'
 
 import {EvtCommand} from '../cli/base-command.js'
 import {compressionFlag, fromFlag, partitionsFlag, positiveIntFlag, untilFlag} from '../cli/flags.js'
-import {LineWriter} from '../cli/output.js'
 import {replayRecords} from '../lib/replay/replay-records.js'
 import {compileWhere} from '../lib/tail/where-filter.js'
 import {formatPrettyLine, recordToJson} from '../ui/record-format.js'
@@ -42,7 +41,6 @@ consumers of the target must be idempotent (see the README). --dry-run prints wh
     const {flags} = this
     const where = flags.where === undefined ? undefined : await compileWhere(flags.where)
     const {log, registry} = await this.openBackend()
-    const writer = new LineWriter()
     const dryRun = flags['dry-run']
     const result = await replayRecords({
       compression: this.flags.compression,
@@ -52,7 +50,7 @@ consumers of the target must be idempotent (see the README). --dry-run prints wh
       keepTimestamp: flags['keep-timestamp'],
       limit: flags.limit,
       log,
-      onBatch: dryRun ? (records) => void writer.write(records.map((r) => (flags.json ? JSON.stringify(recordToJson(r)) : formatPrettyLine(r)))) : undefined,
+      onBatch: dryRun ? (records) => this.stdout.writeLines(records.map((r) => (flags.json ? JSON.stringify(recordToJson(r)) : formatPrettyLine(r)))) : undefined,
       partitions: flags.partition,
       rate: flags.rate,
       registry,
@@ -63,6 +61,7 @@ consumers of the target must be idempotent (see the README). --dry-run prints wh
       warn: (message) => this.warn(message),
       where,
     })
+    this.exitIfInterrupted()
     const summary = `${dryRun ? 'would replay' : 'replayed'} ${result.records} records from ${result.from} to ${result.to} in ${result.seconds.toFixed(2)} s`
     if (dryRun) this.note(summary)
     else this.log(flags.json ? JSON.stringify(result) : summary)

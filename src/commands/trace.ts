@@ -56,7 +56,9 @@ With --stalled it lists every id of the flow that has no end event.`
       const olderThanMs = parseDuration(flags['older-than'])
       if (olderThanMs === undefined) throw new UsageError(`cannot read --older-than '${flags['older-than']}': expected e.g. 10m, 2h, 1d`)
       const {scanned, stalled} = await findStalledFlows({flow, log, olderThanMs, registry, signal: this.signal, since, warn})
-      this.log(format === 'json' ? JSON.stringify({flow: this.args.flow, scanned, stalled}) : formatStalled(this.args.flow, stalled, scanned))
+      // Interrupted: the list would be partial, so it is not printed.
+      this.exitIfInterrupted()
+      await this.stdout.writeLines([format === 'json' ? JSON.stringify({flow: this.args.flow, scanned, stalled}) : formatStalled(this.args.flow, stalled, scanned)])
       if (flags['fail-on-stall'] && stalled.length > 0) process.exitCode = 1
       return
     }

@@ -15,7 +15,8 @@ export interface RebuildProgressProps {
 export function RebuildProgressBar({events, view}: RebuildProgressProps): React.JSX.Element {
   const {exit} = useApp()
   const started = useRef(Date.now())
-  const [progress, setProgress] = useState<RebuildProgress>({records: 0, total: 0})
+  // Nothing is known before the first report (the watermarks): no bar, rather than a false "100% 0/0".
+  const [progress, setProgress] = useState<RebuildProgress | undefined>()
   const [done, setDone] = useState(false)
 
   useEffect(() => {
@@ -32,6 +33,7 @@ export function RebuildProgressBar({events, view}: RebuildProgressProps): React.
     if (done) exit()
   }, [done])
 
+  if (!progress) return <Text>{view} …</Text>
   const {eta, percent, rate} = progressParts(progress, Date.now() - started.current)
   return (
     <Text>

@@ -78,6 +78,14 @@ describe('compressed record batches', () => {
     })
   }
 
+  it('produces JSON text to a topic without a schema on a cluster without a registry', async () => {
+    const topic = await createTopic('no-registry')
+    const produced = await runCli(['topic', 'produce', topic, '--brokers', brokers], {cwd, input: '{"key":"k","value":{"n":1}}\n'})
+    expect(produced.code, produced.stderr).toBe(0)
+    const {stdout} = await run('kcat', ['-C', '-b', brokers, '-t', topic, '-e', '-q', '-f', '%k %s\n'])
+    expect(stdout).toBe('k {"n":1}\n')
+  })
+
   it("skips the Java producer's aborted transactions and its commit markers (lz4)", async () => {
     const topic = await createTopic('java-tx')
     await javaProduce(topic, 'lz4', 20, 'transactions')

@@ -72,7 +72,8 @@ failure leave the previous file exactly as it was. --resume catches up from the 
     let shown = 0
     try {
       return await build((progress) => {
-        // At most ten updates a second: a batch can be a few records.
+        // At most ten updates a second (a batch can be a few records); the read loops yield at
+        // least every 50 ms, so ink redraws as often.
         const now = Date.now()
         if (now - shown < 100 && progress.records < progress.total) return
         shown = now

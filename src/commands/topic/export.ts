@@ -2,7 +2,6 @@ import {Args} from '@oclif/core'
 
 import {EvtCommand} from '../../cli/base-command.js'
 import {fromFlag, untilFlag} from '../../cli/flags.js'
-import {LineWriter} from '../../cli/output.js'
 import {exportTopics} from '../../lib/topics/export-import.js'
 
 export default class TopicExport extends EvtCommand<typeof TopicExport> {
@@ -23,14 +22,13 @@ production can be investigated offline on the embedded backend.`
 
   async run(): Promise<void> {
     const {log, registry} = await this.openBackend()
-    const writer = new LineWriter()
     let records = 0
     for await (const lines of exportTopics({from: this.flags.from ?? {kind: 'beginning'}, log, registry, signal: this.signal, topics: this.positional, until: this.flags.until, warn: (m) => this.warn(m)})) {
       records += lines.filter((line) => line.kind === 'record').length
-      await writer.write(lines.map((line) => JSON.stringify(line)))
+      await this.stdout.writeLines(lines.map((line) => JSON.stringify(line)))
     }
 
-    this.note(`exported ${records} records from ${this.positional.join(', ')}`)
     this.exitIfInterrupted()
+    this.note(`exported ${records} records from ${this.positional.join(', ')}`)
   }
 }

@@ -29,7 +29,8 @@ rewritten to them) and produces every record to its original partition with its 
     await opened
     const lines = linesOf(input)
     const {log, registry} = await this.openBackend(config)
-    const result = await importExport({compression: this.flags.compression, lines, log, registry})
+    const result = await importExport({compression: this.flags.compression, lines, log, registry, signal: this.signal})
+    this.exitIfInterrupted()
     if (!this.jsonEnabled()) {
       this.log(`imported ${result.records} records into '${config.cluster.name}'; ${result.schemas.length} schemas registered; topics created: ${result.topicsCreated.join(', ') || 'none'}`)
     }

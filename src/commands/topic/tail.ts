@@ -3,10 +3,12 @@ import {EventEmitter} from 'node:events'
 
 import {EvtCommand} from '../../cli/base-command.js'
 import {fromFlag, partitionsFlag, positiveIntFlag, untilFlag} from '../../cli/flags.js'
-import {LineWriter, loadInk, useInteractiveOutput} from '../../cli/output.js'
+import {loadInk, useInteractiveOutput} from '../../cli/output.js'
 import {type DecodedRecord, tailRecords, topicsToRead} from '../../lib/tail/tail-records.js'
 import {compileWhere} from '../../lib/tail/where-filter.js'
 import {formatPrettyLine, recordToJson} from '../../ui/record-format.js'
+
+const EMPTY = Buffer.alloc(0)
 
 export default class TopicTail extends EvtCommand<typeof TopicTail> {
   static args = {topics: Args.string({description: 'one or more topics, merged in timestamp order (or --pattern)'})}
@@ -68,11 +70,12 @@ pipe it is one JSON object per line.`
     if (format === 'pretty' && useInteractiveOutput(false)) {
       await this.renderInteractive(batches, flags.verbose, flags.follow, status)
     } else {
-      const writer = new LineWriter()
+      const {stdout} = this
       for await (const batch of batches) {
-        if (format === 'raw') await writer.write(batch.map((r) => r.record.value?.toString('utf8') ?? ''))
-        else if (format === 'json') await writer.write(batch.map((r) => JSON.stringify(recordToJson(r))))
-        else await writer.write(batch.map((r) => formatPrettyLine(r, flags.verbose)))
+        // raw: the value's exact bytes (not decoded as UTF-8), a newline after each, empty for null.
+        if (format === 'raw') await stdout.writeBuffers(batch.map((r) => r.record.value ?? EMPTY))
+        else if (format === 'json') await stdout.writeLines(batch.map((r) => JSON.stringify(recordToJson(r))))
+        else await stdout.writeLines(batch.map((r) => formatPrettyLine(r, flags.verbose)))
       }
     }
 

@@ -5,6 +5,7 @@ import {subjectName} from '../codec/subject-names.js'
 import type {EventLog, OutgoingRecord} from '../log/event-log.js'
 import type {CompressionName} from '../log/kafka/compression.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
+import {maybeYield} from '../util/yield.js'
 import {SeededRandom} from './random.js'
 import {generateOrder, ORDER_GAP_MS, type OrderOutcome, type RetailEvent} from './retail-flow.js'
 import {TimeOrderedQueue} from './time-queue.js'
@@ -17,6 +18,8 @@ export interface SeedDemoOptions {
   orders: number
   registry: SchemaRegistry
   seed: number
+  /** Stops between batches: what was written stays (the demo is then partial). */
+  signal?: AbortSignal
   /** When the first order is placed (ms since the epoch). */
   start: number
 }
@@ -69,7 +72,9 @@ export async function seedDemo(options: SeedDemoOptions): Promise<SeedDemoResult
     }
   }
 
-  for (let index = 0; index < options.orders; index++) {
+  for (let index = 0; index < options.orders && !options.signal?.aborted; index++) {
+    // Generating and encoding is synchronous: let Ctrl-C through.
+    await maybeYield()
     // Orders start in a fixed rhythm with jitter smaller than the gap, so start times only grow.
     const orderStart = options.start + index * ORDER_GAP_MS + random.int(0, ORDER_GAP_MS - 1)
     await emitUntil(orderStart)
@@ -78,7 +83,7 @@ export async function seedDemo(options: SeedDemoOptions): Promise<SeedDemoResult
     for (const event of order.events) pending.push(event)
   }
 
-  await emitUntil(Number.POSITIVE_INFINITY)
+  if (!options.signal?.aborted) await emitUntil(Number.POSITIVE_INFINITY)
   await flush()
   return {events, outcomes, subjects: encoder.subjects, tombstones, topics}
 }

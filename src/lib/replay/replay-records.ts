@@ -18,8 +18,8 @@ export interface ReplayOptions {
   keepTimestamp: boolean
   limit?: number
   log: EventLog
-  /** Called with each batch after it was sent (or, with dryRun, instead of sending it). */
-  onBatch?: (records: DecodedRecord[], targetPartitions: (number | undefined)[]) => void
+  /** Called with each batch after it was sent (or, with dryRun, instead of sending it); awaited, so a slow reader slows the replay. */
+  onBatch?: (records: DecodedRecord[], targetPartitions: (number | undefined)[]) => Promise<void> | void
   partitions?: number[]
   /** Records per second at most. */
   rate?: number
@@ -76,7 +76,7 @@ export async function replayRecords(options: ReplayOptions): Promise<ReplayResul
       const produced = options.dryRun ? outgoing.map((r) => r.partition) : (await log.produce(outgoing, {compression: options.compression})).map((r) => r.partition)
       for (const {record} of chunk) perPartition[record.partition] = (perPartition[record.partition] ?? 0) + 1
       sent += chunk.length
-      options.onBatch?.(chunk, produced)
+      await options.onBatch?.(chunk, produced)
     }
   }
 

@@ -124,8 +124,10 @@ export function avroReadIssues(reader: AvroNode, writer: AvroNode, roles: ReadRo
       case 'enum': {
         const writerEnum = writerNode as typeof readerNode
         if (!sameName(readerNode, writerEnum)) return renamed(readerNode, writerEnum, path)
-        if (readerNode.default !== undefined && readerNode.symbols.includes(readerNode.default)) return
-        for (const symbol of writerEnum.symbols.filter((s) => !readerNode.symbols.includes(s))) {
+        // A Set: enums may have hundreds of thousands of symbols, and the check must stay linear.
+        const readerSymbols = new Set(readerNode.symbols)
+        if (readerNode.default !== undefined && readerSymbols.has(readerNode.default)) return
+        for (const symbol of writerEnum.symbols.filter((s) => !readerSymbols.has(s))) {
           issues.push({
             change: `enum ${readerNode.fullName}${path ? ` at '${path}'` : ''} ${roles.readerIsNew ? 'lost' : 'gained'} symbol '${symbol}'`,
             path,
@@ -139,10 +141,11 @@ export function avroReadIssues(reader: AvroNode, writer: AvroNode, roles: ReadRo
       case 'record': {
         const writerRecord = writerNode as typeof readerNode
         if (!sameName(readerNode, writerRecord)) return renamed(readerNode, writerRecord, path)
+        const writerFields = new Map(writerRecord.fields.map((w) => [w.name, w] as const))
         for (const field of readerNode.fields) {
           const fieldPath = path ? `${path}.${field.name}` : field.name
-          const source =
-            writerRecord.fields.find((w) => w.name === field.name) ?? writerRecord.fields.find((w) => field.aliases.includes(w.name))
+          const alias = field.aliases.find((name) => writerFields.has(name))
+          const source = writerFields.get(field.name) ?? (alias === undefined ? undefined : writerFields.get(alias))
           if (source) {
             check(field.type, source.type, fieldPath)
           } else if (!field.hasDefault) {
@@ -165,7 +168,13 @@ export function avroReadIssues(reader: AvroNode, writer: AvroNode, roles: ReadRo
     }
   }
 
-  const sameName = (readerNamed: {names: string[]}, writerNamed: {fullName: string}) => readerNamed.names.includes(writerNamed.fullName)
+  /**
+   * The Avro specification's resolution rule: named types match by their unqualified name (as Java's
+   * SchemaCompatibility and avsc decide too), or when one of the reader's aliases is the writer's
+   * full name. A namespace moved is therefore not a rename; another short name is, unless aliased.
+   */
+  const sameName = (readerNamed: {fullName: string; names: string[]}, writerNamed: {fullName: string}) =>
+    shortName(readerNamed.fullName) === shortName(writerNamed.fullName) || readerNamed.names.includes(writerNamed.fullName)
   const renamed = (readerNamed: {fullName: string}, writerNamed: {fullName: string}, path: string) => {
     const [before, after] = roles.readerIsNew ? [writerNamed.fullName, readerNamed.fullName] : [readerNamed.fullName, writerNamed.fullName]
     issues.push({
@@ -177,4 +186,9 @@ export function avroReadIssues(reader: AvroNode, writer: AvroNode, roles: ReadRo
 
   check(reader, writer, '')
   return issues
+}
+
+/** `Order` of `retail.Order`: the name without its namespace. */
+function shortName(fullName: string): string {
+  return fullName.slice(fullName.lastIndexOf('.') + 1)
 }

@@ -1,6 +1,9 @@
+import {UsageError} from '../errors.js'
 import type {Incompatibility, ReadRoles} from './avro-compat.js'
 
 type Json = Record<string, unknown>
+/** A reader schema, a writer schema and the property path they are at. */
+type Pair = [unknown, unknown, string]
 
 /**
  * JSON Schema compatibility as a reader/writer question: every document the writer's schema
@@ -15,16 +18,26 @@ export function jsonSchemaReadIssues(readerText: string, writerText: string, rol
   const written = roles.readerIsNew ? `written by ${roles.writer}` : `written with ${roles.writer}`
   const where = (path: string) => (path ? `property '${path}'` : 'the document')
 
+  /** Follows local $refs to the schema they name, however long the chain; a chain that loops is an error. */
   const resolve = (schema: unknown, root: Json): Json => {
     let current = (schema ?? {}) as Json
-    for (let depth = 0; typeof current.$ref === 'string' && current.$ref.startsWith('#/') && depth < 32; depth++) {
-      current = current.$ref
-        .slice(2)
+    const seen = new Set<Json>()
+    while (typeof current.$ref === 'string' && (current.$ref === '#' || current.$ref.startsWith('#/'))) {
+      if (seen.has(current)) throw new UsageError(`the JSON Schema's $ref '${current.$ref}' refers to itself through other $refs: the compatibility check is incomplete`)
+      seen.add(current)
+      const target = current.$ref
+        .slice(1)
         .split('/')
-        .reduce<unknown>((node, key) => (node as Json | undefined)?.[key.replaceAll('~1', '/').replaceAll('~0', '~')], root) as Json
+        .slice(1)
+        .reduce<unknown>((node, key) => (node as Json | undefined)?.[key.replaceAll('~1', '/').replaceAll('~0', '~')], root)
+      if (target === undefined || target === null || typeof target !== 'object') {
+        throw new UsageError(`the JSON Schema's $ref '${current.$ref}' names nothing in the schema: the compatibility check is incomplete`)
+      }
+
+      current = target as Json
     }
 
-    return current ?? {}
+    return current
   }
 
   const typesOf = (schema: Json): Set<string> | undefined => {
@@ -34,11 +47,20 @@ export function jsonSchemaReadIssues(readerText: string, writerText: string, rol
 
   const change = (path: string, what: string, reason: string) => issues.push({change: `${where(path)} ${what}`, path, reason})
 
-  const compare = (readerSchema: unknown, writerSchema: unknown, path: string, depth: number): void => {
-    if (depth > 64) return
+  /**
+   * Compares one reader/writer pair and yields the pairs beneath it instead of recursing, so the
+   * driver below walks schemas of any depth on the heap, in the same order a recursion would.
+   * A pair already compared (a shared or recursive $ref) is not compared again.
+   */
+  const compared = new Map<Json, Set<Json>>()
+  function* compare(readerSchema: unknown, writerSchema: unknown, path: string): Generator<Pair, void, undefined> {
     const reader = resolve(readerSchema, readerRoot)
     const writer = resolve(writerSchema, writerRoot)
     if (reader === writer) return
+    const done = compared.get(reader) ?? new Set<Json>()
+    if (done.has(writer)) return
+    done.add(writer)
+    compared.set(reader, done)
 
     const readerTypes = typesOf(reader)
     const writerTypes = typesOf(writer)
@@ -53,8 +75,8 @@ export function jsonSchemaReadIssues(readerText: string, writerText: string, rol
     }
 
     if (Array.isArray(reader.enum)) {
-      const allowed = reader.enum.map((value) => JSON.stringify(value))
-      const extra = Array.isArray(writer.enum) ? writer.enum.filter((value) => !allowed.includes(JSON.stringify(value))) : ['any value']
+      const allowed = new Set(reader.enum.map((value) => JSON.stringify(value)))
+      const extra = Array.isArray(writer.enum) ? writer.enum.filter((value) => !allowed.has(JSON.stringify(value))) : ['any value']
       if (extra.length > 0) change(path, `enum ${roles.readerIsNew ? 'lost' : 'gained'} ${extra.map((v) => JSON.stringify(v)).join(', ')}`, `a reader on ${roles.reader} rejects those values ${written}`)
     }
 
@@ -76,7 +98,7 @@ export function jsonSchemaReadIssues(readerText: string, writerText: string, rol
       }
     }
 
-    if (reader.items !== undefined && writer.items !== undefined) compare(reader.items, writer.items, `${path}[]`, depth + 1)
+    if (reader.items !== undefined && writer.items !== undefined) yield [reader.items, writer.items, `${path}[]`]
 
     const readerProps = (reader.properties ?? {}) as Json
     const writerProps = (writer.properties ?? {}) as Json
@@ -97,7 +119,7 @@ export function jsonSchemaReadIssues(readerText: string, writerText: string, rol
     }
 
     for (const name of Object.keys(writerProps)) {
-      if (name in readerProps) compare(readerProps[name], writerProps[name], child(name), depth + 1)
+      if (name in readerProps) yield [readerProps[name], writerProps[name], child(name)]
       else if (readerClosed) {
         change(child(name), roles.readerIsNew ? 'was removed from a closed content model' : 'was added, but the old content model is closed', `a reader on ${roles.reader} (additionalProperties: false) rejects documents ${written} that carry it`)
       }
@@ -121,7 +143,13 @@ export function jsonSchemaReadIssues(readerText: string, writerText: string, rol
     }
   }
 
-  compare(readerRoot, writerRoot, '', 0)
+  const stack = [compare(readerRoot, writerRoot, '')]
+  while (stack.length > 0) {
+    const next = stack.at(-1)!.next()
+    if (next.done) stack.pop()
+    else stack.push(compare(...next.value))
+  }
+
   return issues
 }
 

@@ -88,9 +88,10 @@ export function protobufReadIssues(readerText: string, writerText: string, roles
       continue
     }
 
+    const newFields = new Map(newMessage.fields.map((field) => [field.id, field] as const))
     for (const oldField of oldMessage.fields) {
       const path = `${name}.${oldField.name}`
-      const newField = newMessage.fields.find((field) => field.id === oldField.id)
+      const newField = newFields.get(oldField.id)
       if (!newField) {
         if (!isReserved(newMessage, oldField)) {
           issues.push({

@@ -1,5 +1,6 @@
 import type {EventLog, LogRecord} from '../log/event-log.js'
 import {MinHeap} from '../util/min-heap.js'
+import {maybeYield} from '../util/yield.js'
 import type {PartitionRange} from './read-plan.js'
 
 interface Cursor {
@@ -15,6 +16,13 @@ function before(a: LogRecord, b: LogRecord): boolean {
   if (a.partition !== b.partition) return a.partition < b.partition
   return a.offset < b.offset
 }
+
+/**
+ * The most records handed downstream at once. Partitions' fetches interleave, so a merged batch
+ * could otherwise hold tens of thousands of records, and what a caller does per batch (encode,
+ * write, report progress) would keep the event loop for a second.
+ */
+const MAX_MERGED_BATCH = 4096
 
 /**
  * Reads bounded partition ranges and yields their records merged into one timestamp-ordered
@@ -58,11 +66,18 @@ export async function* readMerged(options: {
       out.push(cursor.batch[cursor.index++])
       if (cursor.index < cursor.batch.length) {
         heap.topChanged()
+        if (out.length >= MAX_MERGED_BATCH) {
+          yield out
+          out = []
+          await maybeYield()
+        }
       } else {
         heap.pop()
         // Hand what is merged so far downstream before waiting on this partition's next fetch.
         yield out
         out = []
+        // Whatever the backend, what the caller did with the batch may have kept the loop busy.
+        await maybeYield()
         await advance(cursor)
       }
     }
@@ -100,6 +115,7 @@ export async function* readLive(options: {
         await options.onBatch?.(batch)
         queue.push(batch)
         notify()
+        await maybeYield()
       }
     } catch (error) {
       failure ??= error

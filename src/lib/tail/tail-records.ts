@@ -6,6 +6,7 @@ import {readLive, readMerged} from './merged-read.js'
 import {planRead} from './read-plan.js'
 import type {StartPosition} from './start-position.js'
 import type {WhereFilter} from './where-filter.js'
+import {maybeYield} from '../util/yield.js'
 
 export interface DecodedRecord {
   key: DecodedPayload | null
@@ -45,6 +46,9 @@ export async function* tailRecords(options: TailOptions): AsyncIterable<DecodedR
     if (!options.where) return records.map((record) => ({key: decoder.decode(record.key, record.topic), record, value: decoder.decode(record.value, record.topic)}))
     const kept: DecodedRecord[] = []
     for (const record of records) {
+      // A --where over a fetch of thousands of records can take longer than a signal may wait.
+      await maybeYield()
+      if (signal?.aborted) break
       let key: DecodedPayload | null | undefined
       let value: DecodedPayload | null | undefined
       const decodeKey = () => (key === undefined ? (key = decoder.decode(record.key, record.topic)) : key)

@@ -1,8 +1,10 @@
 import {UsageError} from '../errors.js'
 import {wireSchemaId} from '../codec/wire-format.js'
+import {RestError} from '../registry/server/rest-error.js'
+import {validateSchema} from '../registry/server/validate-schema.js'
 import type {EventLog, LogRecord, OutgoingRecord} from '../log/event-log.js'
 import type {CompressionName} from '../log/kafka/compression.js'
-import type {SchemaReference, SchemaRegistry, SchemaType} from '../registry/schema-registry.js'
+import type {SchemaDefinition, SchemaReference, SchemaRegistry, SchemaType} from '../registry/schema-registry.js'
 import {readMerged} from '../tail/merged-read.js'
 import {planRead} from '../tail/read-plan.js'
 import type {StartPosition} from '../tail/start-position.js'
@@ -101,7 +103,7 @@ export interface ImportResult {
  * counts, registers the schemas (the target assigns its own ids; record bytes are rewritten to
  * them) and produces each record to its original partition with its original timestamp.
  */
-export async function importExport(options: {compression?: CompressionName; lines: AsyncIterable<string>; log: EventLog; registry: SchemaRegistry}): Promise<ImportResult> {
+export async function importExport(options: {compression?: CompressionName; lines: AsyncIterable<string>; log: EventLog; registry: SchemaRegistry; signal?: AbortSignal}): Promise<ImportResult> {
   const {log, registry} = options
   const result: ImportResult = {records: 0, schemas: [], topicsCreated: []}
   const existing = new Map((await log.listTopics()).map((t) => [t.name, t.partitions]))
@@ -116,6 +118,8 @@ export async function importExport(options: {compression?: CompressionName; line
   }
 
   for await (const text of options.lines) {
+    // Stopped: what was read so far is written (the batch in hand), nothing more.
+    if (options.signal?.aborted) break
     lineNumber++
     if (text.trim() === '') continue
     let line: ExportLine
@@ -135,8 +139,7 @@ export async function importExport(options: {compression?: CompressionName; line
         throw new UsageError(`topic '${line.name}' has ${partitions} partitions here but ${line.partitions} in the export: records could not keep their partitions`)
       }
     } else if (line.kind === 'schema') {
-      const references = line.references.map((r) => ({...r, version: versionMap.get(`${r.subject}/${r.version}`) ?? r.version}))
-      const registered = await registry.register(line.subject, {references, schema: line.schema, schemaType: line.schemaType})
+      const registered = await registry.register(line.subject, await validImportedSchema(line, lineNumber, versionMap, registry))
       idMap.set(line.id, registered.id)
       versionMap.set(`${line.subject}/${line.version}`, registered.version)
       result.schemas.push({from: line.id, subject: line.subject, to: registered.id})
@@ -169,3 +172,33 @@ function remapWireId(base64: null | string, idMap: Map<number, number>): Buffer 
   return bytes
 }
 
+const SCHEMA_TYPES = new Set<unknown>(['AVRO', 'JSON', 'PROTOBUF'])
+
+/**
+ * The schema line's definition, its references pointing at the versions this import registered,
+ * validated as `registry serve` validates a registration (parsed with its references, which must
+ * exist): an export edited by hand or written by another tool must not store a schema that no
+ * client could use and that would block every later version of its subject.
+ */
+async function validImportedSchema(
+  line: Extract<ExportLine, {kind: 'schema'}>,
+  lineNumber: number,
+  versionMap: Map<string, number>,
+  registry: SchemaRegistry,
+): Promise<SchemaDefinition> {
+  const refuse = (why: string) => new UsageError(`line ${lineNumber}: schema for subject '${String(line.subject)}' refused: ${why}`, {hint: 'nothing of this schema was stored'})
+  if (typeof line.subject !== 'string' || line.subject.trim() === '') throw refuse('it names no subject')
+  if (!SCHEMA_TYPES.has(line.schemaType)) throw refuse(`unknown schema type ${JSON.stringify(line.schemaType)}: AVRO, JSON or PROTOBUF`)
+  if (typeof line.schema !== 'string') throw refuse('its schema is not a string')
+  if (!Array.isArray(line.references)) throw refuse('its references are not a list')
+  const references = line.references.map((r) => ({...r, version: versionMap.get(`${r.subject}/${r.version}`) ?? r.version}))
+  const definition = {references, schema: line.schema, schemaType: line.schemaType}
+  try {
+    await validateSchema(definition, registry)
+  } catch (error) {
+    if (error instanceof RestError) throw refuse(error.message)
+    throw error
+  }
+
+  return definition
+}

@@ -3,7 +3,7 @@ import {buildSchemaCodec, type SchemaCodec} from '../codec/schema-codec.js'
 import {subjectName} from '../codec/subject-names.js'
 import {MAX_NESTING, nestsTooDeep} from '../codec/raw.js'
 import {encodeWire} from '../codec/wire-format.js'
-import {NotFoundError, UsageError} from '../errors.js'
+import {ConfigError, NotFoundError, UsageError} from '../errors.js'
 import type {EventLog, Headers, OutgoingRecord, ProducedRecord} from '../log/event-log.js'
 import type {CompressionName} from '../log/kafka/compression.js'
 import type {SchemaDefinition, SchemaRegistry} from '../registry/schema-registry.js'
@@ -63,7 +63,8 @@ async function valueEncoder(options: ProduceOptions): Promise<ValueEncoder> {
     codec = await buildSchemaCodec({...options.schema, id}, options.registry)
   } else {
     const latest = await options.registry.getVersion(subject, 'latest').catch((error) => {
-      if (error instanceof NotFoundError) return undefined
+      // No schema for the topic, or no registry at all (and no --subject asking for one): JSON text.
+      if (error instanceof NotFoundError || (error instanceof ConfigError && options.subject === undefined)) return undefined
       throw error
     })
     if (!latest) return {encode: (value) => Buffer.from(JSON.stringify(value)), schema: null}

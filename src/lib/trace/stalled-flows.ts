@@ -5,6 +5,7 @@ import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {readMerged} from '../tail/merged-read.js'
 import {planRead} from '../tail/read-plan.js'
 import {eventTypeOf} from '../util/event-type.js'
+import {maybeYield} from '../util/yield.js'
 import {flowIdOf} from './id-matcher.js'
 import {formatDuration} from './verdict.js'
 
@@ -50,6 +51,7 @@ export async function findStalledFlows(options: {
       const needsDecode = batch.filter((r) => locator.startsWith('$.') || !lastHeader(r.headers, 'ce_type'))
       if (needsDecode.length > 0) await decoder.prepare(needsDecode.map((r) => r.value))
       for (const record of batch) {
+        await maybeYield()
         const decoded = locator.startsWith('$.') || !lastHeader(record.headers, 'ce_type') ? decoder.decode(record.value, topic) : null
         const id = flowIdOf(locator, record, decoded)
         if (id === undefined) continue
@@ -66,6 +68,7 @@ export async function findStalledFlows(options: {
     }
   }
 
+  if (signal?.aborted) return {scanned, stalled: []}
   const stalled = [...ids]
     .filter(([, state]) => !state.ended && now - state.lastAt >= options.olderThanMs)
     .map(([id, state]) => ({id, lastAt: new Date(state.lastAt).toISOString(), lastEvent: state.lastEvent, stalledFor: formatDuration(now - state.lastAt), stalledForMs: now - state.lastAt}))

@@ -8,6 +8,7 @@ import {planRead} from '../tail/read-plan.js'
 import {type FlowEvent, toFlowEvent} from './flow-events.js'
 import {idLocatorMatcher} from './id-matcher.js'
 import {findAnomalies, judgeFlow, type Verdict} from './verdict.js'
+import {maybeYield} from '../util/yield.js'
 
 export interface TraceResult {
   anomalies: string[]
@@ -63,6 +64,7 @@ export async function traceFlow(options: TraceOptions): Promise<TraceResult> {
       if (candidates.length === 0) continue
       await decoder.prepare(candidates.map((r) => r.value))
       for (const record of candidates) {
+        await maybeYield()
         const decoded = decoder.decode(record.value, topic)
         if (matcher.needsValue && !matcher.matchesValue(decoded?.value)) continue
         events.push(toFlowEvent(record, decoded, flow, groups, locator.startsWith('$.') ? locator : undefined))

@@ -74,7 +74,7 @@ export async function rebuildView(options: RebuildOptions): Promise<RebuildResul
     const builder = new ViewBuilder(view, store, {positions, registry: options.registry, warn: options.warn})
     options.onProgress?.({records: 0, total})
     for await (const batch of readMerged({log, ranges, signal: options.signal})) {
-      await builder.add(batch)
+      await builder.add(batch, options.signal)
       options.onProgress?.({records: builder.counts.records, total})
     }
 
@@ -121,7 +121,7 @@ export async function followView(options: Omit<RebuildOptions, 'onProgress' | 'r
     const ranges = (await planRebuild(log, view.topics, stored)).map((range) => ({...range, to: undefined}))
     const builder = new ViewBuilder(view, store, {positions: stored, registry: options.registry, warn: options.warn})
     for await (const batch of readLive({log, ranges, signal: options.signal})) {
-      await builder.add(batch)
+      await builder.add(batch, options.signal)
       builder.flush({offsets: true})
       options.onApplied?.(builder.counts.records)
     }

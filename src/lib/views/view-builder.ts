@@ -3,6 +3,7 @@ import {type DecodedPayload, RecordDecoder} from '../codec/record-decoder.js'
 import type {LogRecord} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {eventTypeOf} from '../util/event-type.js'
+import {maybeYield} from '../util/yield.js'
 import type {ColumnProjection, CompiledView, Projection, ProjectionInput} from './view-definition.js'
 import {type PartitionOffsets, positionOf, setOffset, type ViewChange, type ViewMeta, type ViewStore} from './view-store.js'
 
@@ -42,10 +43,13 @@ export class ViewBuilder {
     this.positions = options.positions
   }
 
-  /** Adds a batch of records (in log order); writes a chunk when enough have gathered. */
-  async add(records: LogRecord[]): Promise<void> {
+  /** Adds a batch of records (in log order); writes a chunk when enough have gathered. Stops early once `signal` aborts. */
+  async add(records: LogRecord[], signal?: AbortSignal): Promise<void> {
     await this.decoder.prepareRecords(records)
     for (const record of records) {
+      // A projection module may be slow: let signals and the progress bar through.
+      await maybeYield()
+      if (signal?.aborted) return
       this.counts.records++
       if (record.value === null) this.counts.tombstones++
       setOffset(this.positions, record.topic, record.partition, record.offset + 1)

@@ -1,4 +1,4 @@
-import {UsageError} from '../errors.js'
+import {EvtError, UsageError} from '../errors.js'
 import type {EventLog} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {readMerged} from '../tail/merged-read.js'
@@ -40,7 +40,9 @@ export async function diffView(options: {file: string; log: EventLog; registry: 
     const localColumns = tableColumns(local, view.table, file)
     const ranges = await planRead({follow: false, from: {kind: 'beginning'}, log, topics: view.topics})
     const builder = new ViewBuilder(view, expected, {positions: new Map(), registry: options.registry, warn: options.warn})
-    for await (const batch of readMerged({log, ranges, signal: options.signal})) await builder.add(batch)
+    for await (const batch of readMerged({log, ranges, signal: options.signal})) await builder.add(batch, options.signal)
+    // Interrupted: a diff against part of the log would be wrong, and comparing takes a while.
+    if (options.signal?.aborted) throw new EvtError(`diff of view '${view.name}' interrupted`, {exitCode: 130})
     builder.flush({meta: {builtAt: new Date().toISOString(), definition: view.definition, hash: view.hash, name: view.name, table: view.table}})
 
     const logColumns = tableColumns(expected.db, view.table, 'the log')

@@ -40,3 +40,57 @@ describe('JSON Schema compatibility (embedded registry)', () => {
     }
   })
 })
+
+describe('JSON Schema compatibility of deep and recursive schemas', () => {
+  const openBackend = useEmbeddedBackend()
+  const check = async (old: string, next: string) => {
+    const {registry} = await openBackend()
+    await registry.register('deep-value', {references: [], schema: old, schemaType: 'JSON'})
+    return checkCompatibility({candidate: {references: [], schema: next, schemaType: 'JSON'}, level: 'BACKWARD', registry, subject: 'deep-value'})
+  }
+
+  /** A property `n` of the given type under `levels` nested objects, each in a property `a`. */
+  const nested = (levels: number, type: string): string =>
+    '{"type":"object","properties":{"a":'.repeat(levels) + `{"type":"object","properties":{"n":{"type":"${type}"}}}` + '}}'.repeat(levels)
+
+  it.each([100, 10_000])('finds an integer → string change %i levels deep', async (levels) => {
+    const result = await check(nested(levels, 'integer'), nested(levels, 'string'))
+    expect(result.compatible).toBe(false)
+    expect(result.messages).toHaveLength(1)
+    expect(result.messages[0]).toContain(`property '${'a.'.repeat(levels)}n' changed type integer → string`)
+  })
+
+  it('accepts the same deep schema, and widening deep down', async () => {
+    expect((await check(nested(200, 'integer'), nested(200, 'number'))).messages).toEqual([])
+  })
+
+  it('terminates on a recursive $ref and still compares what it reaches', async () => {
+    const tree = (valueType: string) =>
+      JSON.stringify({definitions: {node: {properties: {children: {items: {$ref: '#/definitions/node'}, type: 'array'}, value: {type: valueType}}, type: 'object'}}, $ref: '#/definitions/node'})
+    expect((await check(tree('integer'), tree('integer'))).messages).toEqual([])
+    const result = await check(tree('integer'), tree('string'))
+    expect(result.messages.join('\n')).toMatch(/property 'value' changed type integer → string/)
+  })
+
+  it('follows a $ref chain of any length, and refuses one that loops or names nothing (exit 2)', async () => {
+    const chain = (length: number, type: string) => {
+      const definitions: Record<string, object> = {[`d${length}`]: {type}}
+      for (let i = 0; i < length; i++) definitions[`d${i}`] = {$ref: `#/definitions/d${i + 1}`}
+      return JSON.stringify({definitions, properties: {n: {$ref: '#/definitions/d0'}}, type: 'object'})
+    }
+
+    expect((await check(chain(100, 'integer'), chain(100, 'string'))).messages.join('\n')).toMatch(/property 'n' changed type integer → string/)
+    const looping = JSON.stringify({definitions: {a: {$ref: '#/definitions/b'}, b: {$ref: '#/definitions/a'}}, properties: {n: {$ref: '#/definitions/a'}}, type: 'object'})
+    await expect(check(object({n: {type: 'integer'}}), looping)).rejects.toMatchObject({exitCode: 2, message: expect.stringMatching(/refers to itself.*incomplete/)})
+    const dangling = JSON.stringify({properties: {n: {$ref: '#/definitions/missing'}}, type: 'object'})
+    await expect(check(object({n: {type: 'integer'}}), dangling)).rejects.toMatchObject({exitCode: 2, message: expect.stringMatching(/names nothing.*incomplete/)})
+  })
+
+  it('compares enums of 200k values in linear time', async () => {
+    const values = Array.from({length: 200_000}, (_, i) => `V${i}`)
+    const started = performance.now()
+    const result = await check(object({s: {enum: values}}), object({s: {enum: values.slice(1)}}))
+    expect(performance.now() - started).toBeLessThan(1000)
+    expect(result.messages.join('\n')).toMatch(/enum lost "V0"/)
+  })
+})

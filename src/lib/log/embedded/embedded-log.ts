@@ -15,6 +15,7 @@ import type {
 } from '../event-log.js'
 import {partitionForKey} from '../partitioner.js'
 import {validateTopicName} from '../topic-name.js'
+import {maybeYield} from '../../util/yield.js'
 import {type BatchEntry, decodeBatch, encodeBatch} from './record-batch.js'
 
 interface TopicRow {
@@ -165,6 +166,8 @@ export class EmbeddedEventLog implements EventLog {
       if (records.length > 0) {
         next = records.at(-1)!.offset + 1
         yield records
+        // SQLite answers synchronously: without this a long read never lets a signal handler run.
+        await maybeYield()
       } else if (to === undefined) {
         await sleep(FOLLOW_POLL_MS, undefined, {signal}).catch(() => {})
       } else {

@@ -51,7 +51,11 @@ const FETCH_API_KEY = 1
 const FETCH_CONNECTION = 1
 /** A partition's first Fetch is small, so the first records come quickly; later ones grow to the maximum. */
 const FIRST_FETCH_BYTES = 256 * 1024
-const PARTITION_MAX_BYTES = 8 * 1024 * 1024
+/**
+ * Kafka's own default max.partition.fetch.bytes. 8 MiB held about 1.3 GB at once in a merged tail
+ * of 24 partitions (each holds a decoded fetch and one in flight); 1 MiB is as fast on loopback.
+ */
+const PARTITION_MAX_BYTES = 1024 * 1024
 /** How long a fetch waits on the broker for new records when following. */
 const FOLLOW_WAIT_MS = 500
 

@@ -26,6 +26,9 @@ const DEFAULT_LEVEL: CompatibilityLevel = 'BACKWARD'
 
 /** A schema registry kept in the embedded SQLite file, with Confluent's ids and versions. */
 export class EmbeddedSchemaRegistry implements SchemaRegistry {
+  /** The end of the queue of this process's registrations (see register). */
+  private registering: Promise<unknown> = Promise.resolve()
+
   constructor(private readonly db: EmbeddedDatabase) {}
 
   async checkCompatibility(subject: string, definition: SchemaDefinition): Promise<CompatibilityResult> {
@@ -77,39 +80,61 @@ export class EmbeddedSchemaRegistry implements SchemaRegistry {
     return row ? {...toStored(row), subject, version: row.version} : undefined
   }
 
+  /**
+   * Checks compatibility and writes in one `BEGIN IMMEDIATE` transaction: the write lock is taken
+   * before the versions are read, so of several processes registering into one evt.db at once each
+   * checks against every version committed before it, and an incompatible schema never slips in
+   * between another process's check and write. Calls within this process are queued, because the
+   * check awaits and the connection is shared.
+   */
   async register(subject: string, definition: SchemaDefinition): Promise<RegisterResult> {
     if (subject.trim() === '') throw new UsageError('a subject name cannot be empty')
+    const run = this.registering.then(() => this.registerLocked(subject, definition))
+    this.registering = run.catch(() => {})
+    return run
+  }
+
+  private async registerLocked(subject: string, definition: SchemaDefinition): Promise<RegisterResult> {
+    this.db.exec('BEGIN IMMEDIATE')
+    try {
+      const result = await this.checkAndWrite(subject, definition)
+      this.db.exec('COMMIT')
+      return result
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK')
+      throw error
+    }
+  }
+
+  /** Runs inside registerLocked's transaction. */
+  private async checkAndWrite(subject: string, definition: SchemaDefinition): Promise<RegisterResult> {
     const fingerprint = schemaFingerprint(definition)
     // Like Confluent: an already registered schema is not checked again; a new one must be compatible.
-    if (!(await this.lookup(subject, definition))) {
-      const result = await this.checkCompatibility(subject, definition)
-      if (!result.compatible) throw new CheckFailedError(`schema rejected for '${subject}' (${result.level}):\n${result.messages.join('\n')}`)
+    const existing = this.db
+      .prepare(
+        `SELECT v.version, s.id FROM subject_versions v JOIN schemas s ON s.id = v.schema_id
+         WHERE v.subject = ? AND s.fingerprint = ? ORDER BY v.version LIMIT 1`,
+      )
+      .get(subject, fingerprint) as {id: number; version: number} | undefined
+    if (existing) return {...existing, registered: false, subject}
+
+    const result = await this.checkCompatibility(subject, definition)
+    if (!result.compatible) throw new CheckFailedError(`schema rejected for '${subject}' (${result.level}):\n${result.messages.join('\n')}`)
+
+    const known = this.db.prepare('SELECT id FROM schemas WHERE fingerprint = ?').get(fingerprint) as {id: number} | undefined
+    const id =
+      known?.id ??
+      Number(
+        this.db
+          .prepare('INSERT INTO schemas (schema_type, schema, refs, fingerprint) VALUES (?, ?, ?, ?)')
+          .run(definition.schemaType, definition.schema, JSON.stringify(definition.references), fingerprint).lastInsertRowid,
+      )
+    const {latest} = this.db.prepare('SELECT MAX(version) AS latest FROM subject_versions WHERE subject = ?').get(subject) as {
+      latest: null | number
     }
-
-    return this.db.transaction((): RegisterResult => {
-      const existing = this.db
-        .prepare(
-          `SELECT v.version, s.id FROM subject_versions v JOIN schemas s ON s.id = v.schema_id
-           WHERE v.subject = ? AND s.fingerprint = ? ORDER BY v.version LIMIT 1`,
-        )
-        .get(subject, fingerprint) as {id: number; version: number} | undefined
-      if (existing) return {...existing, registered: false, subject}
-
-      const known = this.db.prepare('SELECT id FROM schemas WHERE fingerprint = ?').get(fingerprint) as {id: number} | undefined
-      const id =
-        known?.id ??
-        Number(
-          this.db
-            .prepare('INSERT INTO schemas (schema_type, schema, refs, fingerprint) VALUES (?, ?, ?, ?)')
-            .run(definition.schemaType, definition.schema, JSON.stringify(definition.references), fingerprint).lastInsertRowid,
-        )
-      const {latest} = this.db.prepare('SELECT MAX(version) AS latest FROM subject_versions WHERE subject = ?').get(subject) as {
-        latest: null | number
-      }
-      const version = (latest ?? 0) + 1
-      this.db.prepare('INSERT INTO subject_versions (subject, version, schema_id) VALUES (?, ?, ?)').run(subject, version, id)
-      return {id, registered: true, subject, version}
-    }).immediate()
+    const version = (latest ?? 0) + 1
+    this.db.prepare('INSERT INTO subject_versions (subject, version, schema_id) VALUES (?, ?, ?)').run(subject, version, id)
+    return {id, registered: true, subject, version}
   }
 
   async setCompatibility(level: CompatibilityLevel, subject?: string): Promise<void> {

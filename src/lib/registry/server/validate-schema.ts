@@ -15,6 +15,7 @@ const require = createRequire(import.meta.url)
  * every type resolved; JSON Schema must be a JSON object or boolean.
  */
 export async function validateSchema(definition: SchemaDefinition, registry: SchemaRegistry): Promise<void> {
+  if (!['AVRO', 'JSON', 'PROTOBUF'].includes(definition.schemaType)) throw restErrors.invalidSchema(`unknown schema type '${definition.schemaType}'`)
   if (definition.schema.trim() === '') throw restErrors.invalidSchema('Empty schema')
   for (const reference of definition.references) {
     await registry.getVersion(reference.subject, reference.version).catch((error) => {
