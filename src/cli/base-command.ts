@@ -42,6 +42,11 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
     return this.abortController.signal
   }
 
+  /** Whether stdout's reader went away: then nothing more is printed, not even a summary. */
+  protected get stdoutClosed(): boolean {
+    return this.outputClosed
+  }
+
   /** The one writer of streamed records to stdout: back-pressure, and a closed pipe ends the command quietly. */
   protected get stdout(): OutputWriter {
     this.stdoutWriter ??= new OutputWriter(process.stdout)

@@ -61,8 +61,9 @@ consumers of the target must be idempotent (see the README). --dry-run prints wh
       warn: (message) => this.warn(message),
       where,
     })
-    this.exitIfInterrupted()
+    // Interrupted too: the summary says how many records reached the target (at-least-once).
     const summary = `${dryRun ? 'would replay' : 'replayed'} ${result.records} records from ${result.from} to ${result.to} in ${result.seconds.toFixed(2)} s`
+    if (this.stdoutClosed) this.exitIfInterrupted()
     if (dryRun) this.note(summary)
     else this.log(flags.json ? JSON.stringify(result) : summary)
     this.exitIfInterrupted()

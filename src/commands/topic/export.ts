@@ -28,7 +28,7 @@ production can be investigated offline on the embedded backend.`
       await this.stdout.writeLines(lines.map((line) => JSON.stringify(line)))
     }
 
+    if (!this.stdoutClosed) this.note(`exported ${records} records from ${this.positional.join(', ')}`)
     this.exitIfInterrupted()
-    this.note(`exported ${records} records from ${this.positional.join(', ')}`)
   }
 }

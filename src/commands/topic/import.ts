@@ -30,10 +30,12 @@ rewritten to them) and produces every record to its original partition with its 
     const lines = linesOf(input)
     const {log, registry} = await this.openBackend(config)
     const result = await importExport({compression: this.flags.compression, lines, log, registry, signal: this.signal})
-    this.exitIfInterrupted()
-    if (!this.jsonEnabled()) {
+    // Interrupted too: say how much was imported before stopping.
+    if (!this.jsonEnabled() && !this.stdoutClosed) {
       this.log(`imported ${result.records} records into '${config.cluster.name}'; ${result.schemas.length} schemas registered; topics created: ${result.topicsCreated.join(', ') || 'none'}`)
     }
+
+    this.exitIfInterrupted()
 
     return result
   }
