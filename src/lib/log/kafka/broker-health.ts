@@ -19,17 +19,17 @@ export class BrokerHealth {
     if (broker) this.down.set(broker, reason(error))
   }
 
-  /** The brokers that failed and have not answered since, with why; the bootstrap list when none is known. */
-  describeDown(): string {
-    if (this.down.size === 0) return this.bootstrap.join(',')
-    return [...this.down].map(([broker, why]) => `${broker} (${why})`).join(', ')
+  /** The brokers that failed and have not answered since; the bootstrap list when none is known. */
+  downAddresses(): string[] {
+    return this.down.size === 0 ? this.bootstrap : [...this.down.keys()]
   }
 
+  /** The partition that had no leader answering for the whole timeout; `error` is its last failure (already told). */
   leaderUnreachable(topic: string, partition: number, timeoutMs: number, error: unknown): UnreachableError {
-    this.failed(error)
     const seconds = Math.round(timeoutMs / 100) / 10
-    return new UnreachableError(`no leader of ${topic}[${partition}] could be reached for ${seconds} s; not answering: ${this.describeDown()}`, {
-      address: [...this.down.keys()].join(',') || this.bootstrap.join(','),
+    const down = this.down.size === 0 ? this.bootstrap.join(',') : [...this.down].map(([broker, why]) => `${broker} (${why})`).join(', ')
+    return new UnreachableError(`no leader of ${topic}[${partition}] could be reached for ${seconds} s; not answering: ${down}`, {
+      address: this.downAddresses().join(','),
       cause: error,
       hint: `the partition's replicas are down or unreachable; --timeout waits longer (last error: ${reason(error)})`,
     })

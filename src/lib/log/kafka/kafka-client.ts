@@ -6,7 +6,7 @@ import {isPemText} from '../../config/pem.js'
 import type {KafkaCluster, SslConfig} from '../../config/types.js'
 import {ConfigError, UnreachableError, UsageError} from '../../errors.js'
 import {installExactHeaders} from './kafka-headers.js'
-import {DEFAULT_TIMEOUT_MS, isRetriable} from './retry.js'
+import {DEFAULT_TIMEOUT_MS, errorChain, isRetriable} from './retry.js'
 
 type KafkaModule = typeof import('kafkajs')
 
@@ -159,12 +159,7 @@ function tlsReason(message: string): string {
 
 /** Turns kafkajs connection and authentication failures into exit-3 errors naming the brokers. */
 export function mapKafkaError(error: unknown, brokers: string[]): unknown {
-  const chain: Error[] = []
-  let current = error as (Error & {originalError?: Error}) | undefined
-  while (current && chain.length < 8) {
-    chain.push(current)
-    current = (current.originalError ?? current.cause) as (Error & {originalError?: Error}) | undefined
-  }
+  const chain: Error[] = errorChain(error)
 
   const names = chain.map((e) => e.name)
   const address = brokers.join(',')

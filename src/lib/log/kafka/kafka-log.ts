@@ -77,7 +77,7 @@ export class KafkaEventLog implements EventLog {
       const found = metadata?.topics[0]?.partitions
       if (found && found.length === partitions && found.every((p) => p.leader >= 0)) break
       if (Date.now() > deadline) {
-        throw new UnreachableError(`topic '${name}' was created but its partitions have no leader after ${this.timeoutMs / 1000} s`, {address: this.health.describeDown()})
+        throw new UnreachableError(`topic '${name}' was created but its partitions have no leader after ${this.timeoutMs / 1000} s`, {address: this.health.downAddresses().join(',')})
       }
 
       await new Promise((resolve) => setTimeout(resolve, 100))
@@ -119,8 +119,10 @@ export class KafkaEventLog implements EventLog {
     const producer = await this.connectedProducer()
     const byTopic = new Map<string, Message[]>()
     const placed: {partition: number; topic: string}[] = []
+    const partitionCounts = new Map<string, number>()
+    for (const topic of new Set(records.map((record) => record.topic))) partitionCounts.set(topic, await this.requireTopic(topic))
     for (const record of records) {
-      const partition = await this.choosePartition(record)
+      const partition = this.choosePartition(record, partitionCounts.get(record.topic)!)
       placed.push({partition, topic: record.topic})
       const message: Message = {headers: kafkajsHeaders(record), key: record.key, partition, timestamp: record.timestamp === undefined ? undefined : String(record.timestamp), value: record.value}
       const messages = byTopic.get(record.topic)
@@ -194,22 +196,22 @@ export class KafkaEventLog implements EventLog {
    * another client: after UNKNOWN_TOPIC_OR_PARTITION the retry gets a new admin.
    */
   private adminCall<T>(operation: (admin: Admin) => Promise<T>): Promise<T> {
-    return this.mapErrors(() =>
-      withRetry(async () => operation(await this.connectedAdmin()), {
-        onRetry: (error) => {
-          this.health.failed(error)
-          if (errorChain(error).some((e) => e.type === 'UNKNOWN_TOPIC_OR_PARTITION')) void this.freshAdmin().catch(() => {})
-        },
-        timeoutMs: this.timeoutMs,
-      }),
+    return this.call(
+      async () => operation(await this.connectedAdmin()),
+      (error) => {
+        if (errorChain(error).some((e) => e.type === 'UNKNOWN_TOPIC_OR_PARTITION')) void this.freshAdmin().catch(() => {})
+      },
     )
   }
 
-  /** A request through kafkajs's cluster, retried by the one policy (retry.ts). */
-  private call<T>(operation: () => Promise<T>): Promise<T> {
+  /** A request through kafkajs, retried by the one policy (retry.ts); `onRetry` may prepare the next try. */
+  private call<T>(operation: () => Promise<T>, onRetry?: (error: unknown) => void): Promise<T> {
     return this.mapErrors(() =>
       withRetry(operation, {
-        onRetry: (error) => this.health.failed(error),
+        onRetry: (error) => {
+          this.health.failed(error)
+          onRetry?.(error)
+        },
         timeoutMs: this.timeoutMs,
       }),
     )
@@ -225,11 +227,10 @@ export class KafkaEventLog implements EventLog {
 
   /** kafkajs's errors as evt's, naming the brokers that are down; evt's own pass through. */
   private toEvtError(error: unknown): unknown {
-    return error instanceof EvtError ? error : mapKafkaError(error, [this.health.describeDown()])
+    return error instanceof EvtError ? error : mapKafkaError(error, this.health.downAddresses())
   }
 
-  private async choosePartition(record: OutgoingRecord): Promise<number> {
-    const partitions = await this.requireTopic(record.topic)
+  private choosePartition(record: OutgoingRecord, partitions: number): number {
     if (record.partition !== undefined) {
       if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= partitions) {
         throw new UsageError(`topic '${record.topic}' has no partition ${record.partition} (it has ${partitions})`)

@@ -153,9 +153,8 @@ export async function* fetchPartition(cluster: InternalCluster, {from, partition
     const leaders = cluster.findLeaderForPartitions(topic, [partition])
     const nodeId = Object.keys(leaders)[0]
     if (nodeId === undefined) throw Object.assign(new Error(`no leader for ${topic}[${partition}]`), {type: 'LEADER_NOT_AVAILABLE'})
-    let broker: InternalBroker
     try {
-      broker = await fetchBroker(cluster, nodeId)
+      const broker = await fetchBroker(cluster, nodeId)
       const protocol = broker.lookupRequest(FETCH_API_KEY, requests.Fetch)({
         isolationLevel: READ_COMMITTED,
         maxBytes,
