@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {createReadStream, mkdtempSync, openSync, statSync} from 'node:fs'
+import {createReadStream, mkdtempSync, openSync, readFileSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {createInterface} from 'node:readline'
@@ -125,5 +125,23 @@ describe('a leader killed during a bounded read of the demo (about 1M records)',
     }
 
     expect(rows(faultyDb)).toEqual(rows(healthyDb))
+  }, 240_000)
+
+  it('replay writes every record once although the target partition\'s leader dies', async () => {
+    const target = `orders-replayed-${Date.now()}`
+    const created = await runCli(['topic', 'create', target, '--partitions', '6'], {cwd})
+    expect(created.code, created.stderr).toBe(0)
+    const out = path.join(cwd, 'replay.json')
+    const replay = startToFile(['replay', 'orders', '--to', target, '--keep-partition', '--json'], out)
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+    await killLeaderOf(target, 0)
+    expect(replay.running(), 'the replay was still writing when the leader died').toBe(true)
+    const {code, stderr} = await replay.done
+    expect(code, stderr).toBe(0)
+
+    const list = await runCli(['topic', 'list', '--json'], {cwd})
+    const records = (name: string) => (JSON.parse(list.stdout) as {name: string; records: number}[]).find((t) => t.name === name)!.records
+    expect(JSON.parse(readFileSync(out, 'utf8')).records).toBe(records('orders'))
+    expect(records(target)).toBe(records('orders'))
   }, 240_000)
 })

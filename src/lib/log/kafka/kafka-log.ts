@@ -132,10 +132,25 @@ export class KafkaEventLog implements EventLog {
 
     const compression = COMPRESSION_IDS[options.compression ?? 'none']
     if (compression !== 0) await registerCodecs()
-    // Not retried here: the producer retries failed partitions itself (and only those), idempotently.
-    const metadata = await this.mapErrors(() => producer.sendBatch({acks: -1, compression, timeout: this.timeoutMs, topicMessages: [...byTopic].map(([topic, messages]) => ({messages, topic}))}))
-    // kafkajs sends each partition's messages in order as one batch: offsets are the base offset + position.
-    const next = new Map(metadata.map((m) => [`${m.topicName}/${m.partition}`, Number(m.baseOffset)]))
+    // kafkajs's producer retries the partitions that failed, idempotently. But when a failed
+    // broker's partitions move to a broker that had already answered for others, kafkajs does not
+    // send them again and still resolves: so the partitions without an answer are sent again here.
+    const next = new Map<string, number>()
+    let pending = [...byTopic].map(([topic, messages]) => ({messages, topic}))
+    const deadline = Date.now() + this.timeoutMs
+    while (pending.length > 0) {
+      const metadata = await this.mapErrors(() => producer.sendBatch({acks: -1, compression, timeout: this.timeoutMs, topicMessages: pending}))
+      // kafkajs sends each partition's messages in order as one batch: offsets are the base offset + position.
+      for (const m of metadata) next.set(`${m.topicName}/${m.partition}`, Number(m.baseOffset))
+      pending = pending
+        .map(({messages, topic}) => ({messages: messages.filter((message) => !next.has(`${topic}/${message.partition}`)), topic}))
+        .filter(({messages}) => messages.length > 0)
+      if (pending.length > 0 && Date.now() > deadline) {
+        const unanswered = pending.flatMap(({messages, topic}) => [...new Set(messages.map((m) => `${topic}[${m.partition}]`))])
+        throw new UnreachableError(`no leader acknowledged ${unanswered.join(', ')} within ${this.timeoutMs / 1000} s`, {address: this.health.downAddresses().join(',')})
+      }
+    }
+
     return placed.map(({partition, topic}) => {
       const key = `${topic}/${partition}`
       const offset = next.get(key)!
