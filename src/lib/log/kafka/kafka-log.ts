@@ -65,11 +65,14 @@ export class KafkaEventLog implements EventLog {
   async createTopic(name: string, {partitions, retainForever}: {partitions: number; retainForever?: boolean}): Promise<void> {
     validateTopicName(name)
     if (!Number.isInteger(partitions) || partitions < 1) throw new UsageError(`invalid partition count ${partitions}: give a whole number ≥ 1`)
-    const created = await this.adminCall((admin) => admin.createTopics({
-        topics: [{configEntries: retainForever ? [{name: 'retention.ms', value: '-1'}] : [], numPartitions: partitions, topic: name}],
-        waitForLeaders: true,
-      }))
-    if (!created) throw new UsageError(`topic '${name}' already exists`)
+    let attempts = 0
+    const created = await this.adminCall((admin) => {
+      attempts++
+      // The leaders are awaited below, with the timeout: kafkajs's own wait fails on a fresh cluster.
+      return admin.createTopics({topics: [{configEntries: retainForever ? [{name: 'retention.ms', value: '-1'}] : [], numPartitions: partitions, topic: name}], waitForLeaders: false})
+    })
+    // On a retry, "exists" is the topic an earlier attempt created before its answer was lost.
+    if (!created && attempts === 1) throw new UsageError(`topic '${name}' already exists`)
     // Metadata reaches every broker a little after creation; wait until all partitions have leaders.
     const deadline = Date.now() + this.timeoutMs
     for (;;) {
