@@ -16,6 +16,12 @@ export default tseslint.config(
     files: ['src/lib/**/*.ts'],
     rules: {
       'no-console': 'error',
+      // Errors leave lib with a stable code (src/lib/errors.ts): scripts match on codes, not on text.
+      'no-restricted-syntax': [
+        'error',
+        {selector: "NewExpression[callee.name='Error'], CallExpression[callee.name='Error']", message: 'throw an EvtError subclass with a code (src/lib/errors.ts)'},
+        {selector: "MemberExpression[object.name='process'][property.name='exit']", message: 'only the CLI layer ends the process'},
+      ],
       'no-restricted-imports': ['error', {patterns: [{group: ['@oclif/*', 'ink', 'ink-*', 'react'], message: 'src/lib is the domain: no CLI or UI imports'}, {group: ['**/cli/*', '**/ui/*', '**/commands/*'], message: 'src/lib must not depend on the CLI or UI layers'}]}],
     },
   },
@@ -27,7 +33,8 @@ export default tseslint.config(
   },
   {
     files: ['src/**/*.ts'],
-    ignores: ['src/cli/**', 'src/commands/**'],
+    // src/lib has its own list above, which includes this rule.
+    ignores: ['src/cli/**', 'src/commands/**', 'src/lib/**'],
     rules: {
       'no-restricted-syntax': ['error', {selector: "MemberExpression[object.name='process'][property.name='exit']", message: 'only the CLI layer ends the process'}],
     },

@@ -3,10 +3,11 @@ import {Command, Errors, type Interfaces} from '@oclif/core'
 import {type Backend, openBackend} from '../lib/backend.js'
 import {resolveConfig} from '../lib/config/resolve.js'
 import type {EvtConfig} from '../lib/config/types.js'
-import {EvtError} from '../lib/errors.js'
-import {toCliFailure} from './error-map.js'
+import type {ErrorCode} from '../lib/errors.js'
+import {EXIT_CODES, reportFailure, toCliFailure} from './error-map.js'
 import {globalFlags} from './flags.js'
 import {OutputWriter, watchStdoutClosed} from './output.js'
+import {fromParseError} from './parse-errors.js'
 
 export type EvtFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof EvtCommand)['baseFlags'] & T['flags']>
 export type EvtArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -58,7 +59,6 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
     const {args, argv, flags} = await this.parse({
       args: this.ctor.args,
       baseFlags: (super.ctor as typeof EvtCommand).baseFlags,
-      enableJsonFlag: this.ctor.enableJsonFlag,
       flags: this.ctor.flags,
       strict: this.ctor.strict,
     })
@@ -75,8 +75,12 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
     return resolveConfig({cwd: process.cwd(), env: process.env, overrides})
   }
 
-  protected async openBackend(config: EvtConfig = this.loadConfig()): Promise<Backend> {
-    this.backend = await openBackend(config.cluster)
+  /**
+   * Opens the cluster's backend. Only commands that declare `static writesLog = true` create a
+   * missing embedded log; the others fail with EMBEDDED_LOG_NOT_FOUND and leave the disk alone.
+   */
+  protected async openBackend(config: EvtConfig = this.loadConfig(), create = (this.ctor as {writesLog?: boolean}).writesLog === true): Promise<Backend> {
+    this.backend = await openBackend(config.cluster, {create})
     return this.backend
   }
 
@@ -94,25 +98,49 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
     process.stderr.write(`${message}\n`)
   }
 
+  /** A warning in evt's words, one line on stderr (oclif's own adds decoration and hides it with --json). */
+  warn(input: Error | string): Error | string {
+    this.note(`Warning: ${typeof input === 'string' ? input : input.message}`)
+    return input
+  }
+
   /**
-   * Prints the error as one line (plus hints) on stderr, or as JSON on stdout with --json, and
-   * exits with the contract's code. oclif's own printer wraps lines and adds decoration, so it is
-   * not used; its parse errors keep their exit code (2 via package.json).
+   * --json (or --format json) on every command: oclif prints the value `run` returns, compactly (see logJson); streams
+   * print JSON lines themselves. Before the flags are parsed (a parse error) argv decides.
    */
-  protected async catch(error: Error & {exitCode?: number}): Promise<unknown> {
+  public jsonEnabled(): boolean {
+    if (this.flags) return this.flags.json === true || (this.flags as {format?: string}).format === 'json'
+    const end = this.argv.indexOf('--')
+    const options = this.argv.slice(0, end === -1 ? undefined : end)
+    return options.includes('--json') || options.includes('--format=json') || options.join(' ').includes('--format json')
+  }
+
+  /** One compact JSON value per line, as every streaming command prints its records. */
+  logJson(json: unknown): void {
+    if (!this.outputClosed) process.stdout.write(`${JSON.stringify(json)}\n`)
+  }
+
+  /**
+   * A check found a problem (incompatible schema, divergent view, stalled flow): the result is
+   * still printed (and returned for --json), the message goes to stderr, and the exit code is the
+   * one the code maps to.
+   */
+  protected foundProblem(code: ErrorCode, message?: string): void {
+    if (message && !this.jsonEnabled()) this.note(`Error: ${message}`)
+    process.exitCode = EXIT_CODES[code]
+  }
+
+  /**
+   * Prints the error as one line (plus a hint) on stderr, or with --json as one object on stdout:
+   * {"error": {code, exit, message, hint, data}}; then exits with the code's exit code. oclif's own
+   * printer wraps lines and adds decoration, so it is not used.
+   */
+  protected async catch(error: Error): Promise<unknown> {
     if (error instanceof Errors.ExitError) throw error
     this.exitIfInterrupted()
     if (/\bevt\b|\*/.test(process.env.DEBUG ?? '')) process.stderr.write(`${error.stack}\n`)
-
-    const oclifExit = error instanceof EvtError ? undefined : (error as Errors.CLIError).oclif?.exit
-    const failure = oclifExit === undefined ? toCliFailure(error) : {exit: oclifExit, message: error.message, suggestions: []}
-    const message = failure.message.replaceAll(/:?\s*\n\s*/g, ': ')
-    if (this.jsonEnabled()) {
-      process.stdout.write(`${JSON.stringify({error: {exit: failure.exit, message, suggestions: failure.suggestions}})}\n`)
-    } else {
-      process.stderr.write([`Error: ${message}`, ...failure.suggestions.map((hint) => `Hint: ${hint}`)].join('\n') + '\n')
-    }
-
+    const failure = toCliFailure(fromParseError(error, this.id ?? ''))
+    reportFailure(failure, this.jsonEnabled())
     return this.exit(failure.exit)
   }
 

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {UsageError} from '../lib/errors.js'
 import {COMPRESSION_NAMES} from '../lib/log/kafka/compression.js'
-import {parseStartPosition, parseTime, START_POSITION_FORMS, type StartPosition} from '../lib/tail/start-position.js'
+import {parseStartPosition, parseUntil, START_POSITION_FORMS, type StartPosition, UNTIL_FORMS} from '../lib/tail/start-position.js'
 
 /**
  * Global flags on every command. The environment variables are read by the config resolver, not by
@@ -15,6 +15,10 @@ export const globalFlags = {
   }),
   cluster: Flags.string({description: 'a cluster named in evt.yaml (env EVT_CLUSTER)', helpGroup: 'GLOBAL'}),
   config: Flags.string({description: 'path to evt.yaml (default: searched upward from the current directory)', helpGroup: 'GLOBAL'}),
+  json: Flags.boolean({
+    description: 'machine-readable output: one compact JSON object, or JSON lines for streams; errors as {"error": {code, exit, message, hint, data}}',
+    helpGroup: 'GLOBAL',
+  }),
   registry: Flags.string({description: 'Confluent-compatible schema registry URL (env EVT_REGISTRY_URL)', helpGroup: 'GLOBAL'}),
   timeout: Flags.string({
     description: 'Kafka: how long a request, or a partition without a reachable leader, may take before giving up (default 30s; env EVT_TIMEOUT)',
@@ -36,11 +40,10 @@ export const fromFlag = Flags.custom<StartPosition>({
 })
 
 export const untilFlag = Flags.custom<number>({
-  description: 'stop at records at or after this TIME (ISO-8601, a date, -15m, or now)',
+  description: `stop before records at or after this time: ${UNTIL_FORMS}`,
+  helpValue: 'TIME',
   async parse(input) {
-    const time = parseTime(input)
-    if (time === undefined) throw new UsageError(`cannot read --until '${input}': expected ISO-8601, YYYY-MM-DD, now, or -15m / -2h / -1d`)
-    return time
+    return parseUntil(input)
   },
 })
 
@@ -56,9 +59,28 @@ export const partitionsFlag = Flags.custom<number[]>({
   },
 })
 
+export const whereFlag = Flags.custom<string>({
+  description: `keep records for which this JSONata expression is true, over the fields --json prints: {topic, partition, offset, timestamp (ms), key, value, headers, type, schema, valueEncoding}; e.g. "type = 'OrderRequested' and value.total > 100"`,
+  helpValue: 'EXPRESSION',
+})
+
 export const positiveIntFlag = Flags.custom<number>({
   async parse(input) {
     if (!/^\d+$/.test(input) || Number(input) < 1) throw new UsageError(`expected a whole number ≥ 1, got '${input}'`)
     return Number(input)
   },
 })
+
+/**
+ * The flags every reader shares (topic tail, topic export, replay), meaning the same everywhere:
+ * the range of each partition (--from, --until), which partitions, which records, how many.
+ */
+export function readerFlags(fromDefault: string) {
+  return {
+    from: fromFlag({helpValue: 'POSITION', summary: `default: ${fromDefault}`}),
+    limit: positiveIntFlag({char: 'n', description: 'stop after this many records (counted after --where)', helpValue: 'N'}),
+    partition: partitionsFlag({char: 'p'}),
+    until: untilFlag(),
+    where: whereFlag(),
+  }
+}

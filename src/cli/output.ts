@@ -1,8 +1,14 @@
 import {createInterface} from 'node:readline'
 
-/** TTY gate (conventions habit 7): ink only on an interactive terminal, never in CI, a dumb terminal or with --json. */
+import {UsageError} from '../lib/errors.js'
+
+/**
+ * TTY gate (conventions habit 7): ink only on an interactive terminal, never in CI, a dumb terminal
+ * or with --json. A terminal whose width is unknown or 0 (some ptys, serial consoles) gets plain
+ * lines too: ink would lay out at that width, one character per line.
+ */
 export function useInteractiveOutput(json: boolean, stream: NodeJS.WriteStream = process.stdout): boolean {
-  return Boolean(stream.isTTY) && !process.env.CI && process.env.TERM !== 'dumb' && !json
+  return Boolean(stream.isTTY) && Boolean(stream.columns) && !process.env.CI && process.env.TERM !== 'dumb' && !json
 }
 
 /** Whether a write failed because the reader went away (`| head -1`, a pager quit early). */
@@ -104,4 +110,16 @@ export async function loadInk(): Promise<{createElement: typeof import('react').
   if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0'
   const [{render}, {createElement}] = await Promise.all([import('ink'), import('react')])
   return {createElement, render}
+}
+
+export type RecordFormat = 'json' | 'pretty' | 'raw'
+
+/**
+ * How records are printed: --format, else JSON with --json or in a pipe, pretty on a terminal
+ * (as kcat and jq users expect a pipe to get data). --json with another --format is a conflict.
+ */
+export function recordFormat(format: RecordFormat | undefined, json: boolean): RecordFormat {
+  if (json && format !== undefined && format !== 'json') throw new UsageError(`--json conflicts with --format ${format}`, {hint: 'give one of them'})
+  if (json) return 'json'
+  return format ?? (process.stdout.isTTY ? 'pretty' : 'json')
 }

@@ -1,6 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {EvtCommand} from '../cli/base-command.js'
+import {prose} from '../cli/prose.js'
+import type {JsonResult} from '../cli/results.js'
 import {compressionFlag, positiveIntFlag} from '../cli/flags.js'
 import {writeDemoConfig} from '../lib/demo/demo-config.js'
 import {type DemoReport, seedDemo} from '../lib/demo/seed-demo.js'
@@ -10,14 +12,13 @@ import {formatDemoSummary, nextStepsAfterDemo} from '../ui/demo-summary.js'
 
 
 export default class Demo extends EvtCommand<typeof Demo> {
-  static description = `Registers one Avro schema per retail event type (TopicRecordNameStrategy) and writes a
+  static description = prose`Registers one Avro schema per retail event type (TopicRecordNameStrategy) and writes a
 deterministic flow of orders, payments, stock and shipments into the current cluster: most orders
 complete, about 5% stall (the payment never arrives), about 7% are rejected, about 1% carry a
 duplicated event and a few are deleted later with a tombstone. The same --seed gives a
 byte-identical log. Writes evt.yaml (cluster, the 'order' flow, the 'orders' view) when none exists.
 Topics that already hold records are left as they are.`
 
-  static enableJsonFlag = true
 
   static examples = [
     '<%= config.bin %> demo',
@@ -36,8 +37,9 @@ Topics that already hold records are left as they are.`
   }
 
   static summary = 'Seed the current cluster with a deterministic retail demo.'
+  static writesLog = true
 
-  async run(): Promise<DemoReport> {
+  async run(): Promise<JsonResult['demo']> {
     const config = this.loadConfig()
     const start = parseTime(this.flags.start)
     if (start === undefined) throw new UsageError(`cannot read --start '${this.flags.start}': expected ISO-8601 or now`)

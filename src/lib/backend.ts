@@ -9,13 +9,22 @@ export interface Backend {
   registry: SchemaRegistry
 }
 
+export interface OpenBackendOptions {
+  /**
+   * Create the embedded log (file and directory) when it does not exist: only for callers that
+   * write to it. Without it a missing log is EMBEDDED_LOG_NOT_FOUND and nothing is created.
+   * Kafka clusters ignore it.
+   */
+  create?: boolean
+}
+
 /** Opens the embedded SQLite file or connects to Kafka + a Confluent-API registry. Heavy modules load here, on demand. */
-export async function openBackend(cluster: ClusterConfig): Promise<Backend> {
+export async function openBackend(cluster: ClusterConfig, {create = false}: OpenBackendOptions = {}): Promise<Backend> {
   if (cluster.kind === 'embedded') {
     const {openEmbeddedDatabase} = await import('./embedded/database.js')
     const {EmbeddedEventLog} = await import('./log/embedded/embedded-log.js')
     const {EmbeddedSchemaRegistry} = await import('./registry/embedded/embedded-registry.js')
-    const db = await openEmbeddedDatabase(cluster.path)
+    const db = await openEmbeddedDatabase(cluster.path, {create})
     return {
       async close() {
         if (db.open) db.close()

@@ -77,7 +77,10 @@ export function TailView({batches, follow = false, onError, status, verbose}: Ta
           </Box>
         )}
       </Static>
-      <Text dimColor>{follow && !done ? `following — ${count} records, ${rate}/s${lag === undefined ? '' : `, lag ${lag}`} (Ctrl-C to stop)` : `${count} records`}</Text>
+      {/* One line, cut at the terminal's width: never wrapped into a column of characters on a narrow terminal. */}
+      <Text dimColor wrap="truncate-end">
+        {follow && !done ? `following — ${count} records, ${rate}/s${lag === undefined ? '' : `, lag ${lag}`} (Ctrl-C to stop)` : `${count} records`}
+      </Text>
     </>
   )
 }

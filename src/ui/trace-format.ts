@@ -39,18 +39,50 @@ export function verdictLine(trace: TraceResult): string {
   return `${trace.flow} ${trace.id}: ${status === 'stalled' ? detail : `${status} (${detail})`}`
 }
 
-export function formatNarrative(trace: TraceResult): string {
+/** SGR open and close codes: each style is closed on its own, so a coloured cell never leaks into the next. */
+const STYLES = {
+  blue: [34, 39],
+  bold: [1, 22],
+  cyan: [36, 39],
+  dim: [2, 22],
+  gray: [90, 39],
+  green: [32, 39],
+  magenta: [35, 39],
+  red: [31, 39],
+  yellow: [33, 39],
+} as const
+
+type Style = keyof typeof STYLES
+
+const VERDICT_STYLE = {completed: 'green', rejected: 'red', stalled: 'yellow', unknown: 'gray'} as const
+
+/**
+ * The narrative: verdict, one aligned row per event (and its consumer groups), anomalies and what
+ * was scanned. The same text in a pipe and on a terminal; with `color` (a terminal) the cells are
+ * coloured after padding, so the columns line up the same way.
+ */
+export function formatNarrative(trace: TraceResult, options: {color?: boolean} = {}): string {
+  const paint = (text: string, ...styles: Style[]) =>
+    options.color && text ? styles.reduce((painted, style) => `\u001B[${STYLES[style][0]}m${painted}\u001B[${STYLES[style][1]}m`, text) : text
   const lines = narrativeLines(trace)
   const width = (pick: (line: NarrativeLine) => string) => Math.max(...lines.map((line) => pick(line).length))
   const [deltaWidth, sourceWidth, typeWidth, positionWidth] = [width((l) => l.delta), width((l) => l.source), width((l) => l.type), width((l) => l.position)]
-  const out = [verdictLine(trace), '']
+  const out = [paint(verdictLine(trace), 'bold', VERDICT_STYLE[trace.verdict.status]), '']
   for (const line of lines) {
-    out.push(`  ${line.time}  ${line.delta.padStart(deltaWidth)}  ${line.source.padEnd(sourceWidth)}  ${line.type.padEnd(typeWidth)}  → ${line.position.padEnd(positionWidth)}  ${line.summary}`)
-    if (line.groups) out.push(`  ${' '.repeat(23 + deltaWidth + 2)}${line.groups}`)
+    const cells = [
+      paint(line.time, 'dim'),
+      paint(line.delta.padStart(deltaWidth), 'gray'),
+      paint(line.source.padEnd(sourceWidth), 'cyan'),
+      paint(line.type.padEnd(typeWidth), 'bold'),
+      paint(`→ ${line.position.padEnd(positionWidth)}`, 'blue'),
+      line.summary,
+    ]
+    out.push(`  ${cells.join('  ')}`)
+    if (line.groups) out.push(`  ${' '.repeat(23 + deltaWidth + 2)}${paint(line.groups, 'dim')}`)
   }
 
-  if (trace.anomalies.length > 0) out.push('', 'anomalies:', ...trace.anomalies.map((a) => `  - ${a}`))
-  out.push('', `scanned ${trace.scanned.records} records in ${trace.scanned.topics.join(', ')}`)
+  if (trace.anomalies.length > 0) out.push('', paint('anomalies:', 'magenta'), ...trace.anomalies.map((a) => `  - ${paint(a, 'magenta')}`))
+  out.push('', paint(`scanned ${trace.scanned.records} records in ${trace.scanned.topics.join(', ')}`, 'dim'))
   return out.join('\n')
 }
 

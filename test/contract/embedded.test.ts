@@ -10,7 +10,7 @@ import {tailContract} from './tail.contract.js'
 import {viewContract} from './view.contract.js'
 
 const embeddedCluster = (): ClusterConfig => ({kind: 'embedded', name: 'contract', path: path.join(mkdtempSync(path.join(tmpdir(), 'evt-contract-')), 'evt.db')})
-const openEmbedded = () => openBackend(embeddedCluster())
+const openEmbedded = () => openBackend(embeddedCluster(), {create: true})
 
 eventLogContract('embedded', openEmbedded)
 schemaRegistryContract('embedded', openEmbedded)

@@ -10,7 +10,7 @@ import {schemaRegistryContract} from './schema-registry.contract.js'
 /** evt's HTTP client against evt's own server: the embedded registry seen through the Confluent REST API. */
 schemaRegistryContract('HttpSchemaRegistry → evt registry server (embedded)', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'evt-registry-server-'))
-  const embedded = await openBackend({kind: 'embedded', name: 'served', path: path.join(dir, 'evt.db')})
+  const embedded = await openBackend({kind: 'embedded', name: 'served', path: path.join(dir, 'evt.db')}, {create: true})
   const server = await startRegistryServer({port: 0, registry: embedded.registry})
   return {
     async close() {

@@ -27,7 +27,7 @@ export function viewContract(name: string, cluster: () => ClusterConfig): void {
     let clusterYaml: string
     beforeAll(async () => {
       const config = cluster()
-      backend = await openBackend(config)
+      backend = await openBackend(config, {create: true})
       clusterYaml = JSON.stringify(config.kind === 'embedded' ? {embedded: config.path} : {brokers: config.brokers, registry: config.registry?.url})
     })
     afterAll(async () => {

@@ -46,6 +46,8 @@ describe('evt schema on the embedded registry (through pipes)', () => {
   it('treats an unknown subject as compatible with a note, and refuses bad input with exit 2', async () => {
     const cwd = tempDir()
     const schemas = writeSchemas(cwd, {'new-value.avsc': orderV1, 'broken.avsc': '{\n  "type": "record",\n  oops\n}', 'notes.txt': 'x'})
+    // A log with an empty registry: schema check only reads, and never creates a missing log.
+    expect((await runCli(['topic', 'create', 'scratch'], {cwd})).code).toBe(0)
     const fresh = await runCli(['schema', 'check', 'new-value', path.join(schemas, 'new-value.avsc')], {cwd})
     expect(fresh.code).toBe(0)
     expect(fresh.stdout).toContain('no versions yet')

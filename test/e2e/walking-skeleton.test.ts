@@ -95,7 +95,8 @@ describe('evt on the embedded default (through pipes)', () => {
     const cwd = tempDir()
     writeFileSync(path.join(cwd, 'a-file'), '')
     const home = path.join(cwd, 'a-file', 'home')
-    const result = await runCli(['topic', 'list'], {cwd, env: {EVT_HOME: home}})
+    // A command that writes the log: only those create it (read-only ones report it missing).
+    const result = await runCli(['topic', 'create', 'audit'], {cwd, env: {EVT_HOME: home}})
     expect(result.code).toBe(2)
     expect(result.stderr).toContain(`cannot write to ${home}`)
     expect(result.stderr).toContain('EVT_HOME')

@@ -16,7 +16,7 @@ export function useEmbeddedBackend(): () => Promise<Backend> {
   })
   return async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'evt-backend-'))
-    const backend = await openBackend({kind: 'embedded', name: 'test', path: path.join(dir, 'evt.db')})
+    const backend = await openBackend({kind: 'embedded', name: 'test', path: path.join(dir, 'evt.db')}, {create: true})
     opened.push({backend, dir})
     return backend
   }

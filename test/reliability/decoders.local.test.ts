@@ -113,7 +113,7 @@ let unknownIds: number[]
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'evt-fuzz-'))
-  backend = await openBackend({kind: 'embedded', name: 'fuzz', path: path.join(dir, 'evt.db')})
+  backend = await openBackend({kind: 'embedded', name: 'fuzz', path: path.join(dir, 'evt.db')}, {create: true})
   avro = (await import('avsc')).default
   const {registry} = backend
   const register = async (name: string, kind: Registered['kind'], schema: string, payloads: fc.Arbitrary<Buffer>, roundTrips: boolean) => {

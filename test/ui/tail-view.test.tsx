@@ -1,4 +1,6 @@
+import {render as renderInk} from 'ink'
 import {render} from 'ink-testing-library'
+import {EventEmitter} from 'node:events'
 import React from 'react'
 import {describe, expect, it} from 'vitest'
 
@@ -38,6 +40,25 @@ describe('tail output', () => {
     expect(output).toContain('orders[2]@1 key=1042 OrderDeleted (tombstone)')
     // In CI ink writes the live line only at exit, so look at everything it wrote.
     expect(output).toContain('2 records')
+  })
+
+  it('keeps the status line on one line on a narrow terminal, cut rather than wrapped', async () => {
+    // A terminal 12 columns wide: ink lays out at stdout.columns.
+    const writes: string[] = []
+    const stdout = Object.assign(new EventEmitter(), {columns: 12, write: (chunk: string) => writes.push(chunk)})
+    // A follow that waits for records forever: the status line stays live.
+    const never: AsyncIterable<DecodedRecord[]> = {[Symbol.asyncIterator]: () => ({next: () => new Promise(() => {})})}
+    const app = renderInk(<TailView batches={never} follow onError={() => {}} verbose={false} />, {
+      debug: true,
+      exitOnCtrlC: false,
+      patchConsole: false,
+      stdout: stdout as unknown as NodeJS.WriteStream,
+    })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    app.unmount()
+    const frame = stripAnsi(writes.at(-1) ?? '')
+    expect(frame).toMatch(/^following/)
+    expect(frame.trimEnd().split('\n')).toHaveLength(1)
   })
 
   it('shares its parts with the plain formatter used in pipes', () => {

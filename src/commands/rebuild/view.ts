@@ -3,6 +3,8 @@ import {EventEmitter} from 'node:events'
 import path from 'node:path'
 
 import {EvtCommand} from '../../cli/base-command.js'
+import {prose} from '../../cli/prose.js'
+import type {JsonResult} from '../../cli/results.js'
 import {loadInk, useInteractiveOutput} from '../../cli/output.js'
 import {UsageError} from '../../lib/errors.js'
 import {followView, type RebuildProgress, rebuildView, type RebuildResult} from '../../lib/views/rebuild-view.js'
@@ -13,7 +15,7 @@ import {formatRebuildSummary} from '../../ui/view-format.js'
 
 export default class RebuildView extends EvtCommand<typeof RebuildView> {
   static args = {name: Args.string({description: "a view named under 'views:' in evt.yaml (omit with --all)"})}
-  static description = `Regenerates a local SQLite copy of a view from the log, the golden source. The high watermarks
+  static description = prose`Regenerates a local SQLite copy of a view from the log, the golden source. The high watermarks
 of the view's topics are captured at start; every record from the beginning up to them is
 projected into rows (last write wins by key, tombstones delete) in a new file next to the
 target, stored with the offsets it reached and the view's definition, and then renamed over the
@@ -32,14 +34,13 @@ failure leave the previous file exactly as it was. --resume catches up from the 
     all: Flags.boolean({default: false, description: 'rebuild every view in evt.yaml, each to its default file', exclusive: ['db', 'follow']}),
     db: Flags.string({description: 'the SQLite file to replace (default: $EVT_HOME/views/NAME.db)', helpValue: 'PATH'}),
     follow: Flags.boolean({char: 'f', default: false, description: 'after the rebuild, keep applying new records until Ctrl-C'}),
-    json: Flags.boolean({default: false, description: 'one JSON object per view: {view, rows, records, tombstones, seconds, offsets, ...}'}),
     resume: Flags.boolean({default: false, description: 'catch up from the offsets stored in the file instead of rebuilding from the beginning'}),
     strict: Flags.boolean({default: false, description: 'exit 1, keeping the previous file, when a record has no row key or a value has the wrong type'}),
   }
 
   static summary = 'Rebuild a local SQLite view from the log, atomically.'
 
-  async run(): Promise<void> {
+  async run(): Promise<JsonResult['rebuild:view']> {
     const {flags} = this
     const config = this.loadConfig()
     if (!flags.all && !this.args.name) throw new UsageError('name the view to rebuild (e.g. evt rebuild view orders), or give --all', {hint: `views in evt.yaml: ${Object.keys(config.views).join(', ') || 'none'}`})
@@ -49,10 +50,12 @@ failure leave the previous file exactly as it was. --resume catches up from the 
     const views = await Promise.all(names.map((name) => compileView(name, requireNamed('view', config.views, name, config.file), configDir)))
     const {log, registry} = await this.openBackend(config)
     const warn = (message: string) => this.warn(message)
+    const results: RebuildResult[] = []
     for (const view of views) {
       const file = flags.db ? path.resolve(flags.db) : defaultViewFile(config.home, view.name)
       const result = await this.withProgress(view.name, (onProgress) => rebuildView({file, log, onProgress, registry, resume: flags.resume, signal: this.signal, strict: flags.strict, view, warn}))
-      this.log(flags.json ? JSON.stringify(result) : formatRebuildSummary(result))
+      results.push(result)
+      if (!this.jsonEnabled()) this.log(formatRebuildSummary(result))
       if (flags.follow) {
         this.note(`following new records into ${file} (Ctrl-C to stop)`)
         const applied = await followView({file, log, registry, signal: this.signal, view, warn})
@@ -61,25 +64,21 @@ failure leave the previous file exactly as it was. --resume catches up from the 
     }
 
     this.exitIfInterrupted()
+    return flags.all ? results : results[0]
   }
 
   /** An ink progress bar on stderr when it is a terminal; nothing otherwise (the summary line follows). */
   private async withProgress(view: string, build: (onProgress?: (progress: RebuildProgress) => void) => Promise<RebuildResult>): Promise<RebuildResult> {
-    if (!useInteractiveOutput(this.flags.json, process.stderr)) return build()
-    const [{createElement, render}, {RebuildProgressBar}] = await Promise.all([loadInk(), import('../../ui/rebuild-progress.js')])
+    if (!useInteractiveOutput(this.jsonEnabled(), process.stderr)) return build()
+    const [{createElement, render}, {RebuildProgressBar, throttleProgress}] = await Promise.all([loadInk(), import('../../ui/rebuild-progress.js')])
     const events = new EventEmitter()
     const app = render(createElement(RebuildProgressBar, {events, view}), {exitOnCtrlC: false, stdout: process.stderr})
-    let shown = 0
+    // At most ten updates a second (a batch can be a few records), the latest never dropped.
+    const progress = throttleProgress((latest) => events.emit('progress', latest))
     try {
-      return await build((progress) => {
-        // At most ten updates a second (a batch can be a few records); the read loops yield at
-        // least every 50 ms, so ink redraws as often.
-        const now = Date.now()
-        if (now - shown < 100 && progress.records < progress.total) return
-        shown = now
-        events.emit('progress', progress)
-      })
+      return await build(progress.report)
     } finally {
+      progress.flush()
       events.emit('done')
       await app.waitUntilExit()
     }

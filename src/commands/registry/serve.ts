@@ -1,11 +1,13 @@
 import {Flags} from '@oclif/core'
 
 import {EvtCommand} from '../../cli/base-command.js'
+import {prose} from '../../cli/prose.js'
+import type {JsonLine} from '../../cli/results.js'
 import {UsageError} from '../../lib/errors.js'
 import type {RequestLogEntry} from '../../lib/registry/server/registry-server.js'
 
 export default class RegistryServe extends EvtCommand<typeof RegistryServe> {
-  static description = `Serves the schema registry of the embedded cluster over HTTP with the
+  static description = prose`Serves the schema registry of the embedded cluster over HTTP with the
 Confluent Schema Registry REST API, so Kafka clients and serializers
 (schema.registry.url), tools, and evt itself (--registry) can register and
 fetch schemas in it. Prints the URL it listens on to stdout and runs until
@@ -25,8 +27,9 @@ authentication.`
   }
 
   static summary = 'Serve the embedded schema registry over the Confluent REST API.'
+  static writesLog = true
 
-  async run(): Promise<{url: string}> {
+  async run(): Promise<void> {
     const config = this.loadConfig()
     if (config.cluster.kind !== 'embedded') {
       throw new UsageError(`cluster '${config.cluster.name}' is a Kafka cluster: evt registry serve serves the registry of an embedded cluster`, {
@@ -42,13 +45,14 @@ authentication.`
       port: this.flags.port,
       registry,
     })
-    this.log(server.url)
+    // Printed at once (not when it stops): scripts wait for this line to know where to connect.
+    if (this.jsonEnabled()) this.logJson({url: server.url} satisfies JsonLine['registry:serve'])
+    else this.log(server.url)
     this.note(`serving the schema registry of '${config.cluster.name}' (${config.cluster.path}); Ctrl-C stops`)
 
     await new Promise((resolve) => (this.signal.aborted ? resolve(undefined) : this.signal.addEventListener('abort', resolve, {once: true})))
     await server.close()
     this.exitIfInterrupted()
-    return {url: server.url}
   }
 }
 

@@ -1,19 +1,20 @@
 import {Flags} from '@oclif/core'
 
 import {EvtCommand} from '../../cli/base-command.js'
+import {prose} from '../../cli/prose.js'
+import type {JsonResult} from '../../cli/results.js'
 import {schemaFileArgs, schemaFileFlags} from '../../cli/schema-flags.js'
 import {schemaFilesFor} from '../../lib/schema/schema-file.js'
-import {type CheckOutcome, checkSchemaFiles} from '../../lib/schema/schema-workflow.js'
+import {checkSchemaFiles} from '../../lib/schema/schema-workflow.js'
 import {formatCheckGithub, formatCheckText} from '../../ui/schema-report.js'
 
 export default class SchemaCheck extends EvtCommand<typeof SchemaCheck> {
   static args = schemaFileArgs
-  static description = `Checks whether a schema file would be accepted as the next version of a subject under the
+  static description = prose`Checks whether a schema file would be accepted as the next version of a subject under the
 subject's compatibility level, and prints every reason it would not, naming the field, the old and
 new types and the rule. Exit 0 compatible, 1 incompatible, 2 usage error. A subject with no versions
 yet is compatible. In CI, --dir checks a whole directory and --format github annotates the files.`
 
-  static enableJsonFlag = true
   static examples = [
     '<%= config.bin %> schema check orders-value schemas/order.avsc',
     '<%= config.bin %> schema check --dir schemas/ --format github',
@@ -26,7 +27,7 @@ yet is compatible. In CI, --dir checks a whole directory and --format github ann
 
   static summary = 'Check schema files for compatibility, with reasons.'
 
-  async run(): Promise<CheckOutcome[]> {
+  async run(): Promise<JsonResult['schema:check']> {
     const files = schemaFilesFor({...this.args, ...this.flags})
     const {registry} = await this.openBackend()
     const outcomes = await checkSchemaFiles(registry, files)
@@ -35,7 +36,7 @@ yet is compatible. In CI, --dir checks a whole directory and --format github ann
       if (this.flags.format === 'github') this.log(formatCheckGithub(outcomes))
     }
 
-    if (outcomes.some((outcome) => !outcome.compatible)) process.exitCode = 1
+    if (outcomes.some((outcome) => !outcome.compatible)) this.foundProblem('SCHEMA_INCOMPATIBLE')
     return outcomes
   }
 }

@@ -1,6 +1,8 @@
 import {Args} from '@oclif/core'
 
 import {EvtCommand} from '../../cli/base-command.js'
+import {prose} from '../../cli/prose.js'
+import type {JsonResult} from '../../cli/results.js'
 import {UsageError} from '../../lib/errors.js'
 import {COMPATIBILITY_LEVELS, type CompatibilityLevel} from '../../lib/registry/schema-registry.js'
 
@@ -10,11 +12,10 @@ export default class SchemaCompat extends EvtCommand<typeof SchemaCompat> {
     level: Args.string({description: `set this level: ${COMPATIBILITY_LEVELS.join(', ')}`}),
   }
 
-  static description = `Gets or sets a compatibility level, per subject or global. Confluent's semantics: BACKWARD
+  static description = prose`Gets or sets a compatibility level, per subject or global. Confluent's semantics: BACKWARD
 (readers on the new schema read old data), FORWARD (readers on old schemas read new data), FULL
 (both); the _TRANSITIVE variants check against every version, the others against the latest only.`
 
-  static enableJsonFlag = true
   static examples = [
     '<%= config.bin %> schema compat orders-value',
     '<%= config.bin %> schema compat orders-value FULL_TRANSITIVE',
@@ -23,9 +24,10 @@ export default class SchemaCompat extends EvtCommand<typeof SchemaCompat> {
 
   static summary = 'Get or set a compatibility level.'
 
-  async run(): Promise<{level: CompatibilityLevel; subject: null | string}> {
+  async run(): Promise<JsonResult['schema:compat']> {
     const subject = this.args.subject === undefined || this.args.subject === '-' ? undefined : this.args.subject
-    const {registry} = await this.openBackend()
+    // Setting a level writes (and may create the embedded log); reading one never does.
+    const {registry} = await this.openBackend(this.loadConfig(), this.args.level !== undefined)
     if (this.args.level !== undefined) {
       const level = this.args.level.toUpperCase() as CompatibilityLevel
       if (!COMPATIBILITY_LEVELS.includes(level)) throw new UsageError(`unknown compatibility level '${this.args.level}': use one of ${COMPATIBILITY_LEVELS.join(', ')}`)

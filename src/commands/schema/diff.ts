@@ -1,9 +1,10 @@
 import {Args} from '@oclif/core'
 
 import {EvtCommand} from '../../cli/base-command.js'
+import type {JsonResult} from '../../cli/results.js'
 import {UsageError} from '../../lib/errors.js'
 import {referencedTexts} from '../../lib/registry/references.js'
-import {diffSchemas, type FieldChange} from '../../lib/schema/schema-diff.js'
+import {diffSchemas} from '../../lib/schema/schema-diff.js'
 
 export default class SchemaDiff extends EvtCommand<typeof SchemaDiff> {
   static args = {
@@ -13,11 +14,10 @@ export default class SchemaDiff extends EvtCommand<typeof SchemaDiff> {
   }
 
   static description = 'Shows, field by field, what changed between two versions of a subject: fields added, removed, with a changed type, or with a changed default.'
-  static enableJsonFlag = true
   static examples = ['<%= config.bin %> schema diff orders-value', '<%= config.bin %> schema diff orders-value 1 3 --json']
   static summary = 'Field-level diff of two schema versions.'
 
-  async run(): Promise<{changes: FieldChange[]; from: number; subject: string; to: number}> {
+  async run(): Promise<JsonResult['schema:diff']> {
     const {registry} = await this.openBackend()
     const {subject} = this.args
     const versions = await registry.versions(subject)

@@ -2,23 +2,25 @@ import {Args, Flags} from '@oclif/core'
 import {createReadStream} from 'node:fs'
 
 import {EvtCommand} from '../../cli/base-command.js'
+import {prose} from '../../cli/prose.js'
+import type {JsonResult} from '../../cli/results.js'
 import {compressionFlag} from '../../cli/flags.js'
 import {linesOf} from '../../cli/output.js'
 import {UsageError} from '../../lib/errors.js'
-import {importExport, type ImportResult} from '../../lib/topics/export-import.js'
+import {importExport} from '../../lib/topics/export-import.js'
 
 export default class TopicImport extends EvtCommand<typeof TopicImport> {
   static args = {file: Args.string({description: 'a file written by evt topic export (- for stdin)', required: true})}
-  static description = `Replays an export into the current cluster (or --to-cluster): creates missing topics with the
+  static description = prose`Replays an export into the current cluster (or --to-cluster): creates missing topics with the
 exported partition counts, registers the schemas (the target registry assigns ids; record bytes are
 rewritten to them) and produces every record to its original partition with its original timestamp.`
 
-  static enableJsonFlag = true
   static examples = ['<%= config.bin %> topic import incident.jsonl', '<%= config.bin %> topic import incident.jsonl --to-cluster local']
   static flags = {compression: compressionFlag(), 'to-cluster': Flags.string({description: 'a cluster named in evt.yaml to import into'})}
   static summary = 'Import an export into a cluster.'
+  static writesLog = true
 
-  async run(): Promise<ImportResult> {
+  async run(): Promise<JsonResult['topic:import']> {
     const config = this.loadConfig(this.flags['to-cluster'])
     const input = this.args.file === '-' ? process.stdin : createReadStream(this.args.file)
     const opened = new Promise<void>((resolve, reject) => {

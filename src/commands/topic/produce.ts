@@ -1,6 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
 import {EvtCommand} from '../../cli/base-command.js'
+import {prose} from '../../cli/prose.js'
+import type {JsonLine} from '../../cli/results.js'
 import {compressionFlag} from '../../cli/flags.js'
 import {linesOf} from '../../cli/output.js'
 import {readSchemaFile} from '../../lib/schema/schema-file.js'
@@ -8,7 +10,7 @@ import {produceJsonLines} from '../../lib/topics/produce-json-lines.js'
 
 export default class TopicProduce extends EvtCommand<typeof TopicProduce> {
   static args = {topic: Args.string({description: 'the topic to write to', required: true})}
-  static description = `Reads JSON lines from stdin — {"key": ..., "value": {...}, "headers": {...}, "partition": N,
+  static description = prose`Reads JSON lines from stdin — {"key": ..., "value": {...}, "headers": {...}, "partition": N,
 "timestamp": ...} — and produces them. Values are encoded in the Confluent wire format with the
 latest schema of <topic>-value (or --subject), or with --schema FILE (registered first, so it must
 be compatible); a topic without a schema gets the value as JSON text. "value": null is a tombstone.
@@ -23,7 +25,6 @@ an array for a repeated name) or a list of [name, value] pairs, so a tail line c
 
   static flags = {
     compression: compressionFlag(),
-    json: Flags.boolean({description: 'print {topic, partition, offset} per record'}),
     schema: Flags.string({description: 'encode with this schema file (.avsc or .json), registered under the subject first'}),
     subject: Flags.string({description: 'the value subject (default: <topic>-value)'}),
   }
@@ -44,9 +45,9 @@ an array for a repeated name) or a list of [name, value] pairs, so a tail line c
       topic: this.args.topic,
     })) {
       count += produced.length
-      if (this.flags.json) process.stdout.write(produced.map((p) => JSON.stringify(p)).join('\n') + '\n')
+      if (this.jsonEnabled()) await this.stdout.writeLines(produced.map((p) => JSON.stringify(p satisfies JsonLine['topic:produce'])))
     }
 
-    if (!this.flags.json) this.note(`produced ${count} record${count === 1 ? '' : 's'} to ${this.args.topic}`)
+    if (!this.jsonEnabled()) this.note(`produced ${count} record${count === 1 ? '' : 's'} to ${this.args.topic}`)
   }
 }

@@ -2,8 +2,10 @@ import {Args, Flags} from '@oclif/core'
 import {EventEmitter} from 'node:events'
 
 import {EvtCommand} from '../../cli/base-command.js'
-import {fromFlag, partitionsFlag, positiveIntFlag, untilFlag} from '../../cli/flags.js'
-import {loadInk, useInteractiveOutput} from '../../cli/output.js'
+import {prose} from '../../cli/prose.js'
+import {readerFlags} from '../../cli/flags.js'
+import {loadInk, recordFormat, useInteractiveOutput} from '../../cli/output.js'
+import {type EmptyReadSummary, explainEmptyRead} from '../../lib/tail/read-summary.js'
 import {type DecodedRecord, tailRecords, topicsToRead} from '../../lib/tail/tail-records.js'
 import {compileWhere} from '../../lib/tail/where-filter.js'
 import {formatPrettyLine, recordToJson} from '../../ui/record-format.js'
@@ -12,7 +14,7 @@ const EMPTY = Buffer.alloc(0)
 
 export default class TopicTail extends EvtCommand<typeof TopicTail> {
   static args = {topics: Args.string({description: 'one or more topics, merged in timestamp order (or --pattern)'})}
-  static description = `Reads one or more topics from a start position and prints each record decoded: Confluent
+  static description = prose`Reads one or more topics from a start position and prints each record decoded: Confluent
 wire-format Avro and JSON Schema through the registry, else plain JSON, UTF-8 text or base64.
 Without --follow it stops at the high watermarks captured when it started. Several topics are
 merged into one stream in timestamp order. On a terminal the default format is pretty; in a
@@ -30,14 +32,9 @@ pipe it is one JSON object per line.`
   static flags = {
     follow: Flags.boolean({char: 'f', default: false, description: 'keep reading new records until Ctrl-C'}),
     format: Flags.option({description: 'output format (default: pretty on a terminal, json in a pipe)', options: ['pretty', 'json', 'raw'] as const})(),
-    from: fromFlag({helpValue: 'POSITION', summary: 'default: end with --follow, else beginning'}),
-    json: Flags.boolean({description: 'one JSON object per line (same as --format json)', exclusive: ['format']}),
-    limit: positiveIntFlag({char: 'n', description: 'stop after this many records'}),
-    partition: partitionsFlag({char: 'p'}),
+    ...readerFlags('end with --follow, else beginning'),
     pattern: Flags.string({description: 'also every topic whose name matches this regular expression'}),
-    until: untilFlag({}),
     verbose: Flags.boolean({char: 'v', default: false, description: 'pretty format: show each value in full, indented'}),
-    where: Flags.string({description: `keep records for which this JSONata expression is true, over {topic, partition, offset, timestamp, key, value, headers}; e.g. "value.total > 100 and headers.ce_type = 'OrderRequested'"`}),
   }
 
   static strict = false
@@ -49,11 +46,13 @@ pipe it is one JSON object per line.`
     const status = new EventEmitter()
     const {log, registry} = await this.openBackend()
     const topics = await topicsToRead(log, this.positional, flags.pattern)
+    let empty: EmptyReadSummary | undefined
     const batches = tailRecords({
       follow: flags.follow,
       from: flags.from ?? (flags.follow ? {kind: 'end'} : {kind: 'beginning'}),
       limit: flags.limit,
       log,
+      onEmpty: (summary) => (empty = summary),
       partitions: flags.partition,
       // A tail goes on through a registry outage: cached schemas decode, the rest is shown raw.
       rawWhenRegistryGoesAway: true,
@@ -66,7 +65,7 @@ pipe it is one JSON object per line.`
       ...(flags.follow && useInteractiveOutput(false) ? {onLag: (lag: number) => status.emit('lag', lag)} : {}),
     })
 
-    const format = flags.json ? 'json' : (flags.format ?? (process.stdout.isTTY ? 'pretty' : 'json'))
+    const format = recordFormat(flags.format, this.jsonEnabled())
     if (format === 'pretty' && useInteractiveOutput(false)) {
       await this.renderInteractive(batches, flags.verbose, flags.follow, status)
     } else {
@@ -80,6 +79,8 @@ pipe it is one JSON object per line.`
     }
 
     this.exitIfInterrupted()
+    // Exit 0 all the same: an empty answer is an answer, but it says what was scanned.
+    if (empty) this.note(explainEmptyRead(empty))
   }
 
   private async renderInteractive(batches: AsyncIterable<DecodedRecord[]>, verbose: boolean, follow: boolean, status: EventEmitter) {

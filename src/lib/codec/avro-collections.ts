@@ -1,4 +1,5 @@
 import type {Schema, Type} from 'avsc'
+import {EvtError} from '../errors.js'
 
 type Avsc = typeof import('avsc')
 
@@ -73,7 +74,7 @@ function blockCount(tap: Tap, kind: 'array' | 'map', zeroWidth: boolean): number
 
   const left = tap.buf.length - tap.pos
   if (count > (zeroWidth ? Math.max(left, MAX_ZERO_WIDTH_ITEMS) : left)) {
-    throw new Error(`corrupt data: a block of ${count} ${kind} items with ${Math.max(left, 0)} bytes left`)
+    throw new EvtError('DATA_CORRUPT', `corrupt data: a block of ${count} ${kind} items with ${Math.max(left, 0)} bytes left`)
   }
 
   return count

@@ -2,6 +2,7 @@ import type {Headers} from '../log/event-log.js'
 import {setOwn} from '../util/set-own.js'
 import {decodeText, plainText} from './raw.js'
 import type {DecodedPayload} from './record-decoder.js'
+import {EvtError} from '../errors.js'
 
 /**
  * How record keys and headers look in JSON: the shape of `topic tail --json`, of what `--where`
@@ -55,7 +56,7 @@ export function bytesFromBase64Json(value: unknown): Buffer | undefined {
   const keys = Object.keys(value)
   if (keys.length !== 1 || keys[0] !== 'base64') return undefined
   const text = (value as Base64Json).base64
-  if (typeof text !== 'string' || !BASE64.test(text)) throw new Error(`{"base64": ...} needs standard padded base64, not ${JSON.stringify(text)}`)
+  if (typeof text !== 'string' || !BASE64.test(text)) throw new EvtError('INPUT_INVALID', `{"base64": ...} needs standard padded base64, not ${JSON.stringify(text)}`)
   return Buffer.from(text, 'base64')
 }
 
@@ -71,14 +72,14 @@ export function headersFromJson(json: unknown): Headers {
   const headers: Headers = []
   if (Array.isArray(json)) {
     for (const pair of json) {
-      if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') throw new Error(`a header in a list is a [name, value] pair, not ${JSON.stringify(pair)}`)
+      if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') throw new EvtError('INPUT_INVALID', `a header in a list is a [name, value] pair, not ${JSON.stringify(pair)}`)
       headers.push([pair[0], headerValueFromJson(pair[0], pair[1])])
     }
 
     return headers
   }
 
-  if (typeof json !== 'object') throw new Error(`"headers" is an object of name → value or a list of [name, value] pairs, not ${JSON.stringify(json)}`)
+  if (typeof json !== 'object') throw new EvtError('INPUT_INVALID', `"headers" is an object of name → value or a list of [name, value] pairs, not ${JSON.stringify(json)}`)
   for (const [name, value] of Object.entries(json)) {
     if (Array.isArray(value)) for (const each of value) headers.push([name, headerValueFromJson(name, each)])
     else headers.push([name, headerValueFromJson(name, value)])
@@ -95,9 +96,9 @@ function headerValueFromJson(name: string, value: unknown): Buffer | null {
   try {
     bytes = bytesFromBase64Json(value)
   } catch (error) {
-    throw new Error(`header '${name}': ${(error as Error).message}`)
+    throw new EvtError('INPUT_INVALID', `header '${name}': ${(error as Error).message}`)
   }
 
-  if (bytes === undefined) throw new Error(`header '${name}' is text, null or {"base64": "..."}, not ${JSON.stringify(value)}`)
+  if (bytes === undefined) throw new EvtError('INPUT_INVALID', `header '${name}' is text, null or {"base64": "..."}, not ${JSON.stringify(value)}`)
   return bytes
 }

@@ -1,7 +1,7 @@
 import {createRequire} from 'node:module'
 import type {Root, Type} from 'protobufjs'
 
-import {UsageError} from '../errors.js'
+import {EvtError, UsageError} from '../errors.js'
 import type {SchemaRegistry, StoredSchema} from '../registry/schema-registry.js'
 import {referencedTexts} from '../registry/references.js'
 import type {SchemaCodec} from './schema-codec.js'
@@ -23,26 +23,26 @@ export async function buildProtobufCodec(schema: StoredSchema, registry: SchemaR
     protobuf.parse(schema.schema, root, {keepCase: true})
     root.resolveAll()
     const topLevel = messageOrder(protobuf.parse(schema.schema, {keepCase: true}).root, protobuf).map((name) => root.lookupType(name))
-    if (topLevel.length === 0) throw new Error('the schema declares no message')
+    if (topLevel.length === 0) throw new EvtError('SCHEMA_INVALID', 'the schema declares no message')
     return {
       decode(payload) {
         const [indexes, at] = readIndexes(payload)
         let type = topLevel[indexes[0]]
         for (const index of indexes.slice(1)) type = type?.nestedArray.filter((n): n is Type => n instanceof protobuf.Type)[index]
-        if (!type) throw new Error(`message indexes [${indexes.join(', ')}] name no message of this schema`)
+        if (!type) throw new EvtError('DATA_CORRUPT', `message indexes [${indexes.join(', ')}] name no message of this schema`)
         const message = type.decode(payload.subarray(at))
         return type.toObject(message, {bytes: String, defaults: true, enums: String, longs: String})
       },
       encode(value) {
         const type = topLevel[0]
         const problem = type.verify(value as Record<string, unknown>)
-        if (problem) throw new Error(problem)
+        if (problem) throw new EvtError('SCHEMA_INVALID', problem)
         return Buffer.concat([Buffer.from([0]), Buffer.from(type.encode(type.fromObject(value as Record<string, unknown>)).finish())])
       },
       recordName: topLevel[0].fullName.replace(/^\./, ''),
     }
   } catch (error) {
-    throw new UsageError(`Protobuf schema ${schema.id} cannot be used: ${(error as Error).message}`)
+    throw new UsageError(`Protobuf schema ${schema.id} cannot be used: ${(error as Error).message}`, {code: 'SCHEMA_INVALID'})
   }
 }
 
@@ -66,12 +66,12 @@ function readIndexes(payload: Buffer): [number[], number] {
     let result = 0
     let shift = 0
     for (;;) {
-      if (at >= payload.length) throw new Error('truncated message indexes')
+      if (at >= payload.length) throw new EvtError('DATA_CORRUPT', 'truncated message indexes')
       const byte = payload[at++]
       result |= (byte & 0x7f) << shift
       if ((byte & 0x80) === 0) break
       shift += 7
-      if (shift > 28) throw new Error('message index varint too long')
+      if (shift > 28) throw new EvtError('DATA_CORRUPT', 'message index varint too long')
     }
 
     return (result >>> 1) ^ -(result & 1)
@@ -79,6 +79,6 @@ function readIndexes(payload: Buffer): [number[], number] {
 
   const count = varint()
   if (count === 0) return [[0], at]
-  if (count < 0 || count > 64) throw new Error(`implausible message index count ${count}`)
+  if (count < 0 || count > 64) throw new EvtError('DATA_CORRUPT', `implausible message index count ${count}`)
   return [Array.from({length: count}, varint), at]
 }

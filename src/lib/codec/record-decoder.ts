@@ -1,4 +1,4 @@
-import {NotFoundError, UnreachableError} from '../errors.js'
+import {EvtError, NotFoundError, UnreachableError} from '../errors.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {decodeRaw, MAX_NESTING, nestsTooDeep, type RawEncoding} from './raw.js'
 import {buildSchemaCodec, type SchemaCodec} from './schema-codec.js'
@@ -80,7 +80,7 @@ export class RecordDecoder {
     if (!loaded.codec) return {...decodeRaw(bytes), error: loaded.problem, schema}
     try {
       const value = loaded.codec.decode(wirePayload(bytes))
-      if (nestsTooDeep(value, bytes.length)) throw new Error(`the value nests deeper than ${MAX_NESTING} levels`)
+      if (nestsTooDeep(value, bytes.length)) throw new EvtError('DATA_CORRUPT', `the value nests deeper than ${MAX_NESTING} levels`)
       return {encoding: loaded.encoding, schema, type: loaded.codec.recordName, value}
     } catch (error) {
       return {...decodeRaw(bytes), error: `cannot decode with schema ${id}: ${(error as Error).message}`, schema}

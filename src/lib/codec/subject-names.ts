@@ -1,3 +1,5 @@
+import {EvtError} from '../errors.js'
+
 /** Confluent's subject name strategies. */
 export type SubjectNameStrategy = 'TopicName' | 'TopicRecordName'
 
@@ -8,6 +10,6 @@ export function subjectName(options: {
   topic: string
 }): string {
   if (options.strategy === 'TopicName') return `${options.topic}-${options.isKey ? 'key' : 'value'}`
-  if (!options.recordName) throw new Error('TopicRecordNameStrategy needs the record name')
+  if (!options.recordName) throw new EvtError('CONFIG_INVALID', 'TopicRecordNameStrategy needs the record name')
   return `${options.topic}-${options.recordName}`
 }

@@ -2,7 +2,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {parse as parseYaml} from 'yaml'
 
-import {ConfigError} from '../errors.js'
+import {ConfigError, UsageError} from '../errors.js'
 import {parseDuration} from '../tail/start-position.js'
 import {isPemText, normalizePem} from './pem.js'
 import {withoutCredentials} from './redact.js'
@@ -51,7 +51,7 @@ export function findConfigFile(cwd: string): string | undefined {
 export function resolveConfig({cwd, env, overrides}: ResolveOptions): EvtConfig {
   const file = overrides.config ? path.resolve(cwd, overrides.config) : findConfigFile(cwd)
   if (overrides.config && !existsSync(file!)) {
-    throw new ConfigError(`config file ${file} does not exist`, {file, hint: 'check the --config path'})
+    throw new ConfigError(`config file ${file} does not exist`, {code: 'FILE_NOT_FOUND', file, hint: 'check the --config path'})
   }
 
   const parsed = file ? readConfigFile(file, env) : undefined
@@ -65,8 +65,7 @@ export function resolveConfig({cwd, env, overrides}: ResolveOptions): EvtConfig 
     if (found) return found
     if (name === DEFAULT_CLUSTER_NAME && !file) return defaultEmbedded
     const known = Object.keys(clusters)
-    throw new ConfigError(`unknown cluster '${name}' (from ${source})`, {
-      file,
+    throw new ConfigError(`unknown cluster '${name}' (from ${source})`, {code: 'CLUSTER_NOT_FOUND', file,
       hint: known.length > 0 ? `known clusters: ${known.join(', ')}` : `define it under 'clusters:' in ${file ?? CONFIG_FILE_NAME}`,
     })
   }
@@ -76,6 +75,17 @@ export function resolveConfig({cwd, env, overrides}: ResolveOptions): EvtConfig 
     kind: 'kafka',
     name: 'brokers',
   })
+
+  // Two answers to "which cluster" in one layer: refuse rather than silently prefer one.
+  if (overrides.brokers && overrides.cluster) {
+    throw new UsageError(`--cluster ${overrides.cluster} conflicts with --brokers ${withoutCredentials(overrides.brokers)}: each selects a cluster`, {hint: 'give one of them'})
+  }
+
+  if (!overrides.brokers && !overrides.cluster && env.EVT_BROKERS && env.EVT_CLUSTER) {
+    throw new UsageError(`EVT_CLUSTER=${env.EVT_CLUSTER} conflicts with EVT_BROKERS=${withoutCredentials(env.EVT_BROKERS)}: each selects a cluster`, {
+      hint: 'unset one of them, or choose on the command line with --cluster or --brokers',
+    })
+  }
 
   let cluster: ClusterConfig
   if (overrides.brokers) cluster = adHoc(overrides.brokers)

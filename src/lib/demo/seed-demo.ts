@@ -10,6 +10,7 @@ import {SeededRandom} from './random.js'
 import {generateOrder, ORDER_GAP_MS, type OrderOutcome, type RetailEvent} from './retail-flow.js'
 import {TimeOrderedQueue} from './time-queue.js'
 import {avroSchemaOf, RETAIL_EVENT_TYPES, RETAIL_NAMESPACE, RETAIL_PARTITIONS, RETAIL_TOPICS} from './retail-schemas.js'
+import {EvtError} from '../errors.js'
 
 export interface SeedDemoOptions {
   compression?: CompressionName
@@ -133,7 +134,7 @@ class RetailEncoder {
     this.scratch[0] = 0
     this.scratch.writeUInt32BE(codec.schemaId, 1)
     const end = codec.type.encode(event.value, this.scratch, WIRE_HEADER_LENGTH)
-    if (end < 0) throw new Error(`demo event ${event.type} does not fit the ${this.scratch.length}-byte encode buffer`)
+    if (end < 0) throw new EvtError('INTERNAL', `demo event ${event.type} does not fit the ${this.scratch.length}-byte encode buffer`)
     return {
       headers: [['ce_id', ceId], ['ce_source', codec.headers.ce_source], ['ce_type', codec.headers.ce_type]],
       key,

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3'
-import {accessSync, constants, mkdirSync} from 'node:fs'
+import {accessSync, constants, existsSync, mkdirSync} from 'node:fs'
 import path from 'node:path'
 
-import {ConfigError} from '../errors.js'
+import {ConfigError, NotFoundError} from '../errors.js'
 
 /** Both embedded seams live in one SQLite file; this opens it and brings its tables up to date. */
 export type EmbeddedDatabase = Database.Database
@@ -57,23 +57,46 @@ CREATE TABLE IF NOT EXISTS compatibility (
 );
 `
 
-export async function openEmbeddedDatabase(file: string): Promise<EmbeddedDatabase> {
+export interface OpenEmbeddedOptions {
+  /**
+   * Create the file (and its directory) when it does not exist: only for commands that write the
+   * log. Without it a missing file is EMBEDDED_LOG_NOT_FOUND and nothing is created on disk.
+   */
+  create?: boolean
+  /** The directory the path in the error is shown relative to (default: the process's). */
+  cwd?: string
+}
+
+/**
+ * Opens the embedded log, creating it only with `create`. Without it the connection is still
+ * read-write, not SQLite's `readonly`: a read-only connection to a WAL database creates the -wal
+ * and -shm files but cannot remove them when it closes (only a connection that can checkpoint
+ * does), so every read would leave them behind; a read-write one removes them on the last close.
+ * Opening an existing file never writes to it: the pragmas and the CREATE TABLE IF NOT EXISTS
+ * below are no-ops on a log evt has created, and readers never block the writers (WAL).
+ */
+export async function openEmbeddedDatabase(file: string, {create = false, cwd = process.cwd()}: OpenEmbeddedOptions = {}): Promise<EmbeddedDatabase> {
   const dir = path.dirname(file)
-  try {
-    mkdirSync(dir, {recursive: true})
-    accessSync(dir, constants.W_OK)
-  } catch (error) {
-    throw new ConfigError(`cannot write to ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
-      cause: error,
-      hint: 'set EVT_HOME to a writable directory',
-    })
+  if (create) {
+    try {
+      mkdirSync(dir, {recursive: true})
+      accessSync(dir, constants.W_OK)
+    } catch (error) {
+      throw new ConfigError(`cannot write to ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
+        cause: error,
+        hint: 'set EVT_HOME to a writable directory',
+      })
+    }
+  } else if (!existsSync(file)) {
+    throw embeddedLogNotFound(file, cwd)
   }
 
   // Loaded on demand so `evt --help` does not pay for the native module.
   const {default: Sqlite} = await import('better-sqlite3')
   let db: EmbeddedDatabase
   try {
-    db = new Sqlite(file)
+    // fileMustExist also closes the race with a file removed since the check above.
+    db = new Sqlite(file, {fileMustExist: !create})
     db.pragma('page_size = 16384')
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
@@ -81,6 +104,7 @@ export async function openEmbeddedDatabase(file: string): Promise<EmbeddedDataba
     db.pragma('cache_size = -65536')
     db.exec(SCHEMA)
   } catch (error) {
+    if (!create && !existsSync(file)) throw embeddedLogNotFound(file, cwd)
     throw new ConfigError(`cannot open the embedded log ${file}: ${(error as Error).message}`, {
       cause: error,
       hint: 'is it an evt SQLite file? move it away or set EVT_HOME to another directory',
@@ -88,4 +112,12 @@ export async function openEmbeddedDatabase(file: string): Promise<EmbeddedDataba
   }
 
   return db
+}
+
+/** The log a read-only command needs does not exist: say where evt looked and how to get one. */
+function embeddedLogNotFound(file: string, cwd: string): NotFoundError {
+  const relative = path.relative(cwd, file)
+  const under = relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative)
+  const shown = under ? `.${path.sep}${relative}` : file
+  return new NotFoundError('EMBEDDED_LOG_NOT_FOUND', `no embedded log at ${shown} — run \`evt demo\` or set EVT_HOME`, {data: {path: file}})
 }

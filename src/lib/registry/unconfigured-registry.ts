@@ -19,7 +19,7 @@ export class UnconfiguredRegistry implements SchemaRegistry {
   }
 
   async getSchema(id: number): Promise<StoredSchema> {
-    throw new NotFoundError(`schema id ${id} cannot be looked up: cluster '${this.cluster}' has no schema registry configured`)
+    throw new NotFoundError('REGISTRY_NOT_CONFIGURED', `schema id ${id} cannot be looked up: cluster '${this.cluster}' has no schema registry configured`)
   }
 
   async getVersion(): Promise<SubjectVersion> {
@@ -51,6 +51,6 @@ export class UnconfiguredRegistry implements SchemaRegistry {
   }
 
   private missing(): ConfigError {
-    return new ConfigError(`cluster '${this.cluster}' has no schema registry`, {hint: 'give --registry URL, EVT_REGISTRY_URL, or registry: in evt.yaml'})
+    return new ConfigError(`cluster '${this.cluster}' has no schema registry`, {code: 'REGISTRY_NOT_CONFIGURED', hint: 'give --registry URL, EVT_REGISTRY_URL, or registry: in evt.yaml'})
   }
 }

@@ -4,6 +4,7 @@ import {NotFoundError, UsageError} from '../errors.js'
 import type {EventLog, OutgoingRecord} from '../log/event-log.js'
 import type {CompressionName} from '../log/kafka/compression.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
+import type {EmptyReadSummary} from '../tail/read-summary.js'
 import type {StartPosition} from '../tail/start-position.js'
 import {type DecodedRecord, requireTopics, tailRecords} from '../tail/tail-records.js'
 import type {WhereFilter} from '../tail/where-filter.js'
@@ -18,6 +19,8 @@ export interface ReplayOptions {
   keepTimestamp: boolean
   limit?: number
   log: EventLog
+  /** Nothing was selected: what the read went through, to explain the empty answer (see tail-records.ts). */
+  onEmpty?: (summary: EmptyReadSummary) => void
   /** Called with each batch after it was sent (or, with dryRun, instead of sending it); awaited, so a slow reader slows the replay. */
   onBatch?: (records: DecodedRecord[], targetPartitions: (number | undefined)[]) => Promise<void> | void
   partitions?: number[]
@@ -53,14 +56,14 @@ export async function replayRecords(options: ReplayOptions): Promise<ReplayResul
   const {log, signal, source, target} = options
   await requireTopics(log, [source])
   const targetInfo = (await log.listTopics()).find((topic) => topic.name === target)
-  if (!targetInfo) throw new NotFoundError(`unknown target topic '${target}'`, {hint: `create it first: evt topic create ${target} --partitions N`})
+  if (!targetInfo) throw new NotFoundError('TOPIC_NOT_FOUND', `unknown target topic '${target}'`, {hint: `create it first: evt topic create ${target} --partitions N`})
   if (options.keepPartition) await requireEnoughPartitions(log, source, targetInfo.partitions, options.partitions)
 
   const started = Date.now()
   const perPartition: Record<string, number> = {}
   let sent = 0
   const chunkSize = options.rate ? Math.max(1, Math.min(SEND_BATCH, Math.floor(options.rate / 10))) : SEND_BATCH
-  const selected = tailRecords({follow: false, from: options.from, limit: options.limit, log, partitions: options.partitions, registry: options.registry, signal, topics: [source], until: options.until, warn: options.warn, where: options.where})
+  const selected = tailRecords({follow: false, from: options.from, limit: options.limit, log, onEmpty: options.onEmpty, partitions: options.partitions, registry: options.registry, signal, topics: [source], until: options.until, warn: options.warn, where: options.where})
   for await (const batch of selected) {
     for (let start = 0; start < batch.length && !signal?.aborted; start += chunkSize) {
       const chunk = batch.slice(start, start + chunkSize)

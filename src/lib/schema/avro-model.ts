@@ -39,13 +39,13 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text)
   } catch (error) {
-    throw new UsageError(`not valid Avro JSON: ${(error as Error).message}`)
+    throw new UsageError(`not valid Avro JSON: ${(error as Error).message}`, {code: 'SCHEMA_INVALID'})
   }
 }
 
 function fullNameOf(definition: Json, namespace: string): {fullName: string; namespace: string} {
   const name = String(definition.name ?? '')
-  if (!name) throw new UsageError(`an Avro ${definition.type} needs a name`)
+  if (!name) throw new UsageError(`an Avro ${definition.type} needs a name`, {code: 'SCHEMA_INVALID'})
   if (name.includes('.')) return {fullName: name, namespace: name.slice(0, name.lastIndexOf('.'))}
   const ns = typeof definition.namespace === 'string' ? definition.namespace : namespace
   return {fullName: ns ? `${ns}.${name}` : name, namespace: ns}
@@ -60,12 +60,12 @@ function toNode(schema: unknown, namespace: string, named: Map<string, AvroNode>
   if (typeof schema === 'string') {
     if (PRIMITIVES.has(schema)) return {kind: 'primitive', type: schema as AvroPrimitive}
     const found = named.get(schema) ?? named.get(namespace ? `${namespace}.${schema}` : schema)
-    if (!found) throw new UsageError(`unknown Avro type '${schema}' (define it first, or add a schema reference)`)
+    if (!found) throw new UsageError(`unknown Avro type '${schema}' (define it first, or add a schema reference)`, {code: 'SCHEMA_INVALID'})
     return found
   }
 
   if (Array.isArray(schema)) return {branches: schema.map((branch) => toNode(branch, namespace, named)), kind: 'union'}
-  if (!schema || typeof schema !== 'object') throw new UsageError(`not an Avro schema: ${JSON.stringify(schema)}`)
+  if (!schema || typeof schema !== 'object') throw new UsageError(`not an Avro schema: ${JSON.stringify(schema)}`, {code: 'SCHEMA_INVALID'})
   const definition = schema as Json
   const type = definition.type
   if (typeof type !== 'string') return toNode(type, namespace, named)
@@ -77,7 +77,7 @@ function toNode(schema: unknown, namespace: string, named: Map<string, AvroNode>
       // Registered before its fields are read, so a field may refer to the record itself.
       const node: AvroNode = {fields: [], fullName, kind: 'record', names: [fullName, ...aliasNames(definition, ns)]}
       named.set(fullName, node)
-      if (!Array.isArray(definition.fields)) throw new UsageError(`record ${fullName} needs a fields list`)
+      if (!Array.isArray(definition.fields)) throw new UsageError(`record ${fullName} needs a fields list`, {code: 'SCHEMA_INVALID'})
       for (const field of definition.fields as Json[]) {
         node.fields.push({
           aliases: Array.isArray(field.aliases) ? (field.aliases as string[]) : [],

@@ -23,7 +23,7 @@ export function jsonSchemaReadIssues(readerText: string, writerText: string, rol
     let current = (schema ?? {}) as Json
     const seen = new Set<Json>()
     while (typeof current.$ref === 'string' && (current.$ref === '#' || current.$ref.startsWith('#/'))) {
-      if (seen.has(current)) throw new UsageError(`the JSON Schema's $ref '${current.$ref}' refers to itself through other $refs: the compatibility check is incomplete`)
+      if (seen.has(current)) throw new UsageError(`the JSON Schema's $ref '${current.$ref}' refers to itself through other $refs: the compatibility check is incomplete`, {code: 'SCHEMA_INVALID'})
       seen.add(current)
       const target = current.$ref
         .slice(1)
@@ -31,7 +31,7 @@ export function jsonSchemaReadIssues(readerText: string, writerText: string, rol
         .slice(1)
         .reduce<unknown>((node, key) => (node as Json | undefined)?.[key.replaceAll('~1', '/').replaceAll('~0', '~')], root)
       if (target === undefined || target === null || typeof target !== 'object') {
-        throw new UsageError(`the JSON Schema's $ref '${current.$ref}' names nothing in the schema: the compatibility check is incomplete`)
+        throw new UsageError(`the JSON Schema's $ref '${current.$ref}' names nothing in the schema: the compatibility check is incomplete`, {code: 'SCHEMA_INVALID'})
       }
 
       current = target as Json

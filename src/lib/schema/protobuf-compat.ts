@@ -35,7 +35,7 @@ export function parseProto(text: string): Map<string, ProtoMessage> {
   try {
     root = protobuf.parse(text, {keepCase: true}).root
   } catch (error) {
-    throw new UsageError(`not a valid .proto file: ${(error as Error).message}`)
+    throw new UsageError(`not a valid .proto file: ${(error as Error).message}`, {code: 'SCHEMA_INVALID'})
   }
 
   const messages = new Map<string, ProtoMessage>()

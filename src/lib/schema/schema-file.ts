@@ -37,14 +37,14 @@ export function readSchemaFile(file: string, type?: string): SchemaFile {
   try {
     text = readFileSync(file, 'utf8')
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {code: 'FILE_NOT_FOUND'})
   }
 
   if (schemaType !== 'PROTOBUF') {
     try {
       JSON.parse(text)
     } catch (error) {
-      throw new UsageError(`${file}${lineOf(text, error as Error)}: not valid JSON: ${(error as Error).message}`)
+      throw new UsageError(`${file}${lineOf(text, error as Error)}: not valid JSON: ${(error as Error).message}`, {code: 'SCHEMA_INVALID'})
     }
   }
 
@@ -52,7 +52,7 @@ export function readSchemaFile(file: string, type?: string): SchemaFile {
     try {
       parseProto(text)
     } catch (error) {
-      throw new UsageError(`${file}${protoLine(error as Error)}: ${(error as Error).message}`)
+      throw new UsageError(`${file}${protoLine(error as Error)}: ${(error as Error).message}`, {code: 'SCHEMA_INVALID'})
     }
   }
 
@@ -62,7 +62,7 @@ export function readSchemaFile(file: string, type?: string): SchemaFile {
     } catch (error) {
       // A named type from another file is a schema reference, resolved with the directory or the registry.
       if (!(error as Error).message.startsWith('unknown Avro type')) {
-        throw new UsageError(`${file}: not a valid Avro schema: ${(error as Error).message}`)
+        throw new UsageError(`${file}: not a valid Avro schema: ${(error as Error).message}`, {code: 'SCHEMA_INVALID'})
       }
     }
   }
@@ -76,7 +76,7 @@ export function readSchemaDir(dir: string, type?: string): SchemaFile[] {
   try {
     names = readdirSync(dir)
   } catch (error) {
-    throw new UsageError(`cannot read the directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    throw new UsageError(`cannot read the directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {code: 'FILE_NOT_FOUND'})
   }
 
   const files = names.filter((name) => TYPE_BY_EXTENSION[path.extname(name).toLowerCase()]).sort()
@@ -109,7 +109,7 @@ export function inDependencyOrder(files: SchemaFile[]): SchemaFile[] {
   const state = new Map<SchemaFile, 'done' | 'visiting'>()
   const visit = (f: SchemaFile, chain: string[]) => {
     if (state.get(f) === 'done') return
-    if (state.get(f) === 'visiting') throw new UsageError(`schema references form a cycle: ${[...chain, f.file].join(' → ')}`)
+    if (state.get(f) === 'visiting') throw new UsageError(`schema references form a cycle: ${[...chain, f.file].join(' → ')}`, {code: 'SCHEMA_INVALID'})
     state.set(f, 'visiting')
     for (const {file} of f.requires) visit(file, [...chain, f.file])
     state.set(f, 'done')

@@ -41,8 +41,7 @@ async function withReferences(registry: SchemaRegistry, file: SchemaFile, regist
         (found) => found.version,
         (error) => {
           if (!(error instanceof NotFoundError)) throw error
-          throw new UsageError(`${file.file} refers to ${name} (${dependency.file}), whose subject '${dependency.subject}' is not registered`, {
-            hint: 'register it first, or register the whole directory with --dir',
+          throw new UsageError(`${file.file} refers to ${name} (${dependency.file}), whose subject '${dependency.subject}' is not registered`, {code: 'SUBJECT_NOT_FOUND', hint: 'register it first, or register the whole directory with --dir',
           })
         },
       )

@@ -57,7 +57,7 @@ export async function* readMerged(options: {
 
   const cursors = options.ranges
     .filter((range) => range.to === undefined || range.from < range.to)
-    .map((range) => ({batch: [], index: 0, iterator: log.read({...range, signal})[Symbol.asyncIterator]()}))
+    .map(({from, partition, to, topic}) => ({batch: [], index: 0, iterator: log.read({from, partition, signal, to, topic})[Symbol.asyncIterator]()}))
   try {
     await Promise.all(cursors.map((cursor) => advance(cursor)))
     let out: LogRecord[] = []
@@ -111,7 +111,7 @@ export async function* readLive(options: {
   stop.signal.addEventListener('abort', notify, {once: true})
   const pump = async (range: PartitionRange) => {
     try {
-      for await (const batch of options.log.read({...range, signal: stop.signal})) {
+      for await (const batch of options.log.read({from: range.from, partition: range.partition, signal: stop.signal, to: range.to, topic: range.topic})) {
         await options.onBatch?.(batch)
         queue.push(batch)
         notify()

@@ -1,10 +1,14 @@
 import {UsageError} from '../errors.js'
 import type {EventLog} from '../log/event-log.js'
-import type {StartPosition} from './start-position.js'
+import {checkRange, type StartPosition} from './start-position.js'
 
 /** One partition's slice of a read: [from, to), `to` absent when following. */
 export interface PartitionRange {
   from: number
+  /** The partition's high watermark when the read was planned (set by planRead). */
+  high?: number
+  /** The partition's low watermark when the read was planned (set by planRead). */
+  low?: number
   partition: number
   to?: number
   topic: string
@@ -22,13 +26,14 @@ export async function planRead(options: {
   topics: string[]
   until?: number
 }): Promise<PartitionRange[]> {
+  checkRange(options.from, options.until)
   const ranges: PartitionRange[] = []
   for (const topic of options.topics) {
     const marks = await options.log.watermarks(topic)
     const selected = options.partitions ? marks.filter((mark) => options.partitions!.includes(mark.partition)) : marks
     for (const wanted of options.partitions ?? []) {
       if (!marks.some((mark) => mark.partition === wanted)) {
-        throw new UsageError(`topic '${topic}' has no partition ${wanted} (it has ${marks.length}: 0-${marks.length - 1})`)
+        throw new UsageError(`topic '${topic}' has no partition ${wanted} (it has ${marks.length}: 0-${marks.length - 1})`, {code: 'PARTITION_NOT_FOUND'})
       }
     }
 
@@ -40,7 +45,7 @@ export async function planRead(options: {
     for (const {high, low, partition} of selected) {
       const from = startOffset(options.from, {high, low}, byTime?.get(partition))
       const to = untilOffsets ? untilOffsets.get(partition)! : options.follow ? undefined : high
-      ranges.push({from, partition, to, topic})
+      ranges.push({from, high, low, partition, to, topic})
     }
   }
 

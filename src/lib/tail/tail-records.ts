@@ -4,6 +4,7 @@ import type {EventLog, LogRecord} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {readLive, readMerged} from './merged-read.js'
 import {planRead} from './read-plan.js'
+import {type EmptyReadSummary, ScanTally, summarizeEmptyRead} from './read-summary.js'
 import type {StartPosition} from './start-position.js'
 import type {WhereFilter} from './where-filter.js'
 import {maybeYield} from '../util/yield.js'
@@ -31,6 +32,15 @@ export interface TailOptions {
   onLag?: (lag: number) => void
   /** Keeps only the records it accepts (see where-filter.ts); values are decoded only if it looks at them. */
   where?: WhereFilter
+  /** A bounded read (not `follow`) that selected nothing and was not stopped: what it went through, to explain the empty answer. */
+  onEmpty?: (summary: EmptyReadSummary) => void
+}
+
+/** A record a read selected, with its key and value if --where decoded them already. */
+export interface SelectedRecord {
+  key?: DecodedPayload | null
+  record: LogRecord
+  value?: DecodedPayload | null
 }
 
 /**
@@ -38,22 +48,42 @@ export interface TailOptions {
  * captured at start; with `follow`, then every new record as it arrives.
  */
 export async function* tailRecords(options: TailOptions): AsyncIterable<DecodedRecord[]> {
+  const decoder = new RecordDecoder(options.registry, options.warn, {rawWhenRegistryGoesAway: options.rawWhenRegistryGoesAway})
+  for await (const batch of readRecords(options, decoder)) {
+    yield batch.map(({key, record, value}) => ({
+      key: key === undefined ? decoder.decode(record.key, record.topic) : key,
+      record,
+      value: value === undefined ? decoder.decode(record.value, record.topic) : value,
+    }))
+  }
+}
+
+/**
+ * The one read every reader builds on (tail, export, replay): plans the partition ranges, merges
+ * them in timestamp order, keeps what --where accepts, stops at --limit, and when a bounded read
+ * selected nothing, tells `onEmpty` what it went through. Values are decoded only for --where
+ * (with `decoder`, or one of its own); `tailRecords` decodes the rest.
+ */
+export async function* readRecords(options: TailOptions, decoder?: RecordDecoder): AsyncIterable<SelectedRecord[]> {
   const {log, signal} = options
   await requireTopics(log, options.topics)
-  const decoder = new RecordDecoder(options.registry, options.warn, {rawWhenRegistryGoesAway: options.rawWhenRegistryGoesAway})
-  const onBatch = (records: LogRecord[]) => decoder.prepareRecords(records)
-  const decode = async (records: LogRecord[]): Promise<DecodedRecord[]> => {
-    if (!options.where) return records.map((record) => ({key: decoder.decode(record.key, record.topic), record, value: decoder.decode(record.value, record.topic)}))
-    const kept: DecodedRecord[] = []
+  const {where} = options
+  const whereDecoder = where ? (decoder ?? new RecordDecoder(options.registry, options.warn, {rawWhenRegistryGoesAway: options.rawWhenRegistryGoesAway})) : undefined
+  // Schemas are fetched once per fetched batch, for whoever decodes: --where, or the caller.
+  const preparing = whereDecoder ?? decoder
+  const onBatch = preparing ? (records: LogRecord[]) => preparing.prepareRecords(records) : undefined
+  const select = async (records: LogRecord[]): Promise<SelectedRecord[]> => {
+    if (!where || !whereDecoder) return records.map((record) => ({record}))
+    const kept: SelectedRecord[] = []
     for (const record of records) {
       // A --where over a fetch of thousands of records can take longer than a signal may wait.
       await maybeYield()
       if (signal?.aborted) break
       let key: DecodedPayload | null | undefined
       let value: DecodedPayload | null | undefined
-      const decodeKey = () => (key === undefined ? (key = decoder.decode(record.key, record.topic)) : key)
-      const decodeValue = () => (value === undefined ? (value = decoder.decode(record.value, record.topic)) : value)
-      if (await options.where({decodeKey, decodeValue, record})) kept.push({key: decodeKey(), record, value: decodeValue()})
+      const decodeKey = () => (key === undefined ? (key = whereDecoder.decode(record.key, record.topic)) : key)
+      const decodeValue = () => (value === undefined ? (value = whereDecoder.decode(record.value, record.topic)) : value)
+      if (await where({decodeKey, decodeValue, record})) kept.push({key, record, value})
     }
 
     return kept
@@ -61,18 +91,27 @@ export async function* tailRecords(options: TailOptions): AsyncIterable<DecodedR
 
   let remaining = options.limit ?? Number.POSITIVE_INFINITY
   const ranges = await planRead({...options, follow: false})
-  const emit = async (records: LogRecord[]): Promise<DecodedRecord[]> => {
-    // Without --where, records past --limit are never decoded (a first fetch can hold thousands).
-    const decoded = await decode(!options.where && records.length > remaining ? records.slice(0, remaining) : records)
-    const taken = decoded.length > remaining ? decoded.slice(0, remaining) : decoded
+  const emit = async (records: LogRecord[]): Promise<SelectedRecord[]> => {
+    // Without --where, records past --limit are never looked at (a first fetch can hold thousands).
+    const selected = await select(!where && records.length > remaining ? records.slice(0, remaining) : records)
+    const taken = selected.length > remaining ? selected.slice(0, remaining) : selected
     remaining -= taken.length
     return taken
   }
 
+  const tally = new ScanTally()
+  let emitted = 0
   for await (const batch of readMerged({log, onBatch, ranges, signal})) {
+    tally.count(batch)
     const taken = await emit(batch)
+    emitted += taken.length
     if (taken.length > 0) yield taken
     if (remaining <= 0) return
+  }
+
+  if (emitted === 0 && !options.follow && !signal?.aborted && options.onEmpty) {
+    const {from, topics, until} = options
+    options.onEmpty(await summarizeEmptyRead({from, log, ranges, signal, tally, topics, until, where: where !== undefined}))
   }
 
   if (!options.follow || options.until !== undefined || signal?.aborted) return
@@ -107,7 +146,7 @@ export async function requireTopics(log: EventLog, topics: string[]): Promise<vo
   const existing = (await log.listTopics()).map((topic) => topic.name)
   const missing = topics.filter((topic) => !existing.includes(topic))
   if (missing.length > 0) {
-    throw new NotFoundError(`unknown topic${missing.length > 1 ? 's' : ''} ${missing.map((t) => `'${t}'`).join(', ')}`, {available: existing})
+    throw new NotFoundError('TOPIC_NOT_FOUND', `unknown topic${missing.length > 1 ? 's' : ''} ${missing.map((t) => `'${t}'`).join(', ')}`, {available: existing})
   }
 }
 
@@ -127,6 +166,6 @@ export async function topicsToRead(log: EventLog, named: string[], pattern?: str
 
   const matching = (await log.listTopics()).map((t) => t.name).filter((name) => regex.test(name))
   const topics = [...new Set([...named, ...matching])]
-  if (topics.length === 0) throw new NotFoundError(`no topic matches --pattern '${pattern}'`, {available: (await log.listTopics()).map((t) => t.name)})
+  if (topics.length === 0) throw new NotFoundError('TOPIC_NOT_FOUND', `no topic matches --pattern '${pattern}'`, {available: (await log.listTopics()).map((t) => t.name)})
   return topics
 }

@@ -2,6 +2,7 @@ import {headersToJson, type HeadersJson, keyToJson} from '../codec/json-shape.js
 import type {DecodedPayload} from '../codec/record-decoder.js'
 import {UsageError} from '../errors.js'
 import type {LogRecord} from '../log/event-log.js'
+import {eventTypeOf} from '../util/event-type.js'
 
 /** What a --where expression sees of a record. */
 export interface WhereInput {
@@ -12,11 +13,15 @@ export interface WhereInput {
 
 export type WhereFilter = (input: WhereInput) => Promise<boolean>
 
+/** The fields a --where expression can use: those `topic tail --json` prints (record-format.ts). */
+export const WHERE_FIELDS = ['topic', 'partition', 'offset', 'timestamp', 'key', 'value', 'headers', 'type', 'schema', 'valueEncoding'] as const
+
 /**
- * Compiles a JSONata expression over {topic, partition, offset, timestamp (ms), key, value,
- * headers}, with key and headers in the shape `topic tail --json` prints them (json-shape.ts).
- * `key`, `value` and `headers` are getters that build on first use, so an expression on headers,
- * partition, offset or timestamp alone never decodes a value. A parse error is exit 2 with its position.
+ * Compiles a JSONata expression over the fields `topic tail --json` prints (WHERE_FIELDS), in the
+ * same shapes (json-shape.ts; `type` is the ce_type header, else the schema's record name), except
+ * `timestamp`, which is epoch milliseconds so that it compares as a number. Fields are getters that
+ * build on first use, so an expression on headers, partition, offset, timestamp, or `type` of a
+ * record with a ce_type header, never decodes a value. A parse error is exit 2 with its position.
  */
 export async function compileWhere(expression: string): Promise<WhereFilter> {
   const {default: jsonata} = await import('jsonata')
@@ -42,10 +47,20 @@ export async function compileWhere(expression: string): Promise<WhereFilter> {
       },
       offset: record.offset,
       partition: record.partition,
+      get schema() {
+        return decodeValue()?.schema ?? null
+      },
       timestamp: record.timestamp,
       topic: record.topic,
+      get type() {
+        // The header alone decides when present: decoding is only for the schema's record name.
+        return eventTypeOf(record.headers, undefined) ?? eventTypeOf(record.headers, decodeValue()?.type)
+      },
       get value() {
         return decodeValue()?.value ?? null
+      },
+      get valueEncoding() {
+        return decodeValue()?.encoding ?? null
       },
     }
     try {

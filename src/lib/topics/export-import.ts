@@ -5,10 +5,10 @@ import {validateSchema} from '../registry/server/validate-schema.js'
 import type {EventLog, LogRecord, OutgoingRecord} from '../log/event-log.js'
 import type {CompressionName} from '../log/kafka/compression.js'
 import type {SchemaDefinition, SchemaReference, SchemaRegistry, SchemaType} from '../registry/schema-registry.js'
-import {readMerged} from '../tail/merged-read.js'
-import {planRead} from '../tail/read-plan.js'
+import type {EmptyReadSummary} from '../tail/read-summary.js'
 import type {StartPosition} from '../tail/start-position.js'
-import {requireTopics} from '../tail/tail-records.js'
+import {readRecords, requireTopics} from '../tail/tail-records.js'
+import type {WhereFilter} from '../tail/where-filter.js'
 
 /**
  * The export format: JSON lines of three kinds. Topics and schemas come before the records that
@@ -23,12 +23,17 @@ export type ExportLine =
 
 export async function* exportTopics(options: {
   from: StartPosition
+  limit?: number
   log: EventLog
+  /** Nothing was selected: what the read went through (see tail-records.ts). */
+  onEmpty?: (summary: EmptyReadSummary) => void
+  partitions?: number[]
   registry: SchemaRegistry
   signal?: AbortSignal
   topics: string[]
   until?: number
   warn?: (message: string) => void
+  where?: WhereFilter
 }): AsyncIterable<ExportLine[]> {
   const {log, registry} = options
   await requireTopics(log, options.topics)
@@ -63,10 +68,9 @@ export async function* exportTopics(options: {
     return lines
   }
 
-  const ranges = await planRead({follow: false, from: options.from, log, topics: options.topics, until: options.until})
-  for await (const batch of readMerged({log, ranges, signal: options.signal})) {
+  for await (const batch of readRecords({...options, follow: false})) {
     const lines: ExportLine[] = []
-    for (const record of batch) {
+    for (const {record} of batch) {
       for (const bytes of [record.key, record.value]) {
         const id = wireSchemaId(bytes)
         if (id !== undefined && !exported.has(id)) lines.push(...(await schemaLines(id).catch(() => [])))
@@ -126,7 +130,7 @@ export async function importExport(options: {compression?: CompressionName; line
     try {
       line = JSON.parse(text)
     } catch (error) {
-      throw new UsageError(`line ${lineNumber}: not JSON: ${(error as Error).message}`, {hint: 'import reads what evt topic export writes'})
+      throw new UsageError(`line ${lineNumber}: not JSON: ${(error as Error).message}`, {code: 'INPUT_INVALID', hint: 'import reads what evt topic export writes'})
     }
 
     if (line.kind === 'topic') {
@@ -136,7 +140,7 @@ export async function importExport(options: {compression?: CompressionName; line
         existing.set(line.name, line.partitions)
         result.topicsCreated.push(line.name)
       } else if (partitions < line.partitions) {
-        throw new UsageError(`topic '${line.name}' has ${partitions} partitions here but ${line.partitions} in the export: records could not keep their partitions`)
+        throw new UsageError(`topic '${line.name}' has ${partitions} partitions here but ${line.partitions} in the export: records could not keep their partitions`, {code: 'INPUT_INVALID'})
       }
     } else if (line.kind === 'schema') {
       const registered = await registry.register(line.subject, await validImportedSchema(line, lineNumber, versionMap, registry))
@@ -154,7 +158,7 @@ export async function importExport(options: {compression?: CompressionName; line
       })
       if (batch.length >= 1000) await flush()
     } else {
-      throw new UsageError(`line ${lineNumber}: unknown kind ${JSON.stringify((line as {kind?: unknown}).kind)}`)
+      throw new UsageError(`line ${lineNumber}: unknown kind ${JSON.stringify((line as {kind?: unknown}).kind)}`, {code: 'INPUT_INVALID'})
     }
   }
 
@@ -186,7 +190,7 @@ async function validImportedSchema(
   versionMap: Map<string, number>,
   registry: SchemaRegistry,
 ): Promise<SchemaDefinition> {
-  const refuse = (why: string) => new UsageError(`line ${lineNumber}: schema for subject '${String(line.subject)}' refused: ${why}`, {hint: 'nothing of this schema was stored'})
+  const refuse = (why: string) => new UsageError(`line ${lineNumber}: schema for subject '${String(line.subject)}' refused: ${why}`, {code: 'SCHEMA_INVALID', hint: 'nothing of this schema was stored'})
   if (typeof line.subject !== 'string' || line.subject.trim() === '') throw refuse('it names no subject')
   if (!SCHEMA_TYPES.has(line.schemaType)) throw refuse(`unknown schema type ${JSON.stringify(line.schemaType)}: AVRO, JSON or PROTOBUF`)
   if (typeof line.schema !== 'string') throw refuse('its schema is not a string')

@@ -77,7 +77,7 @@ async function valueEncoder(options: ProduceOptions): Promise<ValueEncoder> {
       try {
         return encodeWire(id, codec.encode(value))
       } catch (error) {
-        throw new UsageError(`line ${line}: the value does not fit schema ${id} of '${subject}': ${(error as Error).message}`)
+        throw new UsageError(`line ${line}: the value does not fit schema ${id} of '${subject}': ${(error as Error).message}`, {code: 'RECORD_INVALID'})
       }
     },
     schema: {id, subject},
@@ -89,13 +89,13 @@ function parseLine(line: string, number: number, topic: string, encoder: ValueEn
   try {
     parsed = JSON.parse(line)
   } catch (error) {
-    throw new UsageError(`line ${number}: not JSON: ${(error as Error).message}`, {hint: 'each line is {"key": ..., "value": {...}, "headers": {...}, "partition": N}'})
+    throw new UsageError(`line ${number}: not JSON: ${(error as Error).message}`, {code: 'INPUT_INVALID', hint: 'each line is {"key": ..., "value": {...}, "headers": {...}, "partition": N}'})
   }
 
   // Deeper values would overflow the stack of every encoder and printer after this one.
-  if (nestsTooDeep(parsed, line.length)) throw new UsageError(`line ${number}: the JSON nests deeper than ${MAX_NESTING} levels`)
+  if (nestsTooDeep(parsed, line.length)) throw new UsageError(`line ${number}: the JSON nests deeper than ${MAX_NESTING} levels`, {code: 'INPUT_INVALID'})
   if (!parsed || typeof parsed !== 'object' || !('value' in parsed)) {
-    throw new UsageError(`line ${number}: expected an object with a "value" (null for a tombstone)`)
+    throw new UsageError(`line ${number}: expected an object with a "value" (null for a tombstone)`, {code: 'INPUT_INVALID'})
   }
 
   let headers: Headers
@@ -104,11 +104,11 @@ function parseLine(line: string, number: number, topic: string, encoder: ValueEn
     headers = headersFromJson(parsed.headers)
     key = keyFromJson(parsed.key)
   } catch (error) {
-    throw new UsageError(`line ${number}: ${(error as Error).message}`)
+    throw new UsageError(`line ${number}: ${(error as Error).message}`, {code: 'INPUT_INVALID'})
   }
 
   const timestamp = parsed.timestamp === undefined ? undefined : typeof parsed.timestamp === 'number' ? parsed.timestamp : Date.parse(parsed.timestamp)
-  if (timestamp !== undefined && Number.isNaN(timestamp)) throw new UsageError(`line ${number}: cannot read timestamp ${JSON.stringify(parsed.timestamp)}`)
+  if (timestamp !== undefined && Number.isNaN(timestamp)) throw new UsageError(`line ${number}: cannot read timestamp ${JSON.stringify(parsed.timestamp)}`, {code: 'INPUT_INVALID'})
   return {
     headers,
     key,

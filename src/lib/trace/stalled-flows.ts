@@ -4,6 +4,7 @@ import {type EventLog, lastHeader} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {readMerged} from '../tail/merged-read.js'
 import {planRead} from '../tail/read-plan.js'
+import type {StartPosition} from '../tail/start-position.js'
 import {eventTypeOf} from '../util/event-type.js'
 import {maybeYield} from '../util/yield.js'
 import {flowIdOf} from './id-matcher.js'
@@ -17,6 +18,13 @@ export interface StalledFlow {
   stalledForMs: number
 }
 
+/** `trace FLOW --stalled --json`. */
+export interface StalledResult {
+  flow: string
+  scanned: number
+  stalled: StalledFlow[]
+}
+
 /**
  * Every id of a flow that has no end event and whose last event is older than `olderThanMs`:
  * the list on-call engineers want first. Values are decoded only where the id or the event type
@@ -28,8 +36,10 @@ export async function findStalledFlows(options: {
   now?: number
   olderThanMs: number
   registry: SchemaRegistry
+  /** Where the scan starts in each partition (--from, alias --since); default: the beginning. */
+  from?: StartPosition
   signal?: AbortSignal
-  since?: number
+  until?: number
   warn?: (message: string) => void
 }): Promise<{scanned: number; stalled: StalledFlow[]}> {
   const {flow, log, signal} = options
@@ -44,7 +54,7 @@ export async function findStalledFlows(options: {
       continue
     }
 
-    const ranges = await planRead({follow: false, from: options.since === undefined ? {kind: 'beginning'} : {kind: 'time', timestamp: options.since}, log, topics: [topic]})
+    const ranges = await planRead({follow: false, from: options.from ?? {kind: 'beginning'}, log, topics: [topic], until: options.until})
     for await (const batch of readMerged({log, ranges, signal})) {
       scanned += batch.length
       // The ce_type header names the event without decoding the value.

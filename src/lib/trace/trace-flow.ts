@@ -4,7 +4,9 @@ import {CheckFailedError} from '../errors.js'
 import type {EventLog} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {readMerged} from '../tail/merged-read.js'
-import {planRead} from '../tail/read-plan.js'
+import {type PartitionRange, planRead} from '../tail/read-plan.js'
+import {explainEmptyRead, ScanTally, summarizeEmptyRead} from '../tail/read-summary.js'
+import type {StartPosition} from '../tail/start-position.js'
 import {type FlowEvent, toFlowEvent} from './flow-events.js'
 import {idLocatorMatcher} from './id-matcher.js'
 import {findAnomalies, judgeFlow, type Verdict} from './verdict.js'
@@ -19,6 +21,13 @@ export interface TraceResult {
   verdict: Verdict
 }
 
+/** A trace as `--json` prints it: times as ISO-8601, decode failures left to the anomalies. */
+export type TraceJson = Omit<TraceResult, 'events'> & {events: (Omit<FlowEvent, 'decodeError' | 'timestamp'> & {timestamp: string})[]}
+
+export function traceJson(trace: TraceResult): TraceJson {
+  return {...trace, events: trace.events.map(({decodeError: _ignored, timestamp, ...event}) => ({timestamp: new Date(timestamp).toISOString(), ...event}))}
+}
+
 export interface TraceOptions {
   flow: FlowConfig
   flowName: string
@@ -26,8 +35,9 @@ export interface TraceOptions {
   log: EventLog
   now?: number
   registry: SchemaRegistry
+  /** Where the scan starts in each partition (--from, alias --since); default: the beginning. */
+  from?: StartPosition
   signal?: AbortSignal
-  since?: number
   until?: number
   warn?: (message: string) => void
 }
@@ -35,7 +45,7 @@ export interface TraceOptions {
 /**
  * Every record of one flow id across the flow's topics, in time order, with who wrote it, which
  * consumer groups have read it, a verdict and anomalies. Scans are bounded by the watermarks at
- * start and by --since/--until (through offsets for times).
+ * start and by --from/--until (through offsets for times).
  */
 export async function traceFlow(options: TraceOptions): Promise<TraceResult> {
   const {flow, id, log, signal} = options
@@ -48,18 +58,17 @@ export async function traceFlow(options: TraceOptions): Promise<TraceResult> {
   })
 
   const events: FlowEvent[] = []
-  let scanned = 0
-  let first: number | undefined
-  let last: number | undefined
+  const from = options.from ?? {kind: 'beginning'}
+  const tally = new ScanTally()
+  const read: PartitionRange[] = []
   for (const topic of topics) {
     const locator = flow.topics[topic].id
     const matcher = idLocatorMatcher(locator, id)
     const groups = await log.groupOffsets(topic)
-    const ranges = await planRead({follow: false, from: options.since === undefined ? {kind: 'beginning'} : {kind: 'time', timestamp: options.since}, log, topics: [topic], until: options.until})
+    const ranges = await planRead({follow: false, from, log, topics: [topic], until: options.until})
+    read.push(...ranges)
     for await (const batch of readMerged({log, ranges, signal})) {
-      scanned += batch.length
-      first = Math.min(first ?? batch[0].timestamp, batch[0].timestamp)
-      last = Math.max(last ?? 0, batch.at(-1)!.timestamp)
+      tally.count(batch)
       const candidates = batch.filter((record) => matcher.candidate(record))
       if (candidates.length === 0) continue
       await decoder.prepare(candidates.map((r) => r.value))
@@ -72,9 +81,20 @@ export async function traceFlow(options: TraceOptions): Promise<TraceResult> {
     }
   }
 
-  if (events.length === 0) {
-    const between = first === undefined ? 'in empty topics' : `between ${new Date(first).toISOString()} and ${new Date(last!).toISOString()}`
-    throw new CheckFailedError(`no events for ${options.flowName} ${id} in ${topics.join(', ')} (scanned ${scanned} records ${between})`)
+  const first = tally.oldest
+  const last = tally.newest
+  const scanned = tally.scanned
+  if (events.length === 0 && !signal?.aborted) {
+    let why: string
+    if (first === undefined) {
+      // Nothing was scanned: say whether the topics are empty or the range missed their data.
+      const summary = await summarizeEmptyRead({from, log, ranges: read, signal, tally, topics, until: options.until, where: false})
+      why = `scanned 0 records; ${explainEmptyRead(summary).replace(/^0 records matched: /, '')}`
+    } else {
+      why = `scanned ${scanned} records between ${new Date(first).toISOString()} and ${new Date(last!).toISOString()}`
+    }
+
+    throw new CheckFailedError('NO_EVENTS', `no events for ${options.flowName} ${id} in ${topics.join(', ')} (${why})`)
   }
 
   events.sort((a, b) => a.timestamp - b.timestamp || a.topic.localeCompare(b.topic) || a.partition - b.partition || a.offset - b.offset)

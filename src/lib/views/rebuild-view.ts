@@ -1,6 +1,6 @@
 import {copyFileSync} from 'node:fs'
 
-import {CheckFailedError, EvtError, UsageError} from '../errors.js'
+import {CheckFailedError, EvtError, InterruptedError, UsageError} from '../errors.js'
 import type {EventLog} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {readLive, readMerged} from '../tail/merged-read.js'
@@ -74,11 +74,12 @@ export async function rebuildView(options: RebuildOptions): Promise<RebuildResul
     const builder = new ViewBuilder(view, store, {positions, registry: options.registry, warn: options.warn})
     options.onProgress?.({records: 0, total})
     for await (const batch of readMerged({log, ranges, signal: options.signal})) {
-      await builder.add(batch, options.signal)
-      options.onProgress?.({records: builder.counts.records, total})
+      const progress = () => options.onProgress?.({records: builder.counts.records, total})
+      await builder.add(batch, options.signal, progress)
+      progress()
     }
 
-    if (options.signal?.aborted) throw new EvtError(`rebuild of view '${view.name}' interrupted; ${file} is unchanged`, {exitCode: 130})
+    if (options.signal?.aborted) throw new InterruptedError(`rebuild of view '${view.name}' interrupted; ${file} is unchanged`)
     builder.flush({meta: {builtAt: new Date(now()).toISOString(), definition: view.definition, hash: view.hash, name: view.name, table: view.table}})
     const result: RebuildResult = {
       file,
@@ -100,7 +101,7 @@ export async function rebuildView(options: RebuildOptions): Promise<RebuildResul
     if (store?.db.open) store.db.close()
     removeBuild(building)
     if ((error as {code?: string}).code === 'SQLITE_FULL') {
-      throw new EvtError(`the disk is full: view '${view.name}' could not be built; ${file} is unchanged`, {cause: error, hint: 'free some space, or --db a path on another disk'})
+      throw new EvtError('DISK_FULL', `the disk is full: view '${view.name}' could not be built; ${file} is unchanged`, {cause: error, hint: 'free some space, or --db a path on another disk'})
     }
 
     throw error
@@ -139,8 +140,7 @@ async function planRebuild(log: EventLog, topics: string[], stored: PartitionOff
     for (const {high, low, partition} of await log.watermarks(topic)) {
       const from = stored.get(topic)?.get(partition) ?? low
       if (from < low) {
-        throw new UsageError(`records ${from}-${low - 1} of ${topic}/${partition} were deleted by retention after the view was built; it cannot catch up`, {
-          hint: 'run a full rebuild (without --resume)',
+        throw new UsageError(`records ${from}-${low - 1} of ${topic}/${partition} were deleted by retention after the view was built; it cannot catch up`, {code: 'RESUME_IMPOSSIBLE', hint: 'run a full rebuild (without --resume)',
         })
       }
 
@@ -153,10 +153,9 @@ async function planRebuild(log: EventLog, topics: string[], stored: PartitionOff
 
 function requireSameDefinition(store: ViewStore, view: CompiledView, file: string): PartitionOffsets {
   const meta = store.meta()
-  if (!meta) throw new UsageError(`${file} holds no finished build of a view`, {hint: 'run a full rebuild (without --resume)'})
+  if (!meta) throw new UsageError(`${file} holds no finished build of a view`, {code: 'RESUME_IMPOSSIBLE', hint: 'run a full rebuild (without --resume)'})
   if (meta.name !== view.name || meta.hash !== view.hash) {
-    throw new UsageError(`the definition of view '${view.name}' changed since ${file} was built (from '${meta.name}'), so it cannot catch up`, {
-      hint: 'run a full rebuild (without --resume)',
+    throw new UsageError(`the definition of view '${view.name}' changed since ${file} was built (from '${meta.name}'), so it cannot catch up`, {code: 'RESUME_IMPOSSIBLE', hint: 'run a full rebuild (without --resume)',
     })
   }
 
@@ -177,7 +176,7 @@ function requireClean(result: RebuildResult): void {
     result.missingKey.count > 0 ? `${result.missingKey.count} records without a row key (first at ${result.missingKey.first.join(', ')})` : '',
     ...result.typeMismatches.map((m) => `${m.count} values of column ${m.column} were ${m.got}, not ${m.expected} (first at ${m.first.join(', ')})`),
   ].filter(Boolean)
-  if (problems.length > 0) throw new CheckFailedError(`view '${result.view}' not replaced (--strict): ${problems.join('; ')}`)
+  if (problems.length > 0) throw new CheckFailedError('VIEW_DATA_INVALID', `view '${result.view}' not replaced (--strict): ${problems.join('; ')}`)
 }
 
 function offsetsObject(positions: PartitionOffsets): Record<string, Record<string, number>> {

@@ -43,12 +43,21 @@ export class ViewBuilder {
     this.positions = options.positions
   }
 
-  /** Adds a batch of records (in log order); writes a chunk when enough have gathered. Stops early once `signal` aborts. */
-  async add(records: LogRecord[], signal?: AbortSignal): Promise<void> {
+  /**
+   * Adds a batch of records (in log order); writes a chunk when enough have gathered. Stops early
+   * once `signal` aborts. `onYield` runs whenever the loop lets the event loop in (~every 50 ms),
+   * so progress shows within a batch of slowly projected records too.
+   */
+  async add(records: LogRecord[], signal?: AbortSignal, onYield?: () => void): Promise<void> {
     await this.decoder.prepareRecords(records)
     for (const record of records) {
       // A projection module may be slow: let signals and the progress bar through.
-      await maybeYield()
+      const yielded = maybeYield()
+      if (yielded) {
+        await yielded
+        onYield?.()
+      }
+
       if (signal?.aborted) return
       this.counts.records++
       if (record.value === null) this.counts.tombstones++

@@ -1,4 +1,4 @@
-import {EvtError, UsageError} from '../errors.js'
+import {InterruptedError, UsageError} from '../errors.js'
 import type {EventLog} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {readMerged} from '../tail/merged-read.js'
@@ -42,7 +42,7 @@ export async function diffView(options: {file: string; log: EventLog; registry: 
     const builder = new ViewBuilder(view, expected, {positions: new Map(), registry: options.registry, warn: options.warn})
     for await (const batch of readMerged({log, ranges, signal: options.signal})) await builder.add(batch, options.signal)
     // Interrupted: a diff against part of the log would be wrong, and comparing takes a while.
-    if (options.signal?.aborted) throw new EvtError(`diff of view '${view.name}' interrupted`, {exitCode: 130})
+    if (options.signal?.aborted) throw new InterruptedError(`diff of view '${view.name}' interrupted`)
     builder.flush({meta: {builtAt: new Date().toISOString(), definition: view.definition, hash: view.hash, name: view.name, table: view.table}})
 
     const logColumns = tableColumns(expected.db, view.table, 'the log')
@@ -87,8 +87,8 @@ export function hasDifferences(diff: ViewDiff): boolean {
 
 function tableColumns(db: ViewStore['db'], table: string, where: string): string[] {
   const columns = (db.pragma(`table_info(${quote(table)})`) as {name: string}[]).map((c) => c.name)
-  if (columns.length === 0) throw new UsageError(`${where} has no table '${table}'`, {hint: 'point --db at a copy of this view'})
-  if (!columns.includes(KEY_COLUMN)) throw new UsageError(`table '${table}' in ${where} has no '${KEY_COLUMN}' column to match rows by`)
+  if (columns.length === 0) throw new UsageError(`${where} has no table '${table}'`, {code: 'NOT_EVT_FILE', hint: 'point --db at a copy of this view'})
+  if (!columns.includes(KEY_COLUMN)) throw new UsageError(`table '${table}' in ${where} has no '${KEY_COLUMN}' column to match rows by`, {code: 'NOT_EVT_FILE'})
   return columns.filter((c) => c !== KEY_COLUMN)
 }
 

@@ -29,7 +29,7 @@ export async function requireViewFileOrAbsent(file: string, why: string): Promis
   const db = await openSqlite(file, {readonly: true})
   try {
     const found = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_evt_view'").get()
-    if (!found) throw new UsageError(`${file} is a SQLite database that evt did not build (no _evt_view table); ${why}`, {hint: 'give another --db path, or move that file away'})
+    if (!found) throw new UsageError(`${file} is a SQLite database that evt did not build (no _evt_view table); ${why}`, {code: 'NOT_EVT_FILE', hint: 'give another --db path, or move that file away'})
   } finally {
     db.close()
   }
@@ -45,12 +45,12 @@ export function requireSqliteFile(file: string): void {
     fd = openSync(file, 'r')
     readSync(fd, header, 0, header.length, 0)
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`)
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`, {code: 'FILE_NOT_FOUND'})
   } finally {
     if (fd !== undefined) closeSync(fd)
   }
 
-  if (header.toString('latin1') !== SQLITE_HEADER) throw new UsageError(`${file} is not a SQLite database`, {hint: 'point --db at a view file built by evt rebuild view'})
+  if (header.toString('latin1') !== SQLITE_HEADER) throw new UsageError(`${file} is not a SQLite database`, {code: 'NOT_EVT_FILE', hint: 'point --db at a view file built by evt rebuild view'})
 }
 
 /** Where a view is built before it replaces `file`: same directory, so the rename is atomic. */

@@ -37,7 +37,7 @@ describe('evt trace on demo data', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'evt-trace-'))
-    backend = await openBackend({kind: 'embedded', name: 'trace', path: path.join(dir, 'evt.db')})
+    backend = await openBackend({kind: 'embedded', name: 'trace', path: path.join(dir, 'evt.db')}, {create: true})
     stalledOutcomes = (await seedDemo({...backend, orders: 400, seed: 3, start: Date.parse('2026-01-05T09:00:00Z')})).outcomes.stalled
     // The expected events, derived independently: every record, decoded, attributed by key or orderId.
     const decoder = new RecordDecoder(backend.registry)
@@ -124,9 +124,9 @@ describe('evt trace on demo data', () => {
     const since = Date.parse('2026-01-05T12:00:00Z')
     const ids = [...new Set(raw.map((e) => e.orderId))]
     const before = ids.find((id) => expectedFor(id).at(-1)!.timestamp < since)!
-    expect(await traceFlow({flow, flowName: 'order', id: before, log: backend.log, registry: backend.registry, since}).catch((e) => e)).toBeInstanceOf(CheckFailedError)
+    expect(await traceFlow({flow, flowName: 'order', id: before, from: {kind: 'time', timestamp: since}, log: backend.log, registry: backend.registry}).catch((e) => e)).toBeInstanceOf(CheckFailedError)
     const across = ids.find((id) => expectedFor(id)[0].timestamp < since && expectedFor(id).at(-1)!.timestamp >= since)!
-    const bounded = await traceFlow({flow, flowName: 'order', id: across, log: backend.log, registry: backend.registry, since})
+    const bounded = await traceFlow({flow, flowName: 'order', from: {kind: 'time', timestamp: since}, id: across, log: backend.log, registry: backend.registry})
     expect(bounded.events.every((e) => e.timestamp >= since)).toBe(true)
     expect(bounded.events.length).toBe(expectedFor(across).filter((e) => e.timestamp >= since).length)
   })

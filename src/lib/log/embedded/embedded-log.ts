@@ -80,7 +80,7 @@ export class EmbeddedEventLog implements EventLog {
     validateTopicName(name)
     if (!Number.isInteger(partitions) || partitions < 1) throw new UsageError(`invalid partition count ${partitions}: give a whole number ≥ 1`)
     this.db.transaction(() => {
-      if (this.statements.topic.get(name)) throw new UsageError(`topic '${name}' already exists`)
+      if (this.statements.topic.get(name)) throw new UsageError(`topic '${name}' already exists`, {code: 'TOPIC_EXISTS'})
       const {lastInsertRowid} = this.db
         .prepare('INSERT INTO topics (name, partitions, created_at) VALUES (?, ?, ?)')
         .run(name, partitions, Date.now())
@@ -154,7 +154,7 @@ export class EmbeddedEventLog implements EventLog {
   async *read({from, partition, signal, to, topic}: ReadRange): AsyncIterable<LogRecord[]> {
     const {id, partitions} = this.requireTopic(topic)
     if (partition < 0 || partition >= partitions) {
-      throw new UsageError(`topic '${topic}' has no partition ${partition} (it has ${partitions}: 0-${partitions - 1})`)
+      throw new UsageError(`topic '${topic}' has no partition ${partition} (it has ${partitions}: 0-${partitions - 1})`, {code: 'PARTITION_NOT_FOUND'})
     }
 
     let next = Math.max(from, 0)
@@ -190,7 +190,7 @@ export class EmbeddedEventLog implements EventLog {
   private choosePartition(record: OutgoingRecord, topic: TopicRow): number {
     if (record.partition !== undefined) {
       if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= topic.partitions) {
-        throw new UsageError(`topic '${topic.name}' has no partition ${record.partition} (it has ${topic.partitions})`)
+        throw new UsageError(`topic '${topic.name}' has no partition ${record.partition} (it has ${topic.partitions})`, {code: 'PARTITION_NOT_FOUND'})
       }
 
       return record.partition
@@ -206,6 +206,6 @@ export class EmbeddedEventLog implements EventLog {
     const row = this.statements.topic.get(name) as TopicRow | undefined
     if (row) return row
     const available = (this.db.prepare('SELECT name FROM topics ORDER BY name').all() as {name: string}[]).map((t) => t.name)
-    throw new NotFoundError(`unknown topic '${name}'`, {available})
+    throw new NotFoundError('TOPIC_NOT_FOUND', `unknown topic '${name}'`, {available})
   }
 }

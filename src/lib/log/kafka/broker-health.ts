@@ -28,7 +28,7 @@ export class BrokerHealth {
   leaderUnreachable(topic: string, partition: number, timeoutMs: number, error: unknown): UnreachableError {
     const seconds = Math.round(timeoutMs / 100) / 10
     const down = this.down.size === 0 ? this.bootstrap.join(',') : [...this.down].map(([broker, why]) => `${broker} (${why})`).join(', ')
-    return new UnreachableError(`no leader of ${topic}[${partition}] could be reached for ${seconds} s; not answering: ${down}`, {
+    return new UnreachableError('BROKER_UNREACHABLE', `no leader of ${topic}[${partition}] could be reached for ${seconds} s; not answering: ${down}`, {
       address: this.downAddresses().join(','),
       cause: error,
       hint: `the partition's replicas are down or unreachable; --timeout waits longer (last error: ${reason(error)})`,

@@ -1,5 +1,6 @@
 import {promisify} from 'node:util'
 import {gunzip, gzip} from 'node:zlib'
+import {EvtError} from '../../errors.js'
 
 /*
  * Kafka's record batch codecs, both directions. gzip is Node's zlib; snappy, lz4 and zstd come
@@ -49,10 +50,10 @@ async function snappyCodec(): Promise<Codec> {
       if (!data.subarray(0, XERIAL_MAGIC.length).equals(XERIAL_MAGIC)) return uncompress(data)
       const parts: Buffer[] = []
       for (let at = XERIAL_HEADER.length; at < data.length; ) {
-        if (at + 4 > data.length) throw new Error('snappy (xerial) block length cut short')
+        if (at + 4 > data.length) throw new EvtError('DATA_CORRUPT', 'snappy (xerial) block length cut short')
         const length = data.readInt32BE(at)
         const end = at + 4 + length
-        if (length < 0 || end > data.length) throw new Error(`snappy (xerial) block of ${length} bytes runs past the batch`)
+        if (length < 0 || end > data.length) throw new EvtError('DATA_CORRUPT', `snappy (xerial) block of ${length} bytes runs past the batch`)
         parts.push(await uncompress(data.subarray(at + 4, end)))
         at = end
       }

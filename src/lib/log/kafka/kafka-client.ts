@@ -170,11 +170,11 @@ export function mapKafkaError(error: unknown, brokers: string[]): unknown {
     const cluster = tlsClusters.get(broker ?? '') ?? tlsClusters.get(brokers[0] ?? '') ?? (new Set([...tlsClusters.values()].map((c) => c.name)).size === 1 ? [...tlsClusters.values()][0] : undefined)
     const of = cluster ? ` of cluster '${cluster.name}'` : ' in evt.yaml'
     const {advice, problem} = tls(cluster?.clientCert ?? false)
-    return new UnreachableError(`cannot reach Kafka at ${at}: ${problem}; ${advice}${of}`, {address: at, cause: error})
+    return new UnreachableError('BROKER_UNREACHABLE', `cannot reach Kafka at ${at}: ${problem}; ${advice}${of}`, {address: at, cause: error})
   }
 
   if (names.includes('KafkaJSSASLAuthenticationError') || chain.some((e) => /SASL|authentication/i.test(e.message))) {
-    return new UnreachableError(`authentication failed at Kafka ${address}: ${chain.at(-1)?.message}`, {
+    return new UnreachableError('AUTH_FAILED', `authentication failed at Kafka ${address}: ${chain.at(-1)?.message}`, {
       address,
       cause: error,
       hint: 'check the sasl username, password and mechanism of this cluster in evt.yaml',
@@ -186,21 +186,21 @@ export function mapKafkaError(error: unknown, brokers: string[]): unknown {
   const refusal = chain.findLast((e) => typeof (e as {type?: unknown}).type === 'string') as (Error & {type: string}) | undefined
   if (refusal && refusal.type !== 'UNKNOWN') {
     if (isRetriable(refusal)) {
-      return new UnreachableError(`Kafka at ${address} kept answering ${refusal.type} (${refusal.message})`, {
+      return new UnreachableError('BROKER_ERROR', `Kafka at ${address} kept answering ${refusal.type} (${refusal.message})`, {
         address,
         cause: error,
         hint: 'evt retried with fresh metadata until --timeout; is every partition of the topic led by a running broker?',
       })
     }
 
-    return new UsageError(`Kafka refused the request: ${refusal.type} (${refusal.message})`, {cause: error})
+    return new UsageError(`Kafka refused the request: ${refusal.type} (${refusal.message})`, {cause: error, code: 'BROKER_REFUSED', data: {kafkaError: refusal.type}})
   }
 
   // kafkajs throws a plain Error('Broker not connected') when it sends to a broker whose connection
   // handshake timed out (a hung broker): that too is an unreachable broker.
   const notConnected = chain.some((e) => e.message === 'Broker not connected')
   if (notConnected || names.some((name) => ['KafkaJSConnectionError', 'KafkaJSBrokerNotFound', 'KafkaJSNumberOfRetriesExceeded', 'KafkaJSRequestTimeoutError', 'KafkaJSConnectionClosedError'].includes(name))) {
-    return new UnreachableError(`cannot reach Kafka at ${address}: ${chain.at(-1)?.message}`, {
+    return new UnreachableError('BROKER_UNREACHABLE', `cannot reach Kafka at ${address}: ${chain.at(-1)?.message}`, {
       address,
       cause: error,
       hint: 'is the broker running and is the address right? (--brokers, EVT_BROKERS or evt.yaml)',

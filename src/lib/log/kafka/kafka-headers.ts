@@ -2,6 +2,7 @@ import type {IHeaders} from 'kafkajs'
 import {createRequire} from 'node:module'
 
 import type {Headers, OutgoingRecord} from '../event-log.js'
+import {EvtError} from '../../errors.js'
 
 /*
  * kafkajs 2.2.4 takes a message's headers as an object of name → value (or → values for a name
@@ -87,6 +88,6 @@ function encodeRecord(Encoder: EncoderClass, {key, offsetDelta = 0, timestampDel
 export function kafkajsHeaders(record: OutgoingRecord): IHeaders | undefined {
   const headers = record.headers
   if (!headers || headers.length === 0) return undefined
-  if (!installed) throw new Error('evt\'s record encoder is not installed: kafkajs was loaded before evt (load it through loadKafkajs)')
+  if (!installed) throw new EvtError('INTERNAL', 'evt\'s record encoder is not installed: kafkajs was loaded before evt (load it through loadKafkajs)')
   return {[EXACT]: headers} as IHeaders
 }

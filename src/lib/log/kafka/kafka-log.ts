@@ -72,7 +72,7 @@ export class KafkaEventLog implements EventLog {
       return admin.createTopics({topics: [{configEntries: retainForever ? [{name: 'retention.ms', value: '-1'}] : [], numPartitions: partitions, topic: name}], waitForLeaders: false})
     })
     // On a retry, "exists" is the topic an earlier attempt created before its answer was lost.
-    if (!created && attempts === 1) throw new UsageError(`topic '${name}' already exists`)
+    if (!created && attempts === 1) throw new UsageError(`topic '${name}' already exists`, {code: 'TOPIC_EXISTS'})
     // Metadata reaches every broker a little after creation; wait until all partitions have leaders.
     const deadline = Date.now() + this.timeoutMs
     for (;;) {
@@ -80,7 +80,7 @@ export class KafkaEventLog implements EventLog {
       const found = metadata?.topics[0]?.partitions
       if (found && found.length === partitions && found.every((p) => p.leader >= 0)) break
       if (Date.now() > deadline) {
-        throw new UnreachableError(`topic '${name}' was created but its partitions have no leader after ${this.timeoutMs / 1000} s`, {address: this.health.downAddresses().join(',')})
+        throw new UnreachableError('BROKER_UNREACHABLE', `topic '${name}' was created but its partitions have no leader after ${this.timeoutMs / 1000} s`, {address: this.health.downAddresses().join(',')})
       }
 
       await new Promise((resolve) => setTimeout(resolve, 100))
@@ -150,7 +150,7 @@ export class KafkaEventLog implements EventLog {
         .filter(({messages}) => messages.length > 0)
       if (pending.length > 0 && Date.now() > deadline) {
         const unanswered = pending.flatMap(({messages, topic}) => [...new Set(messages.map((m) => `${topic}[${m.partition}]`))])
-        throw new UnreachableError(`no leader acknowledged ${unanswered.join(', ')} within ${this.timeoutMs / 1000} s`, {address: this.health.downAddresses().join(',')})
+        throw new UnreachableError('BROKER_UNREACHABLE', `no leader acknowledged ${unanswered.join(', ')} within ${this.timeoutMs / 1000} s`, {address: this.health.downAddresses().join(',')})
       }
     }
 
@@ -165,7 +165,7 @@ export class KafkaEventLog implements EventLog {
   async *read(range: ReadRange): AsyncIterable<LogRecord[]> {
     const partitions = await this.requireTopic(range.topic)
     if (range.partition < 0 || range.partition >= partitions) {
-      throw new UsageError(`topic '${range.topic}' has no partition ${range.partition} (it has ${partitions}: 0-${partitions - 1})`)
+      throw new UsageError(`topic '${range.topic}' has no partition ${range.partition} (it has ${partitions}: 0-${partitions - 1})`, {code: 'PARTITION_NOT_FOUND'})
     }
 
     const cluster = await this.fetchClusterFor(range.topic)
@@ -196,7 +196,7 @@ export class KafkaEventLog implements EventLog {
         const topics = await admin.listTopics()
         if (!topics.includes(topic)) {
           this.partitionCounts.delete(topic)
-          throw new NotFoundError(`topic '${topic}' was deleted`, {available: topics.filter((t) => !t.startsWith('__')).sort()})
+          throw new NotFoundError('TOPIC_DELETED', `topic '${topic}' was deleted`, {available: topics.filter((t) => !t.startsWith('__')).sort()})
         }
 
         throw error instanceof TypeError ? new MetadataChangedError(`kafkajs lost the metadata of '${topic}' meanwhile`, {cause: error}) : error
@@ -251,7 +251,7 @@ export class KafkaEventLog implements EventLog {
   private choosePartition(record: OutgoingRecord, partitions: number): number {
     if (record.partition !== undefined) {
       if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= partitions) {
-        throw new UsageError(`topic '${record.topic}' has no partition ${record.partition} (it has ${partitions})`)
+        throw new UsageError(`topic '${record.topic}' has no partition ${record.partition} (it has ${partitions})`, {code: 'PARTITION_NOT_FOUND'})
       }
 
       return record.partition
@@ -327,7 +327,7 @@ export class KafkaEventLog implements EventLog {
     const topics = await this.listTopics()
     for (const {name, partitions} of topics) this.partitionCounts.set(name, partitions)
     const found = this.partitionCounts.get(topic)
-    if (found === undefined) throw new NotFoundError(`unknown topic '${topic}'`, {available: topics.map((t) => t.name)})
+    if (found === undefined) throw new NotFoundError('TOPIC_NOT_FOUND', `unknown topic '${topic}'`, {available: topics.map((t) => t.name)})
     return found
   }
 }

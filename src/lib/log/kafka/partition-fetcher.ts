@@ -1,12 +1,12 @@
 import type {Kafka} from 'kafkajs'
 import {createRequire} from 'node:module'
 
-import {NotFoundError, UsageError} from '../../errors.js'
+import {EvtError, NotFoundError, UsageError} from '../../errors.js'
 import type {LogRecord, ReadRange} from '../event-log.js'
 import type {BrokerHealth} from './broker-health.js'
 import {codecForId, compressionName} from './compression.js'
 import {type AbortedTransaction, decodeRecordBatches} from './record-batches.js'
-import {backoffMs, isRetriable, pause} from './retry.js'
+import {backoffMs, isRetriable, KafkaConditionError, pause} from './retry.js'
 
 /*
  * kafkajs only reads through a consumer group (kafkajs issue #373), and evt must leave no trace in
@@ -61,7 +61,7 @@ const FOLLOW_WAIT_MS = 500
 
 export function createFetchCluster(kafka: Kafka): InternalCluster {
   const factory = Object.getOwnPropertySymbols(kafka).find((symbol) => symbol.description === 'private:Kafka:createCluster')
-  if (!factory) throw new Error('this kafkajs build does not expose its cluster factory: evt needs kafkajs 2.2.4')
+  if (!factory) throw new EvtError('INTERNAL', 'this kafkajs build does not expose its cluster factory: evt needs kafkajs 2.2.4')
   const create = (kafka as unknown as Record<symbol, (options: object) => InternalCluster>)[factory]
   return create({allowAutoTopicCreation: false, isolationLevel: READ_COMMITTED, metadataMaxAge: 300_000})
 }
@@ -139,7 +139,7 @@ export async function* fetchPartition(cluster: InternalCluster, {from, partition
     const id = attributes & 7
     const codec = codecForId(id)
     const failure = (why: string) =>
-      new UsageError(`cannot read ${topic}[${partition}]@${offset}: ${why}`, {hint: 'evt reads gzip, snappy, lz4 and zstd batches; every record before this batch was passed on'})
+      new UsageError(`cannot read ${topic}[${partition}]@${offset}: ${why}`, {code: 'UNSUPPORTED_COMPRESSION', hint: 'evt reads gzip, snappy, lz4 and zstd batches; every record before this batch was passed on'})
     if (!codec) throw failure(`the batch uses ${compressionName(id)}, which Kafka does not define`)
     try {
       return await (await codec).decompress(data)
@@ -152,7 +152,7 @@ export async function* fetchPartition(cluster: InternalCluster, {from, partition
   const fetchAt = async (offset: number): Promise<RawFetchedPartition> => {
     const leaders = cluster.findLeaderForPartitions(topic, [partition])
     const nodeId = Object.keys(leaders)[0]
-    if (nodeId === undefined) throw Object.assign(new Error(`no leader for ${topic}[${partition}]`), {type: 'LEADER_NOT_AVAILABLE'})
+    if (nodeId === undefined) throw new KafkaConditionError('LEADER_NOT_AVAILABLE', `no leader for ${topic}[${partition}]`)
     try {
       const broker = await fetchBroker(cluster, nodeId)
       const protocol = broker.lookupRequest(FETCH_API_KEY, requests.Fetch)({
@@ -164,7 +164,7 @@ export async function* fetchPartition(cluster: InternalCluster, {from, partition
         topics: [{partitions: [{fetchOffset: String(offset), maxBytes, partition}], topic}],
       })
       const {apiVersion} = protocol.request
-      if (apiVersion < 7) throw new UsageError(`the broker speaks Fetch v${apiVersion}; evt needs Kafka 2.0 or newer (Fetch v7+)`)
+      if (apiVersion < 7) throw new UsageError(`the broker speaks Fetch v${apiVersion}; evt needs Kafka 2.0 or newer (Fetch v7+)`, {code: 'UNSUPPORTED_FORMAT'})
       // kafkajs's parse still turns partition error codes into its errors; only the decoding is evt's.
       protocol.response = {...protocol.response, decode: async (raw) => decodeFetchResponse(raw, apiVersion)}
       const response = (await sendRequest(broker)(protocol)) as {responses: {partitions: RawFetchedPartition[]}[]}
@@ -201,7 +201,7 @@ export async function* fetchPartition(cluster: InternalCluster, {from, partition
         // Another client deleted it. Dropped from the topics whose metadata is refreshed, so that
         // the reads of other topics can still refresh theirs.
         cluster.targetTopics.delete(topic)
-        throw new NotFoundError(`topic '${topic}' was deleted while evt was reading it (at ${topic}[${partition}]@${offset})`)
+        throw new NotFoundError('TOPIC_DELETED', `topic '${topic}' was deleted while evt was reading it (at ${topic}[${partition}]@${offset})`)
       }
 
       continue
@@ -240,7 +240,7 @@ let sendSymbol: symbol | undefined
 function sendRequest(broker: InternalBroker): (protocol: FetchProtocol) => Promise<unknown> {
   // Looked up once: every Fetch goes through it.
   sendSymbol ??= Object.getOwnPropertySymbols(Object.getPrototypeOf(broker)).find((symbol) => symbol.description === 'private:Broker:sendRequest')
-  if (!sendSymbol) throw new Error('this kafkajs build does not expose its broker send: evt needs kafkajs 2.2.4')
+  if (!sendSymbol) throw new EvtError('INTERNAL', 'this kafkajs build does not expose its broker send: evt needs kafkajs 2.2.4')
   const method = (broker as unknown as Record<symbol, (protocol: FetchProtocol) => Promise<unknown>>)[sendSymbol]
   return (protocol) => method.call(broker, protocol)
 }

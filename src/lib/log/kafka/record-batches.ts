@@ -1,4 +1,5 @@
 import type {Headers, LogRecord} from '../event-log.js'
+import {EvtError} from '../../errors.js'
 
 /*
  * Kafka's record batch format (magic 2, KIP-98), decoded straight into LogRecords. kafkajs's own
@@ -53,7 +54,7 @@ export async function decodeRecordBatches(
     if (end > data.length || length < BATCH_HEADER - 12) break
     const magic = data.readInt8(position + 16)
     if (magic !== 2) {
-      const error = new Error(`${context.topic}[${context.partition}]@${baseOffset} holds a message format v${magic} batch; evt reads v2 (written by Kafka ≥ 0.11 clients)`)
+      const error = new EvtError('UNSUPPORTED_FORMAT', `${context.topic}[${context.partition}]@${baseOffset} holds a message format v${magic} batch; evt reads v2 (written by Kafka ≥ 0.11 clients)`)
       return {error, nextOffset: baseOffset > context.from ? baseOffset : undefined, records}
     }
 
@@ -136,7 +137,7 @@ class VarintReader {
     let multiplier = 1
     for (;;) {
       const byte = this.buffer[this.position++]
-      if (byte === undefined) throw new Error('record batch ends inside a varint')
+      if (byte === undefined) throw new EvtError('DATA_CORRUPT', 'record batch ends inside a varint')
       result += (byte & 0x7f) * multiplier
       if (byte < 0x80) break
       multiplier *= 128

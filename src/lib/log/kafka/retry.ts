@@ -42,6 +42,17 @@ export class MetadataChangedError extends Error {
   }
 }
 
+/** A Kafka protocol condition evt detects itself (e.g. no leader in the metadata): retried as Kafka's own answer would be. */
+export class KafkaConditionError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'KafkaConditionError'
+  }
+}
+
 /** Socket-level failures of a broker connection (kafkajs's error names), as opposed to protocol answers. */
 const CONNECTION_ERRORS = new Set(['KafkaJSBrokerNotFound', 'KafkaJSConnectionClosedError', 'KafkaJSConnectionError', 'KafkaJSMetadataNotLoaded', 'KafkaJSRequestTimeoutError'])
 

@@ -47,7 +47,7 @@ export class EmbeddedSchemaRegistry implements SchemaRegistry {
 
   async getSchema(id: number): Promise<StoredSchema> {
     const row = this.db.prepare('SELECT id, schema_type, schema, refs FROM schemas WHERE id = ?').get(id) as SchemaRow | undefined
-    if (!row) throw new NotFoundError(`schema id ${id} is not in the registry`)
+    if (!row) throw new NotFoundError('SCHEMA_NOT_FOUND', `schema id ${id} is not in the registry`)
     return toStored(row)
   }
 
@@ -60,7 +60,7 @@ export class EmbeddedSchemaRegistry implements SchemaRegistry {
          WHERE v.subject = ? AND v.version = ?`,
       )
       .get(subject, wanted) as SchemaRow | undefined
-    if (!row) throw new NotFoundError(`subject '${subject}' has no version ${version}`, {available: versions.map(String)})
+    if (!row) throw new NotFoundError('SCHEMA_NOT_FOUND', `subject '${subject}' has no version ${version}`, {available: versions.map(String)})
     return {...toStored(row), subject, version: wanted}
   }
 
@@ -119,7 +119,7 @@ export class EmbeddedSchemaRegistry implements SchemaRegistry {
     if (existing) return {...existing, registered: false, subject}
 
     const result = await this.checkCompatibility(subject, definition)
-    if (!result.compatible) throw new CheckFailedError(`schema rejected for '${subject}' (${result.level}):\n${result.messages.join('\n')}`)
+    if (!result.compatible) throw new CheckFailedError('SCHEMA_INCOMPATIBLE', `schema rejected for '${subject}' (${result.level}):\n${result.messages.join('\n')}`)
 
     const known = this.db.prepare('SELECT id FROM schemas WHERE fingerprint = ?').get(fingerprint) as {id: number} | undefined
     const id =
@@ -153,7 +153,7 @@ export class EmbeddedSchemaRegistry implements SchemaRegistry {
     const versions = (
       this.db.prepare('SELECT version FROM subject_versions WHERE subject = ? ORDER BY version').all(subject) as {version: number}[]
     ).map((row) => row.version)
-    if (versions.length === 0) throw new NotFoundError(`unknown subject '${subject}'`, {available: await this.listSubjects()})
+    if (versions.length === 0) throw new NotFoundError('SUBJECT_NOT_FOUND', `unknown subject '${subject}'`, {available: await this.listSubjects()})
     return versions
   }
 }

@@ -154,7 +154,7 @@ export class HttpSchemaRegistry implements SchemaRegistry {
       })
     } catch (error) {
       const reason = (error as Error & {cause?: {code?: string}}).cause?.code ?? (error as Error).message
-      throw new UnreachableError(`cannot reach the schema registry at ${this.config.url}: ${reason}`, {
+      throw new UnreachableError('REGISTRY_UNREACHABLE', `cannot reach the schema registry at ${this.config.url}: ${reason}`, {
         address: this.config.url,
         cause: error,
         hint: 'is the registry running and is the URL right? (--registry, EVT_REGISTRY_URL or evt.yaml)',
@@ -168,19 +168,19 @@ export class HttpSchemaRegistry implements SchemaRegistry {
     if (response.status === 404) {
       if (options.allowNotFound) return undefined
       const available = code === 40401 || (options.subject && code === undefined) ? await this.listSubjects().catch(() => []) : []
-      throw new NotFoundError(options.notFound ?? `${method} ${path}: ${message}`, {available})
+      throw new NotFoundError(code === 40401 ? 'SUBJECT_NOT_FOUND' : 'SCHEMA_NOT_FOUND', options.notFound ?? `${method} ${path}: ${message}`, {available})
     }
 
     if (response.status === 401 || response.status === 403) {
-      throw new UnreachableError(`authentication failed at the schema registry ${this.config.url} (HTTP ${response.status})`, {
+      throw new UnreachableError('AUTH_FAILED', `authentication failed at the schema registry ${this.config.url} (HTTP ${response.status})`, {
         address: this.config.url,
         hint: 'check the registry username and password in evt.yaml',
       })
     }
 
-    if (response.status === 409) throw new CheckFailedError(`the registry rejected the schema as incompatible: ${message}`)
-    if (response.status === 422) throw new UsageError(`the registry rejected the request: ${message}`)
-    throw new EvtError(`schema registry ${method} ${path} failed: HTTP ${response.status} ${message}`, {exitCode: 3})
+    if (response.status === 409) throw new CheckFailedError('SCHEMA_INCOMPATIBLE', `the registry rejected the schema as incompatible: ${message}`)
+    if (response.status === 422) throw new UsageError(`the registry rejected the request: ${message}`, {code: 'REGISTRY_REFUSED'})
+    throw new EvtError('REGISTRY_ERROR', `schema registry ${method} ${path} failed: HTTP ${response.status} ${message}`, {data: {status: response.status}})
   }
 }
 

@@ -127,23 +127,22 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
   switch (error.code) {
     case 'EADDRINUSE': {
-      return new UsageError(`port ${port} on ${host} is already in use`, {
-        cause: error,
+      return new UsageError(`port ${port} on ${host} is already in use`, {code: 'PORT_UNAVAILABLE', cause: error,
         hint: 'stop whatever listens there, or choose another port with --port (--port 0 picks a free one)',
       })
     }
 
     case 'EACCES': {
-      return new UsageError(`not allowed to listen on port ${port} on ${host}`, {cause: error, hint: 'ports below 1024 need privileges: choose another with --port'})
+      return new UsageError(`not allowed to listen on port ${port} on ${host}`, {code: 'PORT_UNAVAILABLE', cause: error, hint: 'ports below 1024 need privileges: choose another with --port'})
     }
 
     case 'EADDRNOTAVAIL':
     case 'ENOTFOUND': {
-      return new UsageError(`cannot listen on host ${host}: it is not an address of this machine`, {cause: error, hint: 'use --host 127.0.0.1, or 0.0.0.0 for every interface'})
+      return new UsageError(`cannot listen on host ${host}: it is not an address of this machine`, {code: 'PORT_UNAVAILABLE', cause: error, hint: 'use --host 127.0.0.1, or 0.0.0.0 for every interface'})
     }
 
     default: {
-      return new UsageError(`cannot listen on ${host}:${port}: ${error.message}`, {cause: error})
+      return new UsageError(`cannot listen on ${host}:${port}: ${error.message}`, {code: 'PORT_UNAVAILABLE', cause: error})
     }
   }
 }

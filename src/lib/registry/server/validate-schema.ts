@@ -1,6 +1,6 @@
 import {createRequire} from 'node:module'
 
-import {NotFoundError} from '../../errors.js'
+import {EvtError, NotFoundError} from '../../errors.js'
 import {referencedTexts} from '../references.js'
 import type {SchemaDefinition, SchemaRegistry} from '../schema-registry.js'
 import {restErrors} from './rest-error.js'
@@ -35,7 +35,7 @@ export async function validateSchema(definition: SchemaDefinition, registry: Sch
       case 'JSON': {
         const parsed: unknown = JSON.parse(definition.schema)
         if (typeof parsed !== 'boolean' && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) {
-          throw new Error('a JSON Schema is a JSON object or a boolean')
+          throw new EvtError('SCHEMA_INVALID', 'a JSON Schema is a JSON object or a boolean')
         }
 
         break
