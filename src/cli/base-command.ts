@@ -14,11 +14,11 @@ export type EvtArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args'
 
 const SIGNAL_EXIT: Record<string, number> = {SIGINT: 130, SIGTERM: 143}
 /**
- * How long a command may take to stop after Ctrl-C or SIGTERM. Commands stop at their next batch,
- * but a request to a broker or registry that hangs cannot be aborted (kafkajs, the registry's fetch
- * timeout) and would otherwise hold the interrupt for its whole timeout.
+ * How long a command may take to stop after Ctrl-C, SIGTERM or a closed stdout. Read loops stop
+ * within ~50 ms, registry requests and stdin are aborted, but a kafkajs request to a broker that
+ * hangs cannot be: the process then ends after this grace, within the 1 s the contract promises.
  */
-const INTERRUPT_GRACE_MS = 2000
+const INTERRUPT_GRACE_MS = 600
 
 /**
  * Base of every evt command: global flags, configuration, the backend's lifetime, Ctrl-C as an
@@ -80,7 +80,7 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
    * missing embedded log; the others fail with EMBEDDED_LOG_NOT_FOUND and leave the disk alone.
    */
   protected async openBackend(config: EvtConfig = this.loadConfig(), create = (this.ctor as {writesLog?: boolean}).writesLog === true): Promise<Backend> {
-    this.backend = await openBackend(config.cluster, {create})
+    this.backend = await openBackend(config.cluster, {create, signal: this.signal})
     return this.backend
   }
 

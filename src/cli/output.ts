@@ -97,8 +97,11 @@ export class OutputWriter {
  * Lines of a stream, buffered from this call on. readline emits lines as soon as it is created, so
  * an iterator taken later (after awaiting a registry, say) would miss the first ones.
  */
-export function linesOf(input: NodeJS.ReadableStream): AsyncIterable<string> {
-  const iterator = createInterface({crlfDelay: Number.POSITIVE_INFINITY, input})[Symbol.asyncIterator]()
+export function linesOf(input: NodeJS.ReadableStream, signal?: AbortSignal): AsyncIterable<string> {
+  // Aborted (Ctrl-C): the lines end at once, even while stdin waits for more.
+  const lines = createInterface({crlfDelay: Number.POSITIVE_INFINITY, input})
+  signal?.addEventListener('abort', () => lines.close(), {once: true})
+  const iterator = lines[Symbol.asyncIterator]()
   return {[Symbol.asyncIterator]: () => iterator}
 }
 

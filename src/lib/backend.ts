@@ -16,10 +16,12 @@ export interface OpenBackendOptions {
    * Kafka clusters ignore it.
    */
   create?: boolean
+  /** Aborts requests in flight (the registry's HTTP calls) when the command is interrupted. */
+  signal?: AbortSignal
 }
 
 /** Opens the embedded SQLite file or connects to Kafka + a Confluent-API registry. Heavy modules load here, on demand. */
-export async function openBackend(cluster: ClusterConfig, {create = false}: OpenBackendOptions = {}): Promise<Backend> {
+export async function openBackend(cluster: ClusterConfig, {create = false, signal}: OpenBackendOptions = {}): Promise<Backend> {
   if (cluster.kind === 'embedded') {
     const {openEmbeddedDatabase} = await import('./embedded/database.js')
     const {EmbeddedEventLog} = await import('./log/embedded/embedded-log.js')
@@ -35,5 +37,5 @@ export async function openBackend(cluster: ClusterConfig, {create = false}: Open
   }
 
   const {openKafkaBackend} = await import('./kafka-backend.js')
-  return openKafkaBackend(cluster)
+  return openKafkaBackend(cluster, signal)
 }

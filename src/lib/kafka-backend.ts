@@ -6,9 +6,9 @@ import {HttpSchemaRegistry} from './registry/http/http-registry.js'
 import {UnconfiguredRegistry} from './registry/unconfigured-registry.js'
 
 /** Kafka through kafkajs plus a Confluent-API schema registry over HTTP. */
-export async function openKafkaBackend(cluster: KafkaCluster): Promise<Backend> {
+export async function openKafkaBackend(cluster: KafkaCluster, signal?: AbortSignal): Promise<Backend> {
   const log = new KafkaEventLog(await createKafkaClient(cluster), cluster.brokers, {timeoutMs: cluster.timeoutMs})
-  const registry = cluster.registry ? new HttpSchemaRegistry(cluster.registry) : new UnconfiguredRegistry(cluster.name)
+  const registry = cluster.registry ? new HttpSchemaRegistry(cluster.registry, signal) : new UnconfiguredRegistry(cluster.name)
   return {
     async close() {
       await Promise.allSettled([log.close(), registry.close()])

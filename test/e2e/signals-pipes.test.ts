@@ -1,98 +1,17 @@
-import {type ChildProcess, spawn} from 'node:child_process'
-import {mkdtempSync, openSync, readdirSync, readlinkSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 import {beforeAll, describe, expect, it} from 'vitest'
 
-import {BIN, cleanEnv, runCli} from '../helpers/run-cli.js'
+import {headOne, interrupt, PROMPT_MS, start, untilReading} from '../helpers/cli-process.js'
+import {runCli} from '../helpers/run-cli.js'
 
 /**
  * Ctrl-C, SIGTERM and a closed pipe end every long read promptly, on a log big enough that each
  * command below reads for seconds (the embedded log answers synchronously, so a loop that never
  * yields a macrotask would only see the signal at its end).
  */
-
-/** How soon after a signal or a closed pipe a command must have exited. */
-const PROMPT_MS = 1000
-
-interface Run {
-  child: ChildProcess
-  closed: Promise<{code: null | number; signal: NodeJS.Signals | null; stderr: string; stdout: Buffer}>
-}
-
-/** Runs evt with stdout into a pipe, or with `toFile` into /dev/null (a file: writes never wait). */
-function start(args: string[], cwd: string, toFile = false): Run {
-  const child = spawn(process.execPath, [BIN, ...args], {cwd, env: cleanEnv(), stdio: ['pipe', toFile ? openSync('/dev/null', 'w') : 'pipe', 'pipe']})
-  const stdout: Buffer[] = []
-  let stderr = ''
-  child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk))
-  child.stderr!.on('data', (chunk) => (stderr += chunk))
-  child.stdin!.end()
-  const closed = new Promise<{code: null | number; signal: NodeJS.Signals | null; stderr: string; stdout: Buffer}>((resolve, reject) => {
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({code, signal, stderr, stdout: Buffer.concat(stdout)}))
-  })
-  return {child, closed}
-}
-
-/** Waits until the process has the embedded log open: it is past start-up and reading. */
-async function untilReading(child: ChildProcess): Promise<void> {
-  for (let waited = 0; waited < 20_000; waited += 25) {
-    let open: string[] = []
-    try {
-      open = readdirSync(`/proc/${child.pid}/fd`).map((fd) => {
-        try {
-          return readlinkSync(`/proc/${child.pid}/fd/${fd}`)
-        } catch {
-          return ''
-        }
-      })
-    } catch {
-      // Not started yet, or already gone (the exit code then fails the test).
-    }
-
-    if (open.some((file) => file.endsWith('evt.db'))) return
-    await sleep(25)
-  }
-
-  throw new Error('evt never opened its log')
-}
-
-/** Sends `signal` while the command reads, and returns its exit code and how long it took to stop. */
-async function interrupt(args: string[], cwd: string, signal: NodeJS.Signals, toFile = false): Promise<{code: null | number; stderr: string; stopMs: number}> {
-  const {child, closed} = start(args, cwd, toFile)
-  await untilReading(child)
-  // Well into the read: the command would go on for seconds.
-  await sleep(400)
-  expect(child.exitCode, `${args.join(' ')} ended before the signal`).toBeNull()
-  const sent = performance.now()
-  child.kill(signal)
-  const {code, stderr} = await closed
-  return {code, stderr, stopMs: performance.now() - sent}
-}
-
-/** `| head -1`: reads the first line, then closes the read end of the pipe. */
-async function headOne(args: string[], cwd: string): Promise<{code: null | number; firstLine: string; stderr: string; stopMs: number}> {
-  const {child, closed} = start(args, cwd)
-  let text = ''
-  const stdout = child.stdout!
-  const firstLine = await new Promise<string>((resolve) => {
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString('utf8')
-      if (!text.includes('\n')) return
-      stdout.off('data', onData)
-      resolve(text.slice(0, text.indexOf('\n')))
-    }
-
-    stdout.on('data', onData)
-    child.on('close', () => resolve(text))
-  })
-  const destroyed = performance.now()
-  stdout.destroy()
-  const {code, stderr} = await closed
-  return {code, firstLine, stderr, stopMs: performance.now() - destroyed}
-}
 
 describe('signals and closed pipes on a large embedded log', () => {
   let cwd: string

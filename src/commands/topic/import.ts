@@ -26,10 +26,10 @@ rewritten to them) and produces every record to its original partition with its 
     const opened = new Promise<void>((resolve, reject) => {
       if (input === process.stdin) return resolve()
       input.once('open', () => resolve())
-      input.once('error', (error: Error) => reject(new UsageError(`cannot read ${this.args.file}: ${(error as NodeJS.ErrnoException).code ?? error.message}`)))
+      input.once('error', (error: Error) => reject(new UsageError(`cannot read ${this.args.file}: ${(error as NodeJS.ErrnoException).code ?? error.message}`, {code: 'FILE_NOT_FOUND'})))
     })
     await opened
-    const lines = linesOf(input)
+    const lines = linesOf(input, this.signal)
     const {log, registry} = await this.openBackend(config)
     const result = await importExport({compression: this.flags.compression, lines, log, registry, signal: this.signal})
     // Interrupted too: say how much was imported before stopping.

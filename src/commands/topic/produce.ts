@@ -32,7 +32,7 @@ an array for a repeated name) or a list of [name, value] pairs, so a tail line c
   static summary = 'Produce JSON lines from stdin, encoded with a registered schema.'
 
   async run(): Promise<void> {
-    const lines = linesOf(process.stdin)
+    const lines = linesOf(process.stdin, this.signal)
     const {log, registry} = await this.openBackend()
     let count = 0
     for await (const produced of produceJsonLines({
@@ -48,6 +48,8 @@ an array for a repeated name) or a list of [name, value] pairs, so a tail line c
       if (this.jsonEnabled()) await this.stdout.writeLines(produced.map((p) => JSON.stringify(p satisfies JsonLine['topic:produce'])))
     }
 
+    // Interrupted too: say how many were sent.
     if (!this.jsonEnabled()) this.note(`produced ${count} record${count === 1 ? '' : 's'} to ${this.args.topic}`)
+    this.exitIfInterrupted()
   }
 }

@@ -85,7 +85,7 @@ async function valueEncoder(options: ProduceOptions): Promise<ValueEncoder> {
 }
 
 function parseLine(line: string, number: number, topic: string, encoder: ValueEncoder): OutgoingRecord {
-  let parsed: {headers?: unknown; key?: unknown; partition?: number; timestamp?: number | string; value?: unknown}
+  let parsed: {headers?: unknown; key?: unknown; partition?: number; timestamp?: number | string; value?: unknown; valueEncoding?: unknown}
   try {
     parsed = JSON.parse(line)
   } catch (error) {
@@ -115,7 +115,19 @@ function parseLine(line: string, number: number, topic: string, encoder: ValueEn
     partition: parsed.partition,
     timestamp,
     topic,
-    value: parsed.value === null ? null : encoder.encode(parsed.value, number),
+    value: parsed.value === null ? null : parsed.valueEncoding === 'base64' ? exactBytes(parsed.value, number) : encoder.encode(parsed.value, number),
+  }
+}
+
+/**
+ * A value `topic tail --json` printed as base64 (bytes that are not text): fed back, the same bytes
+ * are sent, not encoded with a schema, so `tail --json | produce` keeps every byte.
+ */
+function exactBytes(value: unknown, line: number): Buffer {
+  try {
+    return bytesFromBase64Json({base64: value})!
+  } catch (error) {
+    throw new UsageError(`line ${line}: "valueEncoding": "base64" needs the value as standard padded base64, not ${JSON.stringify(value)?.slice(0, 40)}`, {cause: error, code: 'INPUT_INVALID'})
   }
 }
 
