@@ -86,9 +86,11 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
 
   /**
    * Ends the command with the conventional exit code when it stopped because of a signal, or with
-   * 0 (and nothing more printed) when it stopped because nobody reads its output any more.
+   * 0 (and nothing more printed) when it stopped because nobody reads its output any more. With
+   * --json, `partial` (how much a stopped replay or import did) is still printed.
    */
-  protected exitIfInterrupted(): void {
+  protected exitIfInterrupted(partial?: unknown): void {
+    if (this.interruptedBy && partial !== undefined && this.jsonEnabled()) this.logJson(partial)
     if (this.interruptedBy) this.exit(SIGNAL_EXIT[this.interruptedBy])
     if (this.outputClosed) this.exit(0)
   }

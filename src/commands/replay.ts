@@ -70,7 +70,7 @@ consumers of the target must be idempotent (see the README). --dry-run prints wh
     else if (!this.jsonEnabled()) this.log(summary)
     // Exit 0 all the same: nothing to replay is an answer, but it says what was scanned.
     if (empty) this.note(explainEmptyRead(empty))
-    this.exitIfInterrupted()
+    this.exitIfInterrupted(dryRun ? undefined : result)
     // --dry-run's stdout is the records; the summary object is the answer otherwise.
     return dryRun ? undefined : result
   }

@@ -108,16 +108,26 @@ export async function until(what: string, check: () => boolean, timeoutMs = 20_0
 
 /**
  * The contract for an error (design §5): the exit code, one `Error:` line naming the problem
- * (hints may follow on their own lines), and no stack trace.
+ * (hints may follow on their own lines), and no stack trace; with --json instead the last line of
+ * stdout is the error object, whose `exit` is the exit code.
  */
 export function expectCleanFailure(result: Finished, exit: number, message: RegExp): void {
   const context = `exit ${result.code} (${result.signal ?? 'no signal'}) after ${result.ms} ms\nstdout: ${result.stdout.slice(-1500)}\nstderr: ${result.stderr}`
   expect(result.code, context).toBe(exit)
   const lines = result.stderr.split('\n').filter(Boolean)
   const errors = lines.filter((line) => line.startsWith('Error: '))
-  expect(errors, context).toHaveLength(1)
-  expect(errors[0], context).toMatch(message)
-  expect(lines.every((line) => /^(Error|Hint|Warning): |^ › {3}Warning: /.test(line)), context).toBe(true)
+  const lastLine = result.stdout.trim().split('\n').at(-1) ?? ''
+  if (lastLine.startsWith('{"error":')) {
+    const {error} = JSON.parse(lastLine) as {error: {exit: number; message: string}}
+    expect(error.exit, context).toBe(exit)
+    expect(`Error: ${error.message}`, context).toMatch(message)
+    expect(errors, context).toEqual([])
+  } else {
+    expect(errors, context).toHaveLength(1)
+    expect(errors[0], context).toMatch(message)
+  }
+
+  expect(lines.every((line) => /^(Error|Hint|Warning): /.test(line)), context).toBe(true)
   expectNoStackTrace(result.stderr)
 }
 

@@ -37,8 +37,7 @@ rewritten to them) and produces every record to its original partition with its 
       this.log(`imported ${result.records} records into '${config.cluster.name}'; ${result.schemas.length} schemas registered; topics created: ${result.topicsCreated.join(', ') || 'none'}`)
     }
 
-    this.exitIfInterrupted()
-
+    this.exitIfInterrupted(result)
     return result
   }
 }
