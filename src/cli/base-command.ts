@@ -80,7 +80,7 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
    * missing embedded log; the others fail with EMBEDDED_LOG_NOT_FOUND and leave the disk alone.
    */
   protected async openBackend(config: EvtConfig = this.loadConfig(), create = (this.ctor as {writesLog?: boolean}).writesLog === true): Promise<Backend> {
-    this.backend = await openBackend(config.cluster, {create, signal: this.signal})
+    this.backend = await openBackend(config.cluster, {create, signal: this.signal, warn: (message) => this.warn(message)})
     return this.backend
   }
 

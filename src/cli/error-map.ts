@@ -13,6 +13,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   CLUSTER_NOT_FOUND: 2,
   CONFIG_INVALID: 2,
   DATA_CORRUPT: 2,
+  DEMO_RUNNING: 2,
   DISK_FULL: 2,
   EMBEDDED_LOG_NOT_FOUND: 2,
   FILE_NOT_FOUND: 2,
@@ -42,10 +43,12 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   UNKNOWN_COMMAND: 2,
   UNSUPPORTED_COMPRESSION: 2,
   UNSUPPORTED_FORMAT: 2,
+  UNTRUSTED_CONFIG: 2,
   USAGE: 2,
   VIEW_DATA_INVALID: 1,
   VIEW_DIVERGED: 1,
   VIEW_NOT_FOUND: 2,
+  WHERE_BUDGET_EXCEEDED: 2,
 }
 
 export interface CliFailure {

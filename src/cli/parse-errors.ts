@@ -33,8 +33,9 @@ export function fromParseError(error: unknown, commandId: string): unknown {
   switch (error.constructor.name) {
     case 'NonExistentFlagsError': {
       const known = Object.keys(parseError.parse?.input?.flags ?? {})
-      const flags = parseError.flags ?? []
-      const suggestion = flags.length === 1 ? closest(flags[0].replace(/^-+/, '').replace(/=.*/, ''), known) : undefined
+      // Names only: a value given with = may be a secret (--auth=user:password on the wrong command).
+      const flags = (parseError.flags ?? []).map((flag) => flag.replace(/=.*/s, ''))
+      const suggestion = flags.length === 1 ? closest(flags[0].replace(/^-+/, ''), known) : undefined
       return usage(`unknown flag${flags.length === 1 ? '' : 's'} ${flags.join(', ')}`, suggestion ? `did you mean --${suggestion}?` : help)
     }
 

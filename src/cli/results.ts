@@ -9,6 +9,7 @@ import type {ExportLine, ImportResult} from '../lib/topics/export-import.js'
 import type {TopicSummary} from '../lib/topics/describe-topics.js'
 import type {StalledResult} from '../lib/trace/stalled-flows.js'
 import type {TraceJson} from '../lib/trace/trace-flow.js'
+import type {TrustResult} from '../lib/config/trust.js'
 import type {RebuildResult} from '../lib/views/rebuild-view.js'
 import type {ViewDiff} from '../lib/views/view-diff.js'
 import type {RecordJson} from '../ui/record-format.js'
@@ -33,6 +34,7 @@ export interface JsonResult {
   'topic:import': ImportResult
   'topic:list': TopicSummary[]
   trace: StalledResult | TraceJson
+  trust: TrustResult
   'view:diff': ViewDiff
 }
 

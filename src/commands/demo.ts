@@ -5,6 +5,7 @@ import {prose} from '../cli/prose.js'
 import type {JsonResult} from '../cli/results.js'
 import {compressionFlag, positiveIntFlag} from '../cli/flags.js'
 import {writeDemoConfig} from '../lib/demo/demo-config.js'
+import {demoLockFile} from '../lib/demo/demo-lock.js'
 import {type DemoReport, seedDemo} from '../lib/demo/seed-demo.js'
 import {UsageError} from '../lib/errors.js'
 import {parseTime} from '../lib/tail/start-position.js'
@@ -17,7 +18,9 @@ deterministic flow of orders, payments, stock and shipments into the current clu
 complete, about 5% stall (the payment never arrives), about 7% are rejected, about 1% carry a
 duplicated event and a few are deleted later with a tombstone. The same --seed gives a
 byte-identical log. Writes evt.yaml (cluster, the 'order' flow, the 'orders' view) when none exists.
-Topics that already hold records are left as they are.`
+A demo that was interrupted or killed is completed by running it again with the same flags;
+topics that hold anything else are left as they are. Two demos on one cluster never write at once:
+the second exits 2 (DEMO_RUNNING).`
 
 
   static examples = [
@@ -45,14 +48,15 @@ Topics that already hold records are left as they are.`
     if (start === undefined) throw new UsageError(`cannot read --start '${this.flags.start}': expected ISO-8601 or now`)
     const {log, registry} = await this.openBackend(config)
     const began = performance.now()
-    const result = await seedDemo({compression: this.flags.compression, log, orders: this.flags.orders, registry, seed: this.flags.seed, signal: this.signal, start})
-    if (this.signal.aborted) this.note(`demo interrupted after ${result.events} events: the topics hold a partial demo (start over in an empty EVT_HOME)`)
+    const result = await seedDemo({compression: this.flags.compression, lockFile: demoLockFile(config.cluster), log, orders: this.flags.orders, registry, seed: this.flags.seed, signal: this.signal, start})
+    if (this.signal.aborted) this.note(`demo interrupted after ${result.events} events: the topics hold a partial demo: run evt demo again with the same flags to complete it`)
     this.exitIfInterrupted()
     const seconds = (performance.now() - began) / 1000
     const written = writeDemoConfig(config.cluster, process.cwd(), config.file)
 
     const output: DemoReport = {...result, cluster: config.cluster.name, config: written, seconds}
     if (!this.jsonEnabled()) {
+      if (result.completed) this.note(`completed an interrupted demo: ${result.completed.present} records were already there`)
       this.log(formatDemoSummary(output))
       this.note(nextStepsAfterDemo())
     }

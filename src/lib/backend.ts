@@ -18,10 +18,12 @@ export interface OpenBackendOptions {
   create?: boolean
   /** Aborts requests in flight (the registry's HTTP calls) when the command is interrupted. */
   signal?: AbortSignal
+  /** Told what a read skipped: the embedded log's corrupt stored batches. */
+  warn?: (message: string) => void
 }
 
 /** Opens the embedded SQLite file or connects to Kafka + a Confluent-API registry. Heavy modules load here, on demand. */
-export async function openBackend(cluster: ClusterConfig, {create = false, signal}: OpenBackendOptions = {}): Promise<Backend> {
+export async function openBackend(cluster: ClusterConfig, {create = false, signal, warn}: OpenBackendOptions = {}): Promise<Backend> {
   if (cluster.kind === 'embedded') {
     const {openEmbeddedDatabase} = await import('./embedded/database.js')
     const {EmbeddedEventLog} = await import('./log/embedded/embedded-log.js')
@@ -31,7 +33,7 @@ export async function openBackend(cluster: ClusterConfig, {create = false, signa
       async close() {
         if (db.open) db.close()
       },
-      log: new EmbeddedEventLog(db),
+      log: new EmbeddedEventLog(db, {warn}),
       registry: new EmbeddedSchemaRegistry(db),
     }
   }

@@ -20,6 +20,9 @@ export const ERROR_CODES = [
   'RESUME_IMPOSSIBLE',
   'PORT_UNAVAILABLE',
   'NOT_EVT_FILE',
+  'DEMO_RUNNING',
+  'UNTRUSTED_CONFIG',
+  'WHERE_BUDGET_EXCEEDED',
   // Things that do not exist (the data names what does).
   'EMBEDDED_LOG_NOT_FOUND',
   'CLUSTER_NOT_FOUND',

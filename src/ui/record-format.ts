@@ -2,6 +2,7 @@ import {headersToJson, type HeadersJson, keyToJson} from '../lib/codec/json-shap
 import type {SchemaRef} from '../lib/codec/record-decoder.js'
 import type {DecodedRecord} from '../lib/tail/tail-records.js'
 import {eventTypeOf} from '../lib/util/event-type.js'
+import {isoTime, prettyTime} from '../lib/util/time.js'
 
 /** One line of `--json` output: the contract of design §4 / issue #2. */
 export interface RecordJson {
@@ -12,7 +13,8 @@ export interface RecordJson {
   offset: number
   partition: number
   schema: null | SchemaRef
-  timestamp: string
+  /** ISO-8601; the number of milliseconds when no date can hold it (beyond ±8.64e15). */
+  timestamp: number | string
   topic: string
   /** The event type: the ce_type header, else the schema's record name. */
   type: null | string
@@ -33,7 +35,7 @@ export function recordToJson(decoded: DecodedRecord): RecordJson {
     offset: record.offset,
     partition: record.partition,
     schema: decoded.value?.schema ?? null,
-    timestamp: new Date(record.timestamp).toISOString(),
+    timestamp: isoTime(record.timestamp),
     topic: record.topic,
     type: eventType(decoded),
     value: decoded.value?.value ?? null,
@@ -56,7 +58,7 @@ export function prettyParts(decoded: DecodedRecord, verbose = false): PrettyPart
   return {
     key: prettyKey(decoded.key),
     position: `${record.topic}[${record.partition}]@${record.offset}`,
-    time: new Date(record.timestamp).toISOString().replace('T', ' ').replace('Z', ''),
+    time: prettyTime(record.timestamp),
     type: eventType(decoded) ?? '-',
     value,
   }

@@ -1,6 +1,7 @@
 import type {StalledFlow} from '../lib/trace/stalled-flows.js'
 import type {TraceResult} from '../lib/trace/trace-flow.js'
 import {formatDuration} from '../lib/trace/verdict.js'
+import {prettyTime} from '../lib/util/time.js'
 
 export interface NarrativeLine {
   delta: string
@@ -28,7 +29,7 @@ export function narrativeLines(trace: TraceResult): NarrativeLine[] {
       position: `${event.topic}[${event.partition}]@${event.offset}`,
       source: event.source,
       summary: event.summary,
-      time: new Date(event.timestamp).toISOString().replace('T', ' ').replace('Z', ''),
+      time: prettyTime(event.timestamp),
       type: event.type,
     }
   })

@@ -6,10 +6,11 @@ import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type Backend, openBackend} from '../../src/lib/backend.js'
+import {trustConfig, trustStoreFile} from '../../src/lib/config/trust.js'
 import type {ClusterConfig} from '../../src/lib/config/types.js'
 import {lastHeader, type LogRecord, type OutgoingRecord} from '../../src/lib/log/event-log.js'
 import {readAll} from '../helpers/read-all.js'
-import {runCli} from '../helpers/run-cli.js'
+import {cleanEnv, runCli} from '../helpers/run-cli.js'
 import {useTempDir} from '../helpers/temp-dir.js'
 
 const T0 = Date.parse('2026-04-01T08:00:00Z')
@@ -53,6 +54,8 @@ export function viewContract(name: string, cluster: () => ClusterConfig): void {
         path.join(dir, 'slow-projection.mjs'),
         `export function project(record) {\n  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1)\n  return record.value === null ? 'delete' : {name: record.value.name}\n}\n`,
       )
+      // As `evt trust` would: the module runs only from a trusted evt.yaml.
+      trustConfig({configFile: path.join(dir, 'evt.yaml'), modules: [path.join(dir, 'slow-projection.mjs')], store: trustStoreFile(cleanEnv())})
       return dir
     }
 

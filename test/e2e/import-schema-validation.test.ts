@@ -40,8 +40,9 @@ describe('topic import validates the schemas it registers', () => {
     expect(imported.stderr).toMatch(/line 3: schema for subject 'bad-value' refused: /)
     expect(imported.stderr).toMatch(reason)
 
+    // The whole file is checked before anything is written: not even the good schema is stored.
     const subjects = JSON.parse((await runCli(['schema', 'list', '--json'], {cwd})).stdout)
-    expect(subjects.map((s: {subject: string}) => s.subject)).toEqual(['good-value'])
+    expect(subjects.map((s: {subject: string}) => s.subject)).toEqual([])
     // The subject can still be used: a valid first version registers.
     writeFileSync(path.join(cwd, 'bad-value.avsc'), JSON.stringify({...valid, name: 'Fine'}))
     expect((await runCli(['schema', 'register', 'bad-value', 'bad-value.avsc'], {cwd})).code).toBe(0)

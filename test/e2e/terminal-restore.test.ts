@@ -41,6 +41,8 @@ describe('Ctrl-C on a terminal', () => {
     // A projection that takes 1 ms a record keeps the rebuild's progress bar on screen.
     writeFileSync(path.join(cwd, 'slow.mjs'), 'export function project(record) {\n  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1)\n  return record.value === null ? "delete" : {seen: 1}\n}\n')
     writeFileSync(path.join(cwd, 'evt.yaml'), `${readFileSync(path.join(cwd, 'evt.yaml'), 'utf8')}  slow: {from: [orders], table: slow, module: ./slow.mjs}\n`)
+    // A module runs only from a trusted evt.yaml.
+    expect((await runCli(['trust'], {cwd})).code).toBe(0)
   })
 
   it('tail --follow: exit 130, the cursor shown again, no stack trace', async () => {

@@ -1,4 +1,6 @@
 import {spawn} from 'node:child_process'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -16,7 +18,15 @@ export interface CliResult {
  */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('EVT_') && key !== 'DEBUG'))
-  return {...env, NODE_ENV: 'production', ...extra}
+  return {...env, NODE_ENV: 'production', XDG_CONFIG_HOME: testConfigHome(), ...extra}
+}
+
+let configHome: string | undefined
+
+/** Where `evt trust` keeps its records in tests: a directory of the test run, never the developer's ~/.config. */
+function testConfigHome(): string {
+  configHome ??= mkdtempSync(path.join(tmpdir(), 'evt-test-config-'))
+  return configHome
 }
 
 /** Runs the built CLI (bin/run.js) through pipes, as a user's shell would. */

@@ -8,6 +8,7 @@ import {promisify} from 'node:util'
 import {expect} from 'vitest'
 
 import {type Backend, openBackend} from '../../src/lib/backend.js'
+import {trustConfig, trustStoreFile} from '../../src/lib/config/trust.js'
 import {BIN, cleanEnv} from '../helpers/run-cli.js'
 
 /*
@@ -170,6 +171,8 @@ export function project(record) {
 export function writeProject(dir: string, cluster: {brokers: string; registry: string}, extra: string[] = []): string {
   writeFileSync(path.join(dir, 'evt.yaml'), [`clusters: {k: {brokers: ['${cluster.brokers}'], registry: '${cluster.registry}'}}`, 'default: k', ...extra].join('\n') + '\n')
   writeFileSync(path.join(dir, 'slow-projection.mjs'), SLOW_PROJECTION)
+  // As `evt trust` would: the views' module runs only from a trusted evt.yaml.
+  trustConfig({configFile: path.join(dir, 'evt.yaml'), modules: [path.join(dir, 'slow-projection.mjs')], store: trustStoreFile(cleanEnv())})
   return dir
 }
 

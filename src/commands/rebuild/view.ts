@@ -47,7 +47,7 @@ failure leave the previous file exactly as it was. --resume catches up from the 
     const names = flags.all ? Object.keys(config.views) : [this.args.name!]
     if (names.length === 0) throw new UsageError(`no views are defined${config.file ? ` in ${config.file}` : ''}`, {hint: "define views under 'views:' in evt.yaml (evt demo writes an example)"})
     const configDir = config.file ? path.dirname(config.file) : process.cwd()
-    const views = await Promise.all(names.map((name) => compileView(name, requireNamed('view', config.views, name, config.file), configDir)))
+    const views = await Promise.all(names.map((name) => compileView(name, requireNamed('view', config.views, name, config.file), configDir, config.file)))
     const {log, registry} = await this.openBackend(config)
     const warn = (message: string) => this.warn(message)
     const results: RebuildResult[] = []

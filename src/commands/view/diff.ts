@@ -30,7 +30,7 @@ never modified. Exit 0 when it matches, 1 when it diverged.`
   async run(): Promise<JsonResult['view:diff']> {
     const config = this.loadConfig()
     const configDir = config.file ? path.dirname(config.file) : process.cwd()
-    const view = await compileView(this.args.name, requireNamed('view', config.views, this.args.name, config.file), configDir)
+    const view = await compileView(this.args.name, requireNamed('view', config.views, this.args.name, config.file), configDir, config.file)
     const {log, registry} = await this.openBackend(config)
     const diff = await diffView({file: path.resolve(this.flags.db), log, registry, signal: this.signal, view, warn: (message) => this.warn(message)})
     this.exitIfInterrupted()

@@ -1,5 +1,7 @@
 import type {Schema, types} from 'avsc'
 
+import {isoTime} from '../util/time.js'
+
 type Avsc = typeof import('avsc')
 
 /**
@@ -12,8 +14,8 @@ export function naturalLogicalTypes(avro: Avsc): Record<string, new (schema: Sch
   const Base = avro.types.LogicalType as unknown as new (schema: Schema, opts?: object) => types.LogicalType
 
   class TimestampMillis extends Base {
-    _fromValue(value: number): string {
-      return new Date(value).toISOString()
+    _fromValue(value: number): number | string {
+      return isoTime(value)
     }
 
     _toValue(value: unknown): number | undefined {

@@ -1,6 +1,6 @@
 import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
-import {parse as parseYaml} from 'yaml'
+import {isScalar, LineCounter, parseDocument, visit} from 'yaml'
 
 import {ConfigError, UsageError} from '../errors.js'
 import {parseDuration} from '../tail/start-position.js'
@@ -123,13 +123,7 @@ function readConfigFile(file: string, env: NodeJS.ProcessEnv): FileConfig {
     throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`, {cause: error, file})
   }
 
-  let data: unknown
-  try {
-    data = parseYaml(text)
-  } catch (error) {
-    throw new ConfigError(`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`, {cause: error, file})
-  }
-
+  const data = parseConfigYaml(text, file)
   const root = new ConfigNode(data ?? {}, file, '', env)
   root.requireMap('a map with clusters, default, flows and views')
   for (const [key, node] of root.entries('settings')) {
@@ -146,6 +140,47 @@ function readConfigFile(file: string, env: NodeJS.ProcessEnv): FileConfig {
   const flows = Object.fromEntries(root.child('flows').entries('flows').map(([name, node]) => [name, readFlow(node)]))
   const views = Object.fromEntries(root.child('views').entries('views').map(([name, node]) => [name, readView(node)]))
   return {clusters, defaultCluster, flows, views}
+}
+
+/** Aliases one evt.yaml may expand in total: real files use a few; a billion-laughs file, millions. */
+const MAX_ALIAS_COUNT = 100
+
+/**
+ * Parses evt.yaml in time linear in its size. The yaml package checks each map key against all
+ * keys before it (16k views: seconds; 200k: many minutes), so that check is off and done here
+ * with a Set per map. An alias inside the node it names (`a: &a [*a]`) is refused: its value
+ * would be a cycle that no check or message can print.
+ */
+function parseConfigYaml(text: string, file: string): unknown {
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, {lineCounter, uniqueKeys: false})
+  const invalid = (message: string, cause?: unknown) => new ConfigError(`${file}: not valid YAML: ${message}`, {cause, file})
+  const at = (offset: number | undefined) => {
+    const {col, line} = lineCounter.linePos(offset ?? 0)
+    return `at line ${line}, column ${col}`
+  }
+
+  if (doc.errors.length > 0) throw invalid(doc.errors[0].message.split('\n')[0], doc.errors[0])
+  visit(doc, {
+    Alias(_key, alias, ancestors) {
+      const target = alias.resolve(doc)
+      if (target && ancestors.includes(target)) throw invalid(`alias *${alias.source} ${at(alias.range?.[0])} refers to the node that contains it (a cycle)`)
+    },
+    Map(_key, map) {
+      const seen = new Set<unknown>()
+      for (const {key} of map.items) {
+        const value = isScalar(key) ? key.value : key
+        if (seen.has(value)) throw invalid(`duplicate key '${String(value)}' ${at(isScalar(key) ? key.range?.[0] : undefined)}: map keys must be unique`)
+        seen.add(value)
+      }
+    },
+  })
+  try {
+    return doc.toJS({maxAliasCount: MAX_ALIAS_COUNT})
+  } catch (error) {
+    // The yaml package's resource-exhaustion guard: more alias expansions than any real file needs.
+    throw invalid(`${(error as Error).message} (more than ${MAX_ALIAS_COUNT} aliases expanded)`, error)
+  }
 }
 
 function readCluster(name: string, node: ConfigNode, baseDir: string): ClusterConfig {

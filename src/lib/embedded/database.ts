@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3'
-import {accessSync, constants, existsSync, mkdirSync} from 'node:fs'
+import {accessSync, constants, existsSync, mkdirSync, statSync} from 'node:fs'
 import path from 'node:path'
 
-import {ConfigError, NotFoundError} from '../errors.js'
+import {ConfigError, NotFoundError, UsageError} from '../errors.js'
+import {requireSqliteFile} from '../views/view-file.js'
 
 /** Both embedded seams live in one SQLite file; this opens it and brings its tables up to date. */
 export type EmbeddedDatabase = Database.Database
@@ -57,6 +58,12 @@ CREATE TABLE IF NOT EXISTS compatibility (
 );
 `
 
+/** `PRAGMA application_id` of evt's log ('evt1'): tells its files from other applications' SQLite files. */
+export const EVT_APPLICATION_ID = 0x65_76_74_31
+/** Tables that make an unstamped file a log written by an evt from before the application_id. */
+const LEGACY_TABLES = ['batches', 'partitions', 'topics']
+const NOT_OURS_HINT = 'move that file away, or set EVT_HOME to another directory'
+
 export interface OpenEmbeddedOptions {
   /**
    * Create the file (and its directory) when it does not exist: only for commands that write the
@@ -72,14 +79,15 @@ export interface OpenEmbeddedOptions {
  * read-write, not SQLite's `readonly`: a read-only connection to a WAL database creates the -wal
  * and -shm files but cannot remove them when it closes (only a connection that can checkpoint
  * does), so every read would leave them behind; a read-write one removes them on the last close.
- * Opening an existing file never writes to it: the pragmas and the CREATE TABLE IF NOT EXISTS
- * below are no-ops on a log evt has created, and readers never block the writers (WAL).
+ * Opening an existing log never writes to it: the pragmas and the CREATE TABLE IF NOT EXISTS
+ * below are no-ops on a log evt has created (a log from before the application_id is stamped
+ * once), and readers never block the writers (WAL). Another application's file is refused.
  */
 export async function openEmbeddedDatabase(file: string, {create = false, cwd = process.cwd()}: OpenEmbeddedOptions = {}): Promise<EmbeddedDatabase> {
   const dir = path.dirname(file)
   if (create) {
     try {
-      mkdirSync(dir, {recursive: true})
+      makeDirectories(dir)
       accessSync(dir, constants.W_OK)
     } catch (error) {
       throw new ConfigError(`cannot write to ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, {
@@ -91,27 +99,86 @@ export async function openEmbeddedDatabase(file: string, {create = false, cwd = 
     throw embeddedLogNotFound(file, cwd)
   }
 
+  // Refuse another application's file before SQLite even opens it.
+  if (existsSync(file) && statSync(file).size > 0) {
+    const applicationId = requireSqliteFile(file, NOT_OURS_HINT)
+    if (applicationId !== 0 && applicationId !== EVT_APPLICATION_ID) throw notEvtFile(file, `its application_id is ${applicationId}`)
+  }
+
   // Loaded on demand so `evt --help` does not pay for the native module.
   const {default: Sqlite} = await import('better-sqlite3')
   let db: EmbeddedDatabase
   try {
     // fileMustExist also closes the race with a file removed since the check above.
     db = new Sqlite(file, {fileMustExist: !create})
+  } catch (error) {
+    if (!create && !existsSync(file)) throw embeddedLogNotFound(file, cwd)
+    throw cannotOpen(file, error)
+  }
+
+  try {
+    const stamped = requireEvtFile(db, file)
+    // page_size first: on a new file the stamp is the first write and fixes the page size.
     db.pragma('page_size = 16384')
+    if (!stamped) db.pragma(`application_id = ${EVT_APPLICATION_ID}`)
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
     db.pragma('busy_timeout = 10000')
     db.pragma('cache_size = -65536')
     db.exec(SCHEMA)
   } catch (error) {
-    if (!create && !existsSync(file)) throw embeddedLogNotFound(file, cwd)
-    throw new ConfigError(`cannot open the embedded log ${file}: ${(error as Error).message}`, {
-      cause: error,
-      hint: 'is it an evt SQLite file? move it away or set EVT_HOME to another directory',
-    })
+    db.close()
+    if (error instanceof UsageError) throw error
+    throw cannotOpen(file, error)
   }
 
   return db
+}
+
+/**
+ * Nothing is written before this passes; returns whether the file already carries evt's stamp.
+ * Unstamped files are evt's if they hold no table yet (new, or created by an evt killed before its
+ * first write) or evt's tables (an evt from before the stamp): the caller stamps them. Anything
+ * else belongs to another application.
+ */
+function requireEvtFile(db: EmbeddedDatabase, file: string): boolean {
+  const applicationId = db.pragma('application_id', {simple: true}) as number
+  if (applicationId === EVT_APPLICATION_ID) return true
+  if (applicationId !== 0) throw notEvtFile(file, `its application_id is ${applicationId}`)
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {name: string}[]).map((row) => row.name)
+  if (tables.length > 0 && !LEGACY_TABLES.every((table) => tables.includes(table))) {
+    throw notEvtFile(file, `it has tables evt did not create (${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', …' : ''})`)
+  }
+
+  return false
+}
+
+function notEvtFile(file: string, why: string): UsageError {
+  return new UsageError(`${file} is a SQLite database that evt did not create (${why}); refusing to touch it`, {code: 'NOT_EVT_FILE', data: {path: file}, hint: NOT_OURS_HINT})
+}
+
+function cannotOpen(file: string, error: unknown): ConfigError {
+  return new ConfigError(`cannot open the embedded log ${file}: ${(error as Error).message}`, {
+    cause: error,
+    hint: 'is it an evt SQLite file? move it away or set EVT_HOME to another directory',
+  })
+}
+
+/**
+ * `mkdir -p` one level at a time. Node's recursive mkdir retries forever, deaf to signals, where
+ * mkdir answers ENOENT although the parent exists (`EVT_HOME=/proc/x`); here that is an error.
+ */
+function makeDirectories(dir: string): void {
+  const missing: string[] = []
+  for (let at = path.resolve(dir); !existsSync(at) && path.dirname(at) !== at; at = path.dirname(at)) missing.unshift(at)
+  for (const each of missing) {
+    try {
+      mkdirSync(each)
+    } catch (error) {
+      // Another evt creating the same home at the same moment is fine.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+  }
 }
 
 /** The log a read-only command needs does not exist: say where evt looked and how to get one. */

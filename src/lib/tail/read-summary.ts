@@ -1,5 +1,6 @@
 import type {EventLog, LogRecord} from '../log/event-log.js'
 import type {PartitionRange} from './read-plan.js'
+import {isoTimeText} from '../util/time.js'
 import type {StartPosition} from './start-position.js'
 
 /** Counts the records a read went through, and the span of their timestamps. */
@@ -79,7 +80,7 @@ export async function summarizeEmptyRead(options: {
 }
 
 const count = (n: number) => n.toLocaleString('en-US')
-const time = (ms: number) => new Date(ms).toISOString()
+const time = isoTimeText
 const spans = (span: TimeSpan) => `${time(span.oldest)} … ${time(span.newest)}`
 
 /** One line saying why a bounded read printed nothing: what was scanned, and the time range of the data. */

@@ -1,4 +1,5 @@
 import {UsageError} from '../errors.js'
+import {isoTimeText} from '../util/time.js'
 
 /** Where a read starts in each partition (`--from`). */
 export type StartPosition =
@@ -59,7 +60,7 @@ export function parseUntil(text: string, now: number = Date.now()): number {
  */
 export function checkRange(from: StartPosition | undefined, until: number | undefined): void {
   if (from?.kind !== 'time' || until === undefined || from.timestamp < until) return
-  throw new UsageError(`--from ${new Date(from.timestamp).toISOString()} is not before --until ${new Date(until).toISOString()}: the range holds no record`, {
+  throw new UsageError(`--from ${isoTimeText(from.timestamp)} is not before --until ${isoTimeText(until)}: the range holds no record`, {
     hint: 'give a --from earlier than --until',
   })
 }

@@ -6,8 +6,8 @@ import {readLive, readMerged} from './merged-read.js'
 import {planRead} from './read-plan.js'
 import {type EmptyReadSummary, ScanTally, summarizeEmptyRead} from './read-summary.js'
 import type {StartPosition} from './start-position.js'
-import type {WhereFilter} from './where-filter.js'
-import {maybeYield} from '../util/yield.js'
+import {unrepresentableTimeWarning} from '../util/time.js'
+import type {WhereFilter, WhereInput} from './where-filter.js'
 
 export interface DecodedRecord {
   key: DecodedPayload | null
@@ -74,28 +74,28 @@ export async function* readRecords(options: TailOptions, decoder?: RecordDecoder
   const onBatch = preparing ? (records: LogRecord[]) => preparing.prepareRecords(records) : undefined
   const select = async (records: LogRecord[]): Promise<SelectedRecord[]> => {
     if (!where || !whereDecoder) return records.map((record) => ({record}))
-    const kept: SelectedRecord[] = []
-    for (const record of records) {
-      // A --where over a fetch of thousands of records can take longer than a signal may wait.
-      await maybeYield()
-      if (signal?.aborted) break
-      let key: DecodedPayload | null | undefined
-      let value: DecodedPayload | null | undefined
-      const decodeKey = () => (key === undefined ? (key = whereDecoder.decode(record.key, record.topic)) : key)
-      const decodeValue = () => (value === undefined ? (value = whereDecoder.decode(record.value, record.topic)) : value)
-      if (await where({decodeKey, decodeValue, record})) kept.push({key, record, value})
-    }
-
-    return kept
+    // Each record keeps the key and value --where decoded, so they are not decoded twice.
+    const inputs = records.map((record) => {
+      const input: SelectedRecord & WhereInput = {
+        decodeKey: () => (input.key === undefined ? (input.key = whereDecoder.decode(record.key, record.topic)) : input.key),
+        decodeValue: () => (input.value === undefined ? (input.value = whereDecoder.decode(record.value, record.topic)) : input.value),
+        record,
+      }
+      return input
+    })
+    const passes = await where(inputs, signal)
+    return inputs.filter((_, index) => passes[index]).map(({key, record, value}) => ({key, record, value}))
   }
 
   let remaining = options.limit ?? Number.POSITIVE_INFINITY
   const ranges = await planRead({...options, follow: false})
+  const warnTime = unrepresentableTimeWarning(options.warn)
   const emit = async (records: LogRecord[]): Promise<SelectedRecord[]> => {
     // Without --where, records past --limit are never looked at (a first fetch can hold thousands).
     const selected = await select(!where && records.length > remaining ? records.slice(0, remaining) : records)
     const taken = selected.length > remaining ? selected.slice(0, remaining) : selected
     remaining -= taken.length
+    for (const {record} of taken) warnTime(record)
     return taken
   }
 

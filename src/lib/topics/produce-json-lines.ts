@@ -3,7 +3,7 @@ import {buildSchemaCodec, type SchemaCodec} from '../codec/schema-codec.js'
 import {subjectName} from '../codec/subject-names.js'
 import {MAX_NESTING, nestsTooDeep} from '../codec/raw.js'
 import {encodeWire} from '../codec/wire-format.js'
-import {ConfigError, NotFoundError, UsageError} from '../errors.js'
+import {ConfigError, EvtError, NotFoundError, UsageError} from '../errors.js'
 import type {EventLog, Headers, OutgoingRecord, ProducedRecord} from '../log/event-log.js'
 import type {CompressionName} from '../log/kafka/compression.js'
 import type {SchemaDefinition, SchemaRegistry} from '../registry/schema-registry.js'
@@ -33,25 +33,45 @@ interface ValueEncoder {
  * the shape `topic tail --json` prints (json-shape.ts), so a tail line can be fed back: a text key
  * is its UTF-8 bytes, `{"base64": ...}` its bytes, any other JSON its text; headers are a map
  * (an array for a repeated name, null, text or `{"base64"}`) or a list of [name, value] pairs.
- * Yields what each batch was assigned; a bad line stops with its line number (earlier lines have
- * been produced).
+ * Yields what each batch was assigned; a bad line stops with its line number and field (earlier
+ * batches have been produced, the lines of its own batch have not).
  */
 export async function* produceJsonLines(options: ProduceOptions): AsyncIterable<ProducedRecord[]> {
   const {log, topic} = options
   const encoder = await valueEncoder(options)
   let batch: OutgoingRecord[] = []
+  let batchLines: number[] = []
+  const send = () => log.produce(batch, {compression: options.compression}).catch((error) => nameLineOfPartition(error, log, topic, batch, batchLines))
   let lineNumber = 0
   for await (const line of options.lines) {
     lineNumber++
     if (line.trim() === '') continue
     batch.push(parseLine(line, lineNumber, topic, encoder))
+    batchLines.push(lineNumber)
     if (batch.length >= (options.batchSize ?? 500)) {
-      yield await log.produce(batch, {compression: options.compression})
+      yield await send()
       batch = []
+      batchLines = []
     }
   }
 
-  if (batch.length > 0) yield await log.produce(batch, {compression: options.compression})
+  if (batch.length > 0) yield await send()
+}
+
+/**
+ * The log refuses a batch naming a partition the topic does not have, but not which line asked
+ * for it: the topic's partition count (looked up only then) finds the first such line.
+ */
+async function nameLineOfPartition(error: unknown, log: EventLog, topic: string, batch: OutgoingRecord[], lines: number[]): Promise<never> {
+  if (!(error instanceof EvtError) || error.code !== 'PARTITION_NOT_FOUND') throw error
+  const partitions = (await log.listTopics()).find((each) => each.name === topic)?.partitions
+  const index = partitions === undefined ? -1 : batch.findIndex((record) => record.partition !== undefined && record.partition >= partitions)
+  if (index === -1) throw error
+  throw new UsageError(`line ${lines[index]}: topic '${topic}' has no partition ${batch[index].partition} (it has ${partitions}: 0-${partitions! - 1})`, {
+    code: 'PARTITION_NOT_FOUND',
+    data: {field: 'partition', line: lines[index], partitions},
+    hint: 'leave "partition" out to let the key choose it, or give one the topic has',
+  })
 }
 
 async function valueEncoder(options: ProduceOptions): Promise<ValueEncoder> {
@@ -85,7 +105,7 @@ async function valueEncoder(options: ProduceOptions): Promise<ValueEncoder> {
 }
 
 function parseLine(line: string, number: number, topic: string, encoder: ValueEncoder): OutgoingRecord {
-  let parsed: {headers?: unknown; key?: unknown; partition?: number; timestamp?: number | string; value?: unknown; valueEncoding?: unknown}
+  let parsed: {headers?: unknown; key?: unknown; partition?: unknown; timestamp?: unknown; value?: unknown; valueEncoding?: unknown}
   try {
     parsed = JSON.parse(line)
   } catch (error) {
@@ -104,19 +124,43 @@ function parseLine(line: string, number: number, topic: string, encoder: ValueEn
     headers = headersFromJson(parsed.headers)
     key = keyFromJson(parsed.key)
   } catch (error) {
-    throw new UsageError(`line ${number}: ${(error as Error).message}`, {code: 'INPUT_INVALID'})
+    const {data, hint} = error as EvtError
+    throw new UsageError(`line ${number}: ${(error as Error).message}`, {code: 'INPUT_INVALID', data: {...data, line: number}, hint})
   }
 
-  const timestamp = parsed.timestamp === undefined ? undefined : typeof parsed.timestamp === 'number' ? parsed.timestamp : Date.parse(parsed.timestamp)
-  if (timestamp !== undefined && Number.isNaN(timestamp)) throw new UsageError(`line ${number}: cannot read timestamp ${JSON.stringify(parsed.timestamp)}`, {code: 'INPUT_INVALID'})
+  // A string is refused rather than read as a number: tail --json prints a number, and "1 " or "01" would be guesses.
+  const {partition} = parsed
+  if (partition !== undefined && (!Number.isSafeInteger(partition) || (partition as number) < 0)) {
+    throw new UsageError(`line ${number}: "partition" is a whole number ≥ 0, not ${JSON.stringify(partition)}`, {
+      code: 'INPUT_INVALID',
+      data: {field: 'partition', line: number},
+      hint: typeof partition === 'string' ? `write "partition": ${partition.trim()} (a number, without quotes)` : 'write e.g. "partition": 0, or leave it out to let the key choose',
+    })
+  }
+
   return {
     headers,
     key,
-    partition: parsed.partition,
-    timestamp,
+    partition: partition as number | undefined,
+    timestamp: timestampFromJson(parsed.timestamp, number),
     topic,
     value: parsed.value === null ? null : parsed.valueEncoding === 'base64' ? exactBytes(parsed.value, number) : encoder.encode(parsed.value, number),
   }
+}
+
+/**
+ * Milliseconds since the epoch, or a date text as `tail --json` prints it. Kafka's producers refuse
+ * negative timestamps; fractions and numbers past 2^53 cannot be stored exactly.
+ */
+function timestampFromJson(timestamp: unknown, line: number): number | undefined {
+  if (timestamp === undefined) return undefined
+  const millis = typeof timestamp === 'string' ? Date.parse(timestamp) : timestamp
+  if (Number.isSafeInteger(millis) && (millis as number) >= 0) return millis as number
+  throw new UsageError(`line ${line}: cannot use ${JSON.stringify(timestamp)} as "timestamp"`, {
+    code: 'INPUT_INVALID',
+    data: {field: 'timestamp', line},
+    hint: 'give whole milliseconds since 1970 (≥ 0) or a date text such as "2024-05-01T12:00:00Z"',
+  })
 }
 
 /**

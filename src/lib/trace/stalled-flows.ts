@@ -6,13 +6,15 @@ import {readMerged} from '../tail/merged-read.js'
 import {planRead} from '../tail/read-plan.js'
 import type {StartPosition} from '../tail/start-position.js'
 import {eventTypeOf} from '../util/event-type.js'
+import {isoTime, unrepresentableTimeWarning} from '../util/time.js'
 import {maybeYield} from '../util/yield.js'
 import {flowIdOf} from './id-matcher.js'
 import {formatDuration} from './verdict.js'
 
 export interface StalledFlow {
   id: string
-  lastAt: string
+  /** ISO-8601; the number (ms) when no date can hold it. */
+  lastAt: number | string
   lastEvent: string
   stalledFor: string
   stalledForMs: number
@@ -47,6 +49,7 @@ export async function findStalledFlows(options: {
   const decoder = new RecordDecoder(options.registry, options.warn)
   const existing = new Set((await log.listTopics()).map((t) => t.name))
   const ids = new Map<string, {ended: boolean; lastAt: number; lastEvent: string}>()
+  const warnTime = unrepresentableTimeWarning(options.warn)
   let scanned = 0
   for (const [topic, {id: locator}] of Object.entries(flow.topics)) {
     if (!existing.has(topic)) {
@@ -69,6 +72,7 @@ export async function findStalledFlows(options: {
         const state = ids.get(id) ?? {ended: false, lastAt: 0, lastEvent: ''}
         if (flow.ends.includes(type)) state.ended = true
         if (record.timestamp >= state.lastAt) {
+          warnTime(record)
           state.lastAt = record.timestamp
           state.lastEvent = type
         }
@@ -81,7 +85,7 @@ export async function findStalledFlows(options: {
   if (signal?.aborted) return {scanned, stalled: []}
   const stalled = [...ids]
     .filter(([, state]) => !state.ended && now - state.lastAt >= options.olderThanMs)
-    .map(([id, state]) => ({id, lastAt: new Date(state.lastAt).toISOString(), lastEvent: state.lastEvent, stalledFor: formatDuration(now - state.lastAt), stalledForMs: now - state.lastAt}))
+    .map(([id, state]) => ({id, lastAt: isoTime(state.lastAt), lastEvent: state.lastEvent, stalledFor: formatDuration(now - state.lastAt), stalledForMs: now - state.lastAt}))
     .sort((a, b) => b.stalledForMs - a.stalledForMs || a.id.localeCompare(b.id))
   return {scanned, stalled}
 }

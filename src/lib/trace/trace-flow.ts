@@ -10,6 +10,7 @@ import type {StartPosition} from '../tail/start-position.js'
 import {type FlowEvent, toFlowEvent} from './flow-events.js'
 import {idLocatorMatcher} from './id-matcher.js'
 import {findAnomalies, judgeFlow, type Verdict} from './verdict.js'
+import {isoTime, isoTimeText, unrepresentableTimeWarning} from '../util/time.js'
 import {maybeYield} from '../util/yield.js'
 
 export interface TraceResult {
@@ -17,15 +18,16 @@ export interface TraceResult {
   events: FlowEvent[]
   flow: string
   id: string
-  scanned: {from: null | string; records: number; to: null | string; topics: string[]}
+  /** ISO-8601 times; numbers (ms) where no date can hold them. */
+  scanned: {from: null | number | string; records: number; to: null | number | string; topics: string[]}
   verdict: Verdict
 }
 
 /** A trace as `--json` prints it: times as ISO-8601, decode failures left to the anomalies. */
-export type TraceJson = Omit<TraceResult, 'events'> & {events: (Omit<FlowEvent, 'decodeError' | 'timestamp'> & {timestamp: string})[]}
+export type TraceJson = Omit<TraceResult, 'events'> & {events: (Omit<FlowEvent, 'decodeError' | 'timestamp'> & {timestamp: number | string})[]}
 
 export function traceJson(trace: TraceResult): TraceJson {
-  return {...trace, events: trace.events.map(({decodeError: _ignored, timestamp, ...event}) => ({timestamp: new Date(timestamp).toISOString(), ...event}))}
+  return {...trace, events: trace.events.map(({decodeError: _ignored, timestamp, ...event}) => ({timestamp: isoTime(timestamp), ...event}))}
 }
 
 export interface TraceOptions {
@@ -60,6 +62,7 @@ export async function traceFlow(options: TraceOptions): Promise<TraceResult> {
   const events: FlowEvent[] = []
   const from = options.from ?? {kind: 'beginning'}
   const tally = new ScanTally()
+  const warnTime = unrepresentableTimeWarning(options.warn)
   const read: PartitionRange[] = []
   for (const topic of topics) {
     const locator = flow.topics[topic].id
@@ -76,6 +79,7 @@ export async function traceFlow(options: TraceOptions): Promise<TraceResult> {
         await maybeYield()
         const decoded = decoder.decode(record.value, topic)
         if (matcher.needsValue && !matcher.matchesValue(decoded?.value)) continue
+        warnTime(record)
         events.push(toFlowEvent(record, decoded, flow, groups, locator.startsWith('$.') ? locator : undefined))
       }
     }
@@ -91,7 +95,7 @@ export async function traceFlow(options: TraceOptions): Promise<TraceResult> {
       const summary = await summarizeEmptyRead({from, log, ranges: read, signal, tally, topics, until: options.until, where: false})
       why = `scanned 0 records; ${explainEmptyRead(summary).replace(/^0 records matched: /, '')}`
     } else {
-      why = `scanned ${scanned} records between ${new Date(first).toISOString()} and ${new Date(last!).toISOString()}`
+      why = `scanned ${scanned} records between ${isoTimeText(first)} and ${isoTimeText(last!)}`
     }
 
     throw new CheckFailedError('NO_EVENTS', `no events for ${options.flowName} ${id} in ${topics.join(', ')} (${why})`)
@@ -103,7 +107,7 @@ export async function traceFlow(options: TraceOptions): Promise<TraceResult> {
     events,
     flow: options.flowName,
     id,
-    scanned: {from: first === undefined ? null : new Date(first).toISOString(), records: scanned, to: last === undefined ? null : new Date(last).toISOString(), topics},
+    scanned: {from: first === undefined ? null : isoTime(first), records: scanned, to: last === undefined ? null : isoTime(last), topics},
     verdict: judgeFlow(events, flow, options.now ?? Date.now()),
   }
 }

@@ -1,4 +1,5 @@
 import type {FlowConfig} from '../config/types.js'
+import {isoTimeText} from '../util/time.js'
 import type {FlowEvent} from './flow-events.js'
 
 export interface Verdict {
@@ -20,7 +21,7 @@ export function judgeFlow(events: FlowEvent[], flow: FlowConfig, now: number): V
     return {detail: `${rejection.type}${reason ? `: ${reason}` : ''}`, status: 'rejected'}
   }
 
-  if (ends.length > 0) return {detail: `${ends.at(-1)!.type} at ${new Date(ends.at(-1)!.timestamp).toISOString()}`, status: 'completed'}
+  if (ends.length > 0) return {detail: `${ends.at(-1)!.type} at ${isoTimeText(ends.at(-1)!.timestamp)}`, status: 'completed'}
   return {detail: `stalled after ${last.type} for ${formatDuration(now - last.timestamp)}`, status: 'stalled'}
 }
 

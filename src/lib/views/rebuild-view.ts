@@ -1,4 +1,4 @@
-import {copyFileSync} from 'node:fs'
+import {copyFileSync, statSync} from 'node:fs'
 
 import {CheckFailedError, EvtError, InterruptedError, UsageError} from '../errors.js'
 import type {EventLog} from '../log/event-log.js'
@@ -110,26 +110,78 @@ export async function rebuildView(options: RebuildOptions): Promise<RebuildResul
 
 /**
  * Applies new records to a built view as they arrive, each batch in one transaction with its
- * offsets, until `signal` aborts. Returns the number of records applied.
+ * offsets, until `signal` aborts. Returns the number of records applied. When another rebuild
+ * renames a new file over `file`, that file is the view now: the follower switches to it and goes
+ * on from the offsets stored in it, so the file at the path stays live (writing on into the old,
+ * unlinked one would be lost, and SQLite refuses it).
  */
 export async function followView(options: Omit<RebuildOptions, 'onProgress' | 'resume' | 'strict'> & {onApplied?: (records: number) => void}): Promise<number> {
+  let applied = 0
+  for (let replacement = false; ; replacement = true) {
+    const followed = await followFile(options, applied, replacement)
+    applied = followed.applied
+    if (!followed.replaced) return applied
+    options.warn?.(`${options.file} was replaced by another rebuild of view '${options.view.name}': following the new file from the offsets stored in it`)
+  }
+}
+
+/** Follows the file now at `file` until the signal aborts, or until another file takes its place (`replaced`). */
+async function followFile(
+  options: Parameters<typeof followView>[0],
+  appliedBefore: number,
+  replacement: boolean,
+): Promise<{applied: number; replaced: boolean}> {
   const {file, log, view} = options
-  await requireViewFileOrAbsent(file, 'refusing to write into it')
+  if (!(await requireViewFileOrAbsent(file, 'refusing to write into it'))) {
+    throw new UsageError(`${file} was removed while following view '${view.name}' (${appliedBefore} records applied)`, {code: 'FILE_NOT_FOUND', data: {file}, hint: `run evt rebuild view ${view.name} --follow to build it again`})
+  }
+
   const store = new ViewStore(await openSqlite(file), view.table)
+  const identity = fileIdentity(file)
+  let applied = appliedBefore
   try {
     store.db.pragma('busy_timeout = 5000')
-    const stored = requireSameDefinition(store, view, file)
+    const stored = replacement ? requireSameDefinitionAfterReplacement(store, view, file, applied) : requireSameDefinition(store, view, file)
     const ranges = (await planRebuild(log, view.topics, stored)).map((range) => ({...range, to: undefined}))
     const builder = new ViewBuilder(view, store, {positions: stored, registry: options.registry, warn: options.warn})
     for await (const batch of readLive({log, ranges, signal: options.signal})) {
-      await builder.add(batch, options.signal)
-      builder.flush({offsets: true})
-      options.onApplied?.(builder.counts.records)
+      if (fileIdentity(file) !== identity) return {applied, replaced: true}
+      try {
+        await builder.add(batch, options.signal)
+        builder.flush({offsets: true})
+      } catch (error) {
+        // Replaced between the check above and this write: the batch is applied to the new file instead.
+        if ((error as {code?: string}).code === 'SQLITE_READONLY_DBMOVED') return {applied, replaced: true}
+        throw error
+      }
+
+      applied = appliedBefore + builder.counts.records
+      options.onApplied?.(applied)
     }
 
-    return builder.counts.records
+    return {applied, replaced: false}
   } finally {
     store.db.close()
+  }
+}
+
+/** Device and inode: what a rename over the path changes. Undefined once nothing is there. */
+function fileIdentity(file: string): string | undefined {
+  const stat = statSync(file, {bigint: true, throwIfNoEntry: false})
+  return stat && `${stat.dev}:${stat.ino}`
+}
+
+function requireSameDefinitionAfterReplacement(store: ViewStore, view: CompiledView, file: string, applied: number): PartitionOffsets {
+  try {
+    return requireSameDefinition(store, view, file)
+  } catch (error) {
+    if (!(error instanceof EvtError) || error.code !== 'RESUME_IMPOSSIBLE') throw error
+    throw new UsageError(`${file} was replaced by a build of another view or definition while following view '${view.name}'; stopped after applying ${applied} records`, {
+      cause: error,
+      code: 'RESUME_IMPOSSIBLE',
+      data: {file},
+      hint: `run evt rebuild view ${view.name} --resume --follow to follow the new build with the current evt.yaml`,
+    })
   }
 }
 

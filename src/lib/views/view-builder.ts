@@ -3,6 +3,7 @@ import {type DecodedPayload, RecordDecoder} from '../codec/record-decoder.js'
 import type {LogRecord} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {eventTypeOf} from '../util/event-type.js'
+import {unrepresentableTimeWarning} from '../util/time.js'
 import {maybeYield} from '../util/yield.js'
 import type {ColumnProjection, CompiledView, Projection, ProjectionInput} from './view-definition.js'
 import {type PartitionOffsets, positionOf, setOffset, type ViewChange, type ViewMeta, type ViewStore} from './view-store.js'
@@ -31,6 +32,7 @@ export class ViewBuilder {
   private chunk = new Map<string, PendingChange>()
   private chunkRecords = 0
   private readonly decoder: RecordDecoder
+  private readonly warnTime: (record: LogRecord) => void
   /** Next offset per topic and partition, covering every record added so far (updated in place). */
   readonly positions: PartitionOffsets
 
@@ -40,6 +42,7 @@ export class ViewBuilder {
     options: {positions: PartitionOffsets; registry: SchemaRegistry; warn?: (message: string) => void},
   ) {
     this.decoder = new RecordDecoder(options.registry, options.warn)
+    this.warnTime = unrepresentableTimeWarning(options.warn)
     this.positions = options.positions
   }
 
@@ -61,6 +64,7 @@ export class ViewBuilder {
       if (signal?.aborted) return
       this.counts.records++
       if (record.value === null) this.counts.tombstones++
+      this.warnTime(record)
       setOffset(this.positions, record.topic, record.partition, record.offset + 1)
       const {projection} = this.view
       if (projection.kind === 'module') this.applyProjection(projection.project(this.input(record)), record)

@@ -4,9 +4,11 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {headersToJson} from '../codec/json-shape.js'
+import {requireTrustedModule} from '../config/trust.js'
 import type {ViewConfig} from '../config/types.js'
 import {ConfigError} from '../errors.js'
 import {lastHeader, type LogRecord} from '../log/event-log.js'
+import {isoTime} from '../util/time.js'
 import {parseValuePath, readValuePath} from '../util/value-path.js'
 
 /** The primary-key column every view table has. */
@@ -74,9 +76,11 @@ const IDENTIFIER = /^[A-Za-z_][\w]*$/
 
 /**
  * Turns a view of evt.yaml into a projection: the row key and the columns of each record, or a
- * delete for a tombstone. `configDir` anchors a relative projection module path.
+ * delete for a tombstone. `configDir` anchors a relative projection module path. A module runs only
+ * when `configFile`, the evt.yaml naming it, is trusted (`evt trust`); undefined means the view
+ * comes from no file (a program built it), so there is nothing to trust.
  */
-export async function compileView(name: string, config: ViewConfig, configDir: string): Promise<CompiledView> {
+export async function compileView(name: string, config: ViewConfig, configDir: string, configFile: string | undefined): Promise<CompiledView> {
   const where = `view '${name}'`
   if (!IDENTIFIER.test(config.table)) throw new ConfigError(`${where}: table '${config.table}' is not a plain SQL name`, {hint: 'use letters, digits and _'})
   if (config.from.length === 0) throw new ConfigError(`${where}: 'from' names no topic`)
@@ -94,6 +98,7 @@ export async function compileView(name: string, config: ViewConfig, configDir: s
       throw new ConfigError(`${where}: cannot read projection module ${file}: ${(error as Error).message}`)
     }
 
+    if (configFile !== undefined) requireTrustedModule({configFile, moduleFile: file})
     projection = {kind: 'module', project: moduleProjection(where, await loadProjectModule(where, file), key)}
   }
 
@@ -203,13 +208,6 @@ const METADATA: Record<string, Extract> = {
   $timestamp: (input) => isoTime(input.record.timestamp),
   $topic: (input) => input.record.topic,
   $type: (input) => input.type,
-}
-
-// One Date for every $timestamp: a rebuild formats one per row.
-const clock = new Date(0)
-function isoTime(timestamp: number): string {
-  clock.setTime(timestamp)
-  return clock.toISOString()
 }
 
 function columnExtractor(where: string, column: string, spec: string): Extract {

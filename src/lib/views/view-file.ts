@@ -7,6 +7,7 @@ import {UsageError} from '../errors.js'
 
 const SQLITE_HEADER = 'SQLite format 3\u0000'
 const BUILDING = '.building-'
+const APPLICATION_ID_AT = 68
 
 /** Where `evt rebuild view NAME` writes unless told otherwise. */
 export function defaultViewFile(home: string, view: string): string {
@@ -37,9 +38,13 @@ export async function requireViewFileOrAbsent(file: string, why: string): Promis
   return true
 }
 
-/** Exit 2, file untouched, when `file` does not start with the SQLite header. */
-export function requireSqliteFile(file: string): void {
-  const header = Buffer.alloc(SQLITE_HEADER.length)
+/**
+ * Exit 2, file untouched, when `file` does not start with the SQLite header. Returns the
+ * `PRAGMA application_id` the header holds (big-endian at byte 68), read without SQLite so that
+ * a file evt must refuse is not opened at all.
+ */
+export function requireSqliteFile(file: string, hint = 'point --db at a view file built by evt rebuild view'): number {
+  const header = Buffer.alloc(APPLICATION_ID_AT + 4)
   let fd: number | undefined
   try {
     fd = openSync(file, 'r')
@@ -50,7 +55,8 @@ export function requireSqliteFile(file: string): void {
     if (fd !== undefined) closeSync(fd)
   }
 
-  if (header.toString('latin1') !== SQLITE_HEADER) throw new UsageError(`${file} is not a SQLite database`, {code: 'NOT_EVT_FILE', hint: 'point --db at a view file built by evt rebuild view'})
+  if (header.toString('latin1', 0, SQLITE_HEADER.length) !== SQLITE_HEADER) throw new UsageError(`${file} is not a SQLite database`, {code: 'NOT_EVT_FILE', data: {path: file}, hint})
+  return header.readInt32BE(APPLICATION_ID_AT)
 }
 
 /** Where a view is built before it replaces `file`: same directory, so the rename is atomic. */

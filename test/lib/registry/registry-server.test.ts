@@ -188,7 +188,7 @@ describe('the registry server (Confluent REST API over the embedded registry)', 
     expect(form).toMatchObject({json: {error_code: 415}, status: 415})
   })
 
-  it('accepts the Confluent, JSON and octet-stream content types, and none', async () => {
+  it('accepts the Confluent, JSON and octet-stream content types, and refuses a body without one (415)', async () => {
     const {call} = await serve()
     const body = {schema: '"string"'}
     for (const headers of [{'Content-Type': 'application/json; charset=utf-8'}, {'Content-Type': 'application/octet-stream'}, {'Content-Type': 'application/vnd.schemaregistry+json'}]) {
@@ -204,7 +204,10 @@ describe('the registry server (Confluent REST API over the embedded registry)', 
       request.on('error', reject)
       request.end(JSON.stringify(body))
     })
-    expect(bare).toEqual({body: '{"id":1}', status: 200})
+    // A web page can send a POST without a Content-Type (or text/plain) cross-origin with no preflight.
+    expect(bare).toEqual({body: expect.stringContaining('"error_code":415'), status: 415})
+    expect(await call('POST', '/subjects/s/versions', body, {'Content-Type': 'text/plain'})).toMatchObject({json: {error_code: 415}, status: 415})
+    expect((await call('GET', '/subjects/s/versions')).json).toEqual([1])
   })
 
   it('refuses a body over the limit with 413, declared or streamed, and goes on answering', async () => {

@@ -43,11 +43,11 @@ describe('--where sees what --json prints', () => {
       return {encoding: 'avro' as const, schema: {id: 1, subject: 't-value', version: 1}, type: 'shop.OrderPlaced', value: {}}
     }
 
-    expect(await (await compileWhere("type = 'OrderRejected'"))({decodeKey: () => null, decodeValue, record})).toBe(true)
+    expect(await (await compileWhere("type = 'OrderRejected'"))([{decodeKey: () => null, decodeValue, record}])).toEqual([true])
     expect(decodes).toBe(0)
     const bare = {...record, headers: []}
-    expect(await (await compileWhere("type = 'OrderPlaced' and valueEncoding = 'avro' and schema.subject = 't-value'"))({decodeKey: () => null, decodeValue, record: bare})).toBe(true)
-    expect(await (await compileWhere("type = 'OrderRejected'"))({decodeKey: () => null, decodeValue, record: bare})).toBe(false)
+    expect(await (await compileWhere("type = 'OrderPlaced' and valueEncoding = 'avro' and schema.subject = 't-value'"))([{decodeKey: () => null, decodeValue, record: bare}])).toEqual([true])
+    expect(await (await compileWhere("type = 'OrderRejected'"))([{decodeKey: () => null, decodeValue, record: bare}])).toEqual([false])
   })
 })
 

@@ -17,9 +17,9 @@ describe('--where', () => {
       return null
     }
 
-    expect(await where({decodeKey: () => null, decodeValue, record})).toBe(true)
+    expect(await where([{decodeKey: () => null, decodeValue, record}])).toEqual([true])
     expect(decodes).toBe(0)
-    expect(await (await compileWhere('value = null'))({decodeKey: () => null, decodeValue, record})).toBe(true)
+    expect(await (await compileWhere('value = null'))([{decodeKey: () => null, decodeValue, record}])).toEqual([true])
     expect(decodes).toBe(1)
   })
 
@@ -41,7 +41,7 @@ describe('--where', () => {
       value: null,
     }
     const binaryKey = {encoding: 'base64' as const, schema: null, value: '//4='}
-    const matches = async (expression: string) => (await compileWhere(expression))({decodeKey: () => binaryKey, decodeValue: () => null, record})
+    const matches = async (expression: string) => (await (await compileWhere(expression))([{decodeKey: () => binaryKey, decodeValue: () => null, record}]))[0]
     expect(await matches("headers.ce_type = ['A', 'B']")).toBe(true)
     expect(await matches("'B' in headers.ce_type")).toBe(true)
     expect(await matches("headers.ce_type[-1] = 'B'")).toBe(true)

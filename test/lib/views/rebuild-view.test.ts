@@ -36,7 +36,7 @@ const columnsOf = (file: string, table: string) => {
 describe('rebuildView', () => {
   const openBackend = useEmbeddedBackend()
   const tempDir = useTempDir()
-  const view = (config: Partial<ViewConfig>) => compileView('v', {columns: {}, from: ['items'], key: 'key', table: 't', ...config}, tempDir())
+  const view = (config: Partial<ViewConfig>) => compileView('v', {columns: {}, from: ['items'], key: 'key', table: 't', ...config}, tempDir(), undefined)
   const json = (value: object) => Buffer.from(JSON.stringify(value))
 
   it('turns a new optional Avro field into a new nullable column; older rows hold NULL there', async () => {

@@ -2,7 +2,7 @@ import type {Statement} from 'better-sqlite3'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {EmbeddedDatabase} from '../../embedded/database.js'
-import {NotFoundError, UsageError} from '../../errors.js'
+import {EvtError, NotFoundError, UsageError} from '../../errors.js'
 import type {
   EventLog,
   GroupOffset,
@@ -16,7 +16,7 @@ import type {
 import {partitionForKey} from '../partitioner.js'
 import {validateTopicName} from '../topic-name.js'
 import {maybeYield} from '../../util/yield.js'
-import {type BatchEntry, decodeBatch, encodeBatch} from './record-batch.js'
+import {type BatchEntry, type BatchMeta, decodeBatch, encodeBatch} from './record-batch.js'
 
 interface TopicRow {
   id: number
@@ -26,13 +26,24 @@ interface TopicRow {
 
 interface BatchRow {
   base_offset: number
+  last_offset: number
   records: Buffer
+}
+
+export interface EmbeddedLogOptions {
+  /**
+   * Told about each stored batch that is corrupt, which a read then skips (as kcat skips a bad
+   * message); without it such a batch ends the read with DATA_CORRUPT.
+   */
+  warn?: (message: string) => void
 }
 
 /** Batches larger than this are split, so a read can start near any offset without decoding much. */
 const MAX_BATCH_RECORDS = 2048
 const READ_BATCHES = 8
 const FOLLOW_POLL_MS = 200
+/** Creating a topic holds the log's write lock for every partition row; 10,000 take about 20 ms. */
+export const MAX_EMBEDDED_PARTITIONS = 10_000
 
 /** The embedded log: Kafka's partition/offset model, and its record batches, in one SQLite file (design §2). */
 export class EmbeddedEventLog implements EventLog {
@@ -46,7 +57,10 @@ export class EmbeddedEventLog implements EventLog {
     topic: Statement
   }
 
-  constructor(private readonly db: EmbeddedDatabase) {
+  constructor(
+    private readonly db: EmbeddedDatabase,
+    private readonly options: EmbeddedLogOptions = {},
+  ) {
     this.statements = {
       batchStart: db.prepare('SELECT MAX(base_offset) AS base FROM batches WHERE topic_id = ? AND partition = ? AND base_offset <= ?'),
       insertBatch: db.prepare(
@@ -54,7 +68,7 @@ export class EmbeddedEventLog implements EventLog {
       ),
       nextOffsets: db.prepare('SELECT partition, next_offset AS next FROM partitions WHERE topic_id = ? ORDER BY partition'),
       readBatches: db.prepare(
-        `SELECT base_offset, records FROM batches WHERE topic_id = ? AND partition = ? AND base_offset >= ? AND base_offset < ?
+        `SELECT base_offset, last_offset, records FROM batches WHERE topic_id = ? AND partition = ? AND base_offset >= ? AND base_offset < ?
          ORDER BY base_offset LIMIT ${READ_BATCHES}`,
       ),
       setNextOffset: db.prepare('UPDATE partitions SET next_offset = ? WHERE topic_id = ? AND partition = ?'),
@@ -79,6 +93,10 @@ export class EmbeddedEventLog implements EventLog {
   async createTopic(name: string, {partitions}: {partitions: number}): Promise<void> {
     validateTopicName(name)
     if (!Number.isInteger(partitions) || partitions < 1) throw new UsageError(`invalid partition count ${partitions}: give a whole number ≥ 1`)
+    if (partitions > MAX_EMBEDDED_PARTITIONS) {
+      throw new UsageError(`${partitions} partitions is more than the embedded log takes (at most ${MAX_EMBEDDED_PARTITIONS})`, {code: 'INPUT_INVALID', data: {max: MAX_EMBEDDED_PARTITIONS, partitions}, hint: `give --partitions ${MAX_EMBEDDED_PARTITIONS} or fewer`})
+    }
+
     this.db.transaction(() => {
       if (this.statements.topic.get(name)) throw new UsageError(`topic '${name}' already exists`, {code: 'TOPIC_EXISTS'})
       const {lastInsertRowid} = this.db
@@ -105,12 +123,14 @@ export class EmbeddedEventLog implements EventLog {
     // Kafka's semantics: the earliest offset whose timestamp is ≥ the given one. Timestamps need not be
     // monotonic, so the first batch whose maximum qualifies is searched record by record.
     const firstBatch = this.db.prepare(
-      'SELECT base_offset, records FROM batches WHERE topic_id = ? AND partition = ? AND max_timestamp >= ? ORDER BY base_offset LIMIT 1',
+      'SELECT base_offset, last_offset, records FROM batches WHERE topic_id = ? AND partition = ? AND max_timestamp >= ? ORDER BY base_offset LIMIT 1',
     )
     return (await this.watermarks(topic)).map(({high, partition}) => {
       const row = firstBatch.get(id, partition, timestamp) as BatchRow | undefined
-      const records = row ? decodeBatch(row.records, {baseOffset: row.base_offset, from: 0, partition, to: high, topic}) : []
-      return {offset: records.find((record) => record.timestamp >= timestamp)?.offset ?? high, partition}
+      if (!row) return {offset: high, partition}
+      // A corrupt batch cannot say where in it the time falls: start at it, and the read reports it.
+      const records = this.decodeOrSkip(row, {baseOffset: row.base_offset, from: 0, lastOffset: row.last_offset, partition, to: high, topic})
+      return {offset: records === undefined ? row.base_offset : (records.find((record) => record.timestamp >= timestamp)?.offset ?? high), partition}
     })
   }
 
@@ -162,10 +182,18 @@ export class EmbeddedEventLog implements EventLog {
     while (next < end && !signal?.aborted) {
       const start = (this.statements.batchStart.get(id, partition, next) as {base: null | number}).base ?? next
       const rows = this.statements.readBatches.all(id, partition, start, end) as BatchRow[]
-      const records = rows.flatMap((row) => decodeBatch(row.records, {baseOffset: row.base_offset, from: next, partition, to: end, topic}))
-      if (records.length > 0) {
-        next = records.at(-1)!.offset + 1
-        yield records
+      const records: LogRecord[] = []
+      // Where the batches read end, counting a skipped one: offsets are dense, one batch follows another.
+      let after = next
+      for (const row of rows) {
+        const decoded = this.decodeOrSkip(row, {baseOffset: row.base_offset, from: next, lastOffset: row.last_offset, partition, to: end, topic}) ?? []
+        for (const record of decoded) records.push(record)
+        after = Math.max(after, Math.min(row.last_offset + 1, end))
+      }
+
+      if (after > next) {
+        next = after
+        if (records.length > 0) yield records
         // SQLite answers synchronously: without this a long read never lets a signal handler run.
         await maybeYield()
       } else if (to === undefined) {
@@ -174,6 +202,17 @@ export class EmbeddedEventLog implements EventLog {
         // The log ends before `to` (a watermark captured earlier, or a range past the end): done.
         return
       }
+    }
+  }
+
+  /** The batch's records, or undefined for a corrupt batch the caller skips once `warn` has been told. */
+  private decodeOrSkip(row: BatchRow, meta: BatchMeta): LogRecord[] | undefined {
+    try {
+      return decodeBatch(row.records, meta)
+    } catch (error) {
+      if (!(error instanceof EvtError) || error.code !== 'DATA_CORRUPT' || !this.options.warn) throw error
+      this.options.warn(`${error.message}: skipped its ${row.last_offset - row.base_offset + 1} records`)
+      return undefined
     }
   }
 

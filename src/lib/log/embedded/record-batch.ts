@@ -1,3 +1,4 @@
+import {EvtError} from '../../errors.js'
 import type {Headers, LogRecord} from '../event-log.js'
 
 /** What a batch stores per record; offsets are implied (base offset + index). */
@@ -72,26 +73,55 @@ function writeBytes(blob: Buffer, bytes: Buffer | null, at: number): number {
   return after + bytes.copy(blob, after)
 }
 
-/** Decodes the records of a batch from `from` on (keys, values and headers are views into the blob). */
-export function decodeBatch(blob: Buffer, meta: {baseOffset: number; from: number; partition: number; to: number; topic: string}): LogRecord[] {
+export interface BatchMeta {
+  baseOffset: number
+  from: number
+  /** The batch's last offset as its row records it: a blob holding another number of records is corrupt. */
+  lastOffset?: number
+  partition: number
+  to: number
+  topic: string
+}
+
+/**
+ * Decodes the records of a batch from `from` on (keys, values and headers are views into the blob).
+ * A blob that does not parse (a length past its end, a timestamp that is not a whole number, a
+ * record count that disagrees with its row) is DATA_CORRUPT naming the batch: damaged bytes on disk
+ * must not read as other records, nor end a read as "unexpected".
+ */
+export function decodeBatch(blob: Buffer, meta: BatchMeta): LogRecord[] {
   const records: LogRecord[] = []
   let at = 0
-  for (let offset = meta.baseOffset; at < blob.length && offset < meta.to; offset++) {
+  let offset = meta.baseOffset
+  const corrupt = (why: string) => corruptBatch(meta, `record at offset ${offset}: ${why}`)
+  const need = (bytes: number, what: string) => {
+    if (bytes < 0 || at + bytes > blob.length) throw corrupt(`${what} of ${bytes} bytes at byte ${at} runs past the batch's ${blob.length} bytes`)
+  }
+
+  for (; at < blob.length && offset < meta.to; offset++) {
+    need(8 + 4, 'timestamp and key length')
     const timestamp = blob.readDoubleBE(at)
+    if (!Number.isInteger(timestamp)) throw corrupt(`timestamp ${timestamp} is not a whole number of milliseconds`)
     at += 8
     const keyLength = blob.readInt32BE(at)
     at += 4
+    if (keyLength !== -1) need(keyLength, 'key')
     const key = keyLength < 0 ? null : blob.subarray(at, at + keyLength)
     at += Math.max(keyLength, 0)
+    need(4, 'value length')
     const valueLength = blob.readInt32BE(at)
     at += 4
+    if (valueLength !== -1) need(valueLength, 'value')
     const value = valueLength < 0 ? null : blob.subarray(at, at + valueLength)
     at += Math.max(valueLength, 0)
+    need(2, 'header count')
     const headerCount = blob.readUInt16BE(at)
     at += 2
     const headers: Headers = headerCount === 0 ? [] : new Array(headerCount)
     for (let i = 0; i < headerCount; i++) {
+      need(2, 'header name length')
       const nameLength = blob.readUInt16BE(at)
+      need(2 + nameLength + 4, 'header name and value length')
       let name = blob.toString('utf8', at + 2, at + 2 + nameLength)
       const known = decodedNames.get(name)
       if (known !== undefined) name = known
@@ -102,6 +132,7 @@ export function decodeBatch(blob: Buffer, meta: {baseOffset: number; from: numbe
       if (headerLength === NULL_HEADER) {
         headers[i] = [name, null]
       } else {
+        need(headerLength, 'header value')
         headers[i] = [name, blob.subarray(at, at + headerLength)]
         at += headerLength
       }
@@ -110,5 +141,19 @@ export function decodeBatch(blob: Buffer, meta: {baseOffset: number; from: numbe
     if (offset >= meta.from) records.push({headers, key, offset, partition: meta.partition, timestamp, topic: meta.topic, value})
   }
 
+  // Read to its end: the blob must have held exactly the batch's records.
+  if (meta.lastOffset !== undefined && meta.to > meta.lastOffset && (offset !== meta.lastOffset + 1 || at !== blob.length)) {
+    throw corruptBatch(meta, `it holds ${offset - meta.baseOffset} records in ${at} of its ${blob.length} bytes, its row says ${meta.lastOffset - meta.baseOffset + 1}`)
+  }
+
   return records
+}
+
+function corruptBatch(meta: BatchMeta, why: string): EvtError {
+  const {baseOffset, lastOffset, partition, topic} = meta
+  const position = `${topic}[${partition}]@${baseOffset}${lastOffset === undefined ? '' : `-${lastOffset}`}`
+  return new EvtError('DATA_CORRUPT', `the stored batch ${position} is corrupt (${why})`, {
+    data: {firstOffset: baseOffset, lastOffset, partition, topic},
+    hint: 'its records cannot be read; restore the log from a backup or re-import the topic',
+  })
 }

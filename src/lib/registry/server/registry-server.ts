@@ -3,6 +3,7 @@ import type {AddressInfo} from 'node:net'
 
 import {UsageError} from '../../errors.js'
 import type {SchemaRegistry} from '../schema-registry.js'
+import {type BasicAuth, guardRequest, isLoopbackHost, isWildcardHost, machineAddresses, servedHostNames} from './request-guard.js'
 import {RestError, restErrors} from './rest-error.js'
 import {registryRoutes} from './routes.js'
 
@@ -11,7 +12,10 @@ export const DEFAULT_PORT = 8081
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json'
-/** Request bodies Confluent's server consumes; a request without a Content-Type is read as JSON too. */
+/**
+ * Request bodies Confluent's server consumes. A request without one is refused: a web page can send
+ * a cross-origin POST with no Content-Type (or text/plain) without a preflight, but not these.
+ */
 const ACCEPTED_TYPES = new Set(['application/vnd.schemaregistry.v1+json', 'application/vnd.schemaregistry+json', 'application/json', 'application/octet-stream'])
 /** How long close() lets requests in flight finish before it cuts their connections. */
 const CLOSE_GRACE_MS = 2000
@@ -26,6 +30,8 @@ export interface RequestLogEntry {
 }
 
 export interface RegistryServerOptions {
+  /** Required unless `host` is a loopback address: every request must carry these Basic credentials. */
+  auth?: BasicAuth
   host?: string
   maxBodyBytes?: number
   /** Called once per answered request (for a request log). */
@@ -39,8 +45,10 @@ export interface RegistryServer {
   close(): Promise<void>
   host: string
   port: number
-  /** e.g. http://127.0.0.1:8081 — what clients put in schema.registry.url. */
+  /** e.g. http://127.0.0.1:8081 — what clients put in schema.registry.url (a loopback one for 0.0.0.0). */
   url: string
+  /** With a wildcard host (0.0.0.0, ::): the URLs of this machine's addresses, for other machines. */
+  urls: string[]
 }
 
 /**
@@ -52,6 +60,14 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
   const host = options.host ?? DEFAULT_HOST
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
   const routes = registryRoutes(options.registry)
+  if (!isLoopbackHost(host) && !options.auth) {
+    throw new UsageError(`serving on ${host || 'every interface'} lets other machines reach the registry: it needs credentials`, {
+      hint: 'add --auth "USER:$PASSWORD" (or set EVT_REGISTRY_AUTH=USER:PASSWORD) and give clients basic.auth.user.info, or serve --host 127.0.0.1',
+    })
+  }
+
+  const hostNames = servedHostNames(host)
+  let port = 0
 
   const server = createServer((request, response) => {
     const started = performance.now()
@@ -74,9 +90,10 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
     // Split by hand: URL parsing would read a path starting with '//' as a host name.
     const target = request.url ?? '/'
     const queryAt = target.includes('?') ? target.indexOf('?') : target.length
+    guardRequest(request, {auth: options.auth, hostNames, port})
     const {handler, params} = routes.match(request.method ?? 'GET', pathSegments(target.slice(0, queryAt)))
     let body: unknown
-    if (request.method === 'POST' || request.method === 'PUT') {
+    if (request.method === 'POST' || request.method === 'PUT' || request.method === 'DELETE') {
       if (!acceptsContentType(request.headers['content-type'])) throw restErrors.unsupportedMediaType()
       body = parseJson(await readBody(request, maxBodyBytes))
     }
@@ -97,12 +114,16 @@ export async function startRegistryServer(options: RegistryServerOptions): Promi
   await listen(server, host, options.port ?? DEFAULT_PORT)
   // Once listening, a failed accept (e.g. out of file descriptors) costs that one connection, not the server.
   server.on('error', () => {})
-  const {port} = server.address() as AddressInfo
+  port = (server.address() as AddressInfo).port
+  const urlOf = (address: string) => `http://${address.includes(':') && !address.startsWith('[') ? `[${address}]` : address}:${port}`
   return {
     close: () => closeServer(server),
     host,
     port,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    // 0.0.0.0 is where it listens, not an address a client can connect to.
+    url: urlOf(isWildcardHost(host) ? '127.0.0.1' : host),
+    // Link-local IPv6 addresses need a zone (%eth0) that a URL cannot carry in most clients.
+    urls: isWildcardHost(host) ? machineAddresses().filter((address) => !address.startsWith('[fe80:')).map((address) => urlOf(address)) : [urlOf(host)],
   }
 }
 
@@ -172,7 +193,7 @@ function pathSegments(pathname: string): string[] {
 }
 
 function acceptsContentType(header: string | undefined): boolean {
-  if (header === undefined || header.trim() === '') return true
+  if (header === undefined) return false
   return ACCEPTED_TYPES.has(header.split(';')[0].trim().toLowerCase())
 }
 

@@ -23,6 +23,7 @@ export class RestError extends Error {
 
 export const restErrors = {
   badRequest: (message: string) => new RestError(400, 400, message),
+  forbidden: (message: string) => new RestError(403, 403, message),
   /** Confluent's message for an incompatible registration, with evt's reasons as the details. */
   incompatible: (subject: string, messages: string[]) =>
     new RestError(409, 409, `Schema being registered is incompatible with an earlier schema for subject "${subject}", details: [${messages.join('; ')}]`),
@@ -45,6 +46,8 @@ export const restErrors = {
   subjectNotFound: (subject: string) => new RestError(404, 40401, `Subject '${subject}' not found.`),
   /** The rest of the body is not read: the connection closes after the answer. */
   tooLarge: (limit: number) => new RestError(413, 413, `HTTP 413 Payload Too Large: the request body is over ${limit} bytes`, {Connection: 'close'}),
-  unsupportedMediaType: () => new RestError(415, 415, 'HTTP 415 Unsupported Media Type'),
+  unauthorized: () => new RestError(401, 401, 'Unauthorized', {'WWW-Authenticate': 'Basic realm="evt registry"'}),
+  unsupportedMediaType: () =>
+    new RestError(415, 415, 'HTTP 415 Unsupported Media Type: send the body as application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json or application/json'),
   versionNotFound: (version: number) => new RestError(404, 40402, `Version ${version} not found.`),
 }

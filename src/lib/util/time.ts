@@ -1,0 +1,53 @@
+/**
+ * Kafka timestamps are any int64; a JavaScript Date holds only ±8.64e15 ms (about ±275,000 years),
+ * and `toISOString()` throws "Invalid time value" beyond. Every time evt shows goes through here,
+ * so one record with such a timestamp cannot stop a read.
+ */
+const MAX_DATE_MS = 8.64e15
+// One Date for every call: a rebuild formats one time per row.
+const clock = new Date(0)
+
+export function isRepresentableTime(ms: number): boolean {
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS
+}
+
+/** ISO-8601 for a time a Date can hold; else the number itself (what a JSON field carries). */
+export function isoTime(ms: number): number | string {
+  if (!isRepresentableTime(ms)) return ms
+  clock.setTime(ms)
+  return clock.toISOString()
+}
+
+/** ISO-8601 for a time a Date can hold; else its digits (what a line of text shows). */
+export function isoTimeText(ms: number): string {
+  return String(isoTime(ms))
+}
+
+/** `YYYY-MM-DD HH:MM:SS.mmm` (UTC) for the pretty formats; else the digits. */
+export function prettyTime(ms: number): string {
+  const iso = isoTime(ms)
+  return typeof iso === 'string' ? iso.replace('T', ' ').replace('Z', '') : String(iso)
+}
+
+interface RecordPosition {
+  offset: number
+  partition: number
+  timestamp: number
+  topic: string
+}
+
+/**
+ * One warning per read, naming the first record whose timestamp no date can show: a log full of
+ * them is reported once, not once per record.
+ */
+export function unrepresentableTimeWarning(warn: ((message: string) => void) | undefined): (record: RecordPosition) => void {
+  let warned = false
+  return (record) => {
+    if (warned || isRepresentableTime(record.timestamp)) return
+    warned = true
+    warn?.(
+      `${record.topic}[${record.partition}]@${record.offset} has timestamp ${record.timestamp}, beyond the dates a JavaScript Date can hold: ` +
+        'given as the number of milliseconds instead (so are any further such records)',
+    )
+  }
+}
