@@ -3,7 +3,8 @@ import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
 
-import {EVT_APPLICATION_ID, openEmbeddedDatabase} from '../../src/lib/embedded/database.js'
+import {openEmbeddedDatabase} from '../../src/lib/embedded/database.js'
+import {EVT_APPLICATION_ID} from '../../src/lib/util/sqlite-file.js'
 import {runCli} from '../helpers/run-cli.js'
 import {useTempDir} from '../helpers/temp-dir.js'
 import {requireFreshBuild} from './built-cli.js'
@@ -85,5 +86,25 @@ describe('foreign files where the embedded log should be', () => {
     const db = await openEmbeddedDatabase(path.join(home, 'evt.db'))
     db.close()
     expect(applicationIdOf(path.join(home, 'evt.db'))).toBe(EVT_APPLICATION_ID)
+  })
+})
+
+describe('foreign files where a view should be', () => {
+  const tempDir = useTempDir()
+  beforeAll(() => requireFreshBuild())
+
+  it("a view file carries evt's application_id; a --db of another application's (even with a _evt_view table) is exit 2, untouched", async () => {
+    const cwd = tempDir()
+    expect((await runCli(['demo', '--orders', '20'], {cwd})).code).toBe(0)
+    expect((await runCli(['rebuild', 'view', 'orders', '--db', 'orders.db'], {cwd})).code).toBe(0)
+    expect(applicationIdOf(path.join(cwd, 'orders.db'))).toBe(EVT_APPLICATION_ID)
+
+    const file = path.join(cwd, 'theirs.db')
+    foreignDatabase(file, "PRAGMA application_id = 1234; CREATE TABLE _evt_view (name TEXT); INSERT INTO _evt_view VALUES ('not evt')")
+    const before = readFileSync(file)
+    const result = await runCli(['rebuild', 'view', 'orders', '--db', file, '--json'], {cwd})
+    expect(result.code).toBe(2)
+    expect(JSON.parse(result.stdout).error).toMatchObject({code: 'NOT_EVT_FILE', message: expect.stringContaining('application_id 1234')})
+    expect(readFileSync(file).equals(before)).toBe(true)
   })
 })

@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3'
-import {accessSync, constants, existsSync, mkdirSync, statSync} from 'node:fs'
+import {accessSync, constants, existsSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import {ConfigError, NotFoundError, UsageError} from '../errors.js'
-import {requireSqliteFile} from '../views/view-file.js'
+import {EVT_APPLICATION_ID, makeDirectories, requireSqliteFile} from '../util/sqlite-file.js'
 
 /** Both embedded seams live in one SQLite file; this opens it and brings its tables up to date. */
 export type EmbeddedDatabase = Database.Database
@@ -58,8 +58,6 @@ CREATE TABLE IF NOT EXISTS compatibility (
 );
 `
 
-/** `PRAGMA application_id` of evt's log ('evt1'): tells its files from other applications' SQLite files. */
-export const EVT_APPLICATION_ID = 0x65_76_74_31
 /** Tables that make an unstamped file a log written by an evt from before the application_id. */
 const LEGACY_TABLES = ['batches', 'partitions', 'topics']
 const NOT_OURS_HINT = 'move that file away, or set EVT_HOME to another directory'
@@ -162,23 +160,6 @@ function cannotOpen(file: string, error: unknown): ConfigError {
     cause: error,
     hint: 'is it an evt SQLite file? move it away or set EVT_HOME to another directory',
   })
-}
-
-/**
- * `mkdir -p` one level at a time. Node's recursive mkdir retries forever, deaf to signals, where
- * mkdir answers ENOENT although the parent exists (`EVT_HOME=/proc/x`); here that is an error.
- */
-function makeDirectories(dir: string): void {
-  const missing: string[] = []
-  for (let at = path.resolve(dir); !existsSync(at) && path.dirname(at) !== at; at = path.dirname(at)) missing.unshift(at)
-  for (const each of missing) {
-    try {
-      mkdirSync(each)
-    } catch (error) {
-      // Another evt creating the same home at the same moment is fine.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-    }
-  }
 }
 
 /** The log a read-only command needs does not exist: say where evt looked and how to get one. */

@@ -1,6 +1,7 @@
 import {copyFileSync, statSync} from 'node:fs'
 
 import {CheckFailedError, EvtError, InterruptedError, UsageError} from '../errors.js'
+import {EVT_APPLICATION_ID} from '../util/sqlite-file.js'
 import type {EventLog} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {readLive, readMerged} from '../tail/merged-read.js'
@@ -65,6 +66,8 @@ export async function rebuildView(options: RebuildOptions): Promise<RebuildResul
   try {
     if (resumed) copyFileSync(file, building)
     store = new ViewStore(await openSqlite(building), view.table)
+    // Marked as evt's: a later rebuild or diff tells it from another application's database.
+    store.db.pragma(`application_id = ${EVT_APPLICATION_ID}`)
     tuneForBulkLoad(store.db)
     const stored: PartitionOffsets = resumed ? requireSameDefinition(store, view, file) : new Map()
     const ranges = await planRebuild(log, view.topics, stored)

@@ -6,7 +6,8 @@ import {planRead} from '../tail/read-plan.js'
 import {requireTopics} from '../tail/tail-records.js'
 import {ViewBuilder} from './view-builder.js'
 import {type CompiledView, KEY_COLUMN} from './view-definition.js'
-import {openSqlite, requireSqliteFile} from './view-file.js'
+import {requireSqliteFile} from '../util/sqlite-file.js'
+import {openSqlite} from './view-file.js'
 import {quote, ViewStore} from './view-store.js'
 
 type Row = Record<string, unknown>

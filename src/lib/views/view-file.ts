@@ -1,13 +1,12 @@
-import {closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync} from 'node:fs'
+import {existsSync, fsyncSync, openSync, closeSync, readdirSync, renameSync, rmSync} from 'node:fs'
 import path from 'node:path'
 
 import type Database from 'better-sqlite3'
 
 import {UsageError} from '../errors.js'
+import {EVT_APPLICATION_ID, makeDirectories, requireSqliteFile} from '../util/sqlite-file.js'
 
-const SQLITE_HEADER = 'SQLite format 3\u0000'
 const BUILDING = '.building-'
-const APPLICATION_ID_AT = 68
 
 /** Where `evt rebuild view NAME` writes unless told otherwise. */
 export function defaultViewFile(home: string, view: string): string {
@@ -26,7 +25,11 @@ export async function openSqlite(file: string, options: {readonly?: boolean} = {
  */
 export async function requireViewFileOrAbsent(file: string, why: string): Promise<boolean> {
   if (!existsSync(file)) return false
-  requireSqliteFile(file)
+  const applicationId = requireSqliteFile(file)
+  if (applicationId !== 0 && applicationId !== EVT_APPLICATION_ID) {
+    throw new UsageError(`${file} is a SQLite database of another application (application_id ${applicationId}); ${why}`, {code: 'NOT_EVT_FILE', data: {path: file}, hint: 'give another --db path, or move that file away'})
+  }
+
   const db = await openSqlite(file, {readonly: true})
   try {
     const found = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_evt_view'").get()
@@ -38,27 +41,6 @@ export async function requireViewFileOrAbsent(file: string, why: string): Promis
   return true
 }
 
-/**
- * Exit 2, file untouched, when `file` does not start with the SQLite header. Returns the
- * `PRAGMA application_id` the header holds (big-endian at byte 68), read without SQLite so that
- * a file evt must refuse is not opened at all.
- */
-export function requireSqliteFile(file: string, hint = 'point --db at a view file built by evt rebuild view'): number {
-  const header = Buffer.alloc(APPLICATION_ID_AT + 4)
-  let fd: number | undefined
-  try {
-    fd = openSync(file, 'r')
-    readSync(fd, header, 0, header.length, 0)
-  } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`, {code: 'FILE_NOT_FOUND'})
-  } finally {
-    if (fd !== undefined) closeSync(fd)
-  }
-
-  if (header.toString('latin1', 0, SQLITE_HEADER.length) !== SQLITE_HEADER) throw new UsageError(`${file} is not a SQLite database`, {code: 'NOT_EVT_FILE', data: {path: file}, hint})
-  return header.readInt32BE(APPLICATION_ID_AT)
-}
-
 /** Where a view is built before it replaces `file`: same directory, so the rename is atomic. */
 export function buildingPath(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}${BUILDING}${process.pid}`)
@@ -67,7 +49,7 @@ export function buildingPath(file: string): string {
 /** Removes what builds killed earlier (SIGKILL, power loss) left next to `file`. */
 export function removeAbandonedBuilds(file: string): void {
   const dir = path.dirname(file)
-  mkdirSync(dir, {recursive: true})
+  makeDirectories(dir)
   const prefix = `.${path.basename(file)}${BUILDING}`
   for (const entry of readdirSync(dir)) {
     if (!entry.startsWith(prefix)) continue

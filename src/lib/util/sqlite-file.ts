@@ -1,0 +1,48 @@
+import {closeSync, existsSync, mkdirSync, openSync, readSync} from 'node:fs'
+import path from 'node:path'
+
+import {UsageError} from '../errors.js'
+
+/** `PRAGMA application_id` of evt's SQLite files, the log and views ('evt1'): tells them from other applications' files. */
+export const EVT_APPLICATION_ID = 0x65_76_74_31
+
+const SQLITE_HEADER = 'SQLite format 3\u0000'
+const APPLICATION_ID_AT = 68
+
+/**
+ * Exit 2, file untouched, when `file` does not start with the SQLite header. Returns the
+ * `PRAGMA application_id` the header holds (big-endian at byte 68), read without SQLite so that
+ * a file evt must refuse is not opened at all.
+ */
+export function requireSqliteFile(file: string, hint = 'point --db at a view file built by evt rebuild view'): number {
+  const header = Buffer.alloc(APPLICATION_ID_AT + 4)
+  let fd: number | undefined
+  try {
+    fd = openSync(file, 'r')
+    readSync(fd, header, 0, header.length, 0)
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`, {code: 'FILE_NOT_FOUND'})
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+
+  if (header.toString('latin1', 0, SQLITE_HEADER.length) !== SQLITE_HEADER) throw new UsageError(`${file} is not a SQLite database`, {code: 'NOT_EVT_FILE', data: {path: file}, hint})
+  return header.readInt32BE(APPLICATION_ID_AT)
+}
+
+/**
+ * `mkdir -p` one level at a time. Node's recursive mkdir retries forever, deaf to signals, where
+ * mkdir answers ENOENT although the parent exists (`EVT_HOME=/proc/x`); here that is an error.
+ */
+export function makeDirectories(dir: string): void {
+  const missing: string[] = []
+  for (let at = path.resolve(dir); !existsSync(at) && path.dirname(at) !== at; at = path.dirname(at)) missing.unshift(at)
+  for (const each of missing) {
+    try {
+      mkdirSync(each)
+    } catch (error) {
+      // Another evt creating the same home at the same moment is fine.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+  }
+}
