@@ -52,7 +52,7 @@ consumers of the target must be idempotent (see the README). --dry-run prints wh
       limit: flags.limit,
       log,
       onEmpty: (summary) => (empty = summary),
-      onBatch: dryRun ? (records) => this.stdout.writeLines(records.map((r) => (format === 'json' ? JSON.stringify(recordToJson(r)) : formatPrettyLine(r)))) : undefined,
+      onDryRun: (records) => this.stdout.writeLines(records.map((r) => (format === 'json' ? JSON.stringify(recordToJson(r)) : formatPrettyLine(r)))),
       partitions: flags.partition,
       rate: flags.rate,
       registry,

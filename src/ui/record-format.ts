@@ -2,6 +2,7 @@ import {headersToJson, type HeadersJson, keyToJson} from '../lib/codec/json-shap
 import type {SchemaRef} from '../lib/codec/record-decoder.js'
 import type {DecodedRecord} from '../lib/tail/tail-records.js'
 import {eventTypeOf} from '../lib/util/event-type.js'
+import {painter} from './ansi.js'
 import {isoTime, prettyTime} from '../lib/util/time.js'
 
 /** One line of `--json` output: the contract of design §4 / issue #2. */
@@ -43,8 +44,8 @@ export function recordToJson(decoded: DecodedRecord): RecordJson {
   }
 }
 
-/** The parts of a pretty line, shared by the plain formatter and the ink component. */
-export interface PrettyParts {
+/** The parts of a pretty line. */
+interface PrettyParts {
   key: string
   position: string
   time: string
@@ -52,7 +53,7 @@ export interface PrettyParts {
   value: string
 }
 
-export function prettyParts(decoded: DecodedRecord, verbose = false): PrettyParts {
+function prettyParts(decoded: DecodedRecord, verbose = false): PrettyParts {
   const {record} = decoded
   const value = decoded.value === null ? '(tombstone)' : display(decoded.value.value, verbose)
   return {
@@ -64,9 +65,19 @@ export function prettyParts(decoded: DecodedRecord, verbose = false): PrettyPart
   }
 }
 
-export function formatPrettyLine(decoded: DecodedRecord, verbose = false): string {
+/**
+ * One record as a line, the same in a pipe and on a terminal. On a terminal (`color`) the parts
+ * are coloured, and with `width` a line that would wrap is cut to it (its value ends in …), so
+ * one record stays one line; --verbose values are shown whole.
+ */
+export function formatPrettyLine(decoded: DecodedRecord, verbose = false, options: {color?: boolean; width?: number} = {}): string {
   const parts = prettyParts(decoded, verbose)
-  return `${parts.time}  ${parts.position}  ${parts.key}  ${parts.type}  ${parts.value}`
+  const prefix = [parts.time, parts.position, parts.key, parts.type]
+  let {value} = parts
+  const room = options.width ? options.width - prefix.join('  ').length - 2 : Number.POSITIVE_INFINITY
+  if (!verbose && value.length > room) value = room > 1 ? `${value.slice(0, room - 1)}…` : ''
+  const paint = painter(options.color)
+  return [paint(parts.time, 'dim'), paint(parts.position, 'cyan'), paint(parts.key, 'yellow'), paint(parts.type, 'bold', 'green'), value].join('  ')
 }
 
 /** A binary key says so: the bytes ff fe and the text key "//4=" must not look alike. */

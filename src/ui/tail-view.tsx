@@ -1,9 +1,9 @@
-import {Box, Static, Text, useApp} from 'ink'
+import {Text, useApp, useStdout} from 'ink'
 import type {EventEmitter} from 'node:events'
 import React, {useEffect, useRef, useState} from 'react'
 
 import type {DecodedRecord} from '../lib/tail/tail-records.js'
-import {prettyParts} from './record-format.js'
+import {formatPrettyLine} from './record-format.js'
 
 export interface TailViewProps {
   batches: AsyncIterable<DecodedRecord[]>
@@ -15,10 +15,14 @@ export interface TailViewProps {
   verbose: boolean
 }
 
-/** Live, coloured tail for a terminal. Each batch is one <Static> item, so the list grows by batch, not by record. */
+/**
+ * Live, coloured tail for a terminal: records are written above the status line as they come
+ * (ink's `write` keeps its own output below them) and then forgotten, so a `--follow` that runs
+ * for days holds no more than the batch in hand.
+ */
 export function TailView({batches, follow = false, onError, status, verbose}: TailViewProps): React.JSX.Element {
   const {exit} = useApp()
-  const [shown, setShown] = useState<DecodedRecord[][]>([])
+  const {stdout, write} = useStdout()
   const [count, setCount] = useState(0)
   const [done, setDone] = useState(false)
   const [rate, setRate] = useState(0)
@@ -50,7 +54,8 @@ export function TailView({batches, follow = false, onError, status, verbose}: Ta
     ;(async () => {
       try {
         for await (const batch of batches) {
-          setShown((previous) => [...previous, batch])
+          const color = !process.env.NO_COLOR && process.env.FORCE_COLOR !== '0'
+          write(batch.map((record) => formatPrettyLine(record, verbose, {color, width: stdout.columns || undefined})).join('\n') + '\n')
           setCount((previous) => previous + batch.length)
         }
       } catch (error) {
@@ -68,32 +73,10 @@ export function TailView({batches, follow = false, onError, status, verbose}: Ta
 
   return (
     <>
-      <Static items={shown}>
-        {(batch, index) => (
-          <Box flexDirection="column" key={index}>
-            {batch.map((record) => (
-              <RecordLine key={`${record.record.topic}/${record.record.partition}/${record.record.offset}`} record={record} verbose={verbose} />
-            ))}
-          </Box>
-        )}
-      </Static>
       {/* One line, cut at the terminal's width: never wrapped into a column of characters on a narrow terminal. */}
       <Text dimColor wrap="truncate-end">
         {follow && !done ? `following — ${count} records, ${rate}/s${lag === undefined ? '' : `, lag ${lag}`} (Ctrl-C to stop)` : `${count} records`}
       </Text>
     </>
-  )
-}
-
-function RecordLine({record, verbose}: {record: DecodedRecord; verbose: boolean}): React.JSX.Element {
-  const parts = prettyParts(record, verbose)
-  return (
-    <Text wrap={verbose ? 'wrap' : 'truncate-end'}>
-      <Text dimColor>{parts.time}</Text> <Text color="cyan">{parts.position}</Text> <Text color="yellow">{parts.key}</Text>{' '}
-      <Text bold color="green">
-        {parts.type}
-      </Text>{' '}
-      {parts.value}
-    </Text>
   )
 }

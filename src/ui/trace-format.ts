@@ -2,6 +2,7 @@ import type {StalledFlow} from '../lib/trace/stalled-flows.js'
 import type {TraceResult} from '../lib/trace/trace-flow.js'
 import {formatDuration} from '../lib/trace/verdict.js'
 import {prettyTime} from '../lib/util/time.js'
+import {painter} from './ansi.js'
 
 export interface NarrativeLine {
   delta: string
@@ -40,21 +41,6 @@ export function verdictLine(trace: TraceResult): string {
   return `${trace.flow} ${trace.id}: ${status === 'stalled' ? detail : `${status} (${detail})`}`
 }
 
-/** SGR open and close codes: each style is closed on its own, so a coloured cell never leaks into the next. */
-const STYLES = {
-  blue: [34, 39],
-  bold: [1, 22],
-  cyan: [36, 39],
-  dim: [2, 22],
-  gray: [90, 39],
-  green: [32, 39],
-  magenta: [35, 39],
-  red: [31, 39],
-  yellow: [33, 39],
-} as const
-
-type Style = keyof typeof STYLES
-
 const VERDICT_STYLE = {completed: 'green', rejected: 'red', stalled: 'yellow', unknown: 'gray'} as const
 
 /**
@@ -63,8 +49,7 @@ const VERDICT_STYLE = {completed: 'green', rejected: 'red', stalled: 'yellow', u
  * coloured after padding, so the columns line up the same way.
  */
 export function formatNarrative(trace: TraceResult, options: {color?: boolean} = {}): string {
-  const paint = (text: string, ...styles: Style[]) =>
-    options.color && text ? styles.reduce((painted, style) => `\u001B[${STYLES[style][0]}m${painted}\u001B[${STYLES[style][1]}m`, text) : text
+  const paint = painter(options.color)
   const lines = narrativeLines(trace)
   const width = (pick: (line: NarrativeLine) => string) => Math.max(...lines.map((line) => pick(line).length))
   const [deltaWidth, sourceWidth, typeWidth, positionWidth] = [width((l) => l.delta), width((l) => l.source), width((l) => l.type), width((l) => l.position)]

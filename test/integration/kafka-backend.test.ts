@@ -115,6 +115,21 @@ describe('the kafka backend through the CLI', () => {
     expect(values[0].value).toBe(unknown.toString('base64'))
     expect(result.stderr.match(/schema id 2147483393/g)).toHaveLength(1)
   })
+
+  it('replays wire-format records byte for byte with the registry down: a replay decodes nothing', async () => {
+    const [source, target] = ['source', 'target'].map((name) => `replay-${name}-${randomUUID().slice(0, 8)}`)
+    await backend.log.createTopic(source, {partitions: 1})
+    await backend.log.createTopic(target, {partitions: 1})
+    const values = [Buffer.from([0, 0, 0, 0, 0x63, 0x02, 0x68, 0x69]), Buffer.from([0, 0, 0, 0, 0x64, 0xff])]
+    await backend.log.produce(values.map((value, i) => ({headers: [['n', Buffer.from(String(i))]], key: Buffer.from(`k${i}`), topic: source, value})))
+    // Nothing listens on port 9: a decode would fail with exit 3.
+    const replayed = await runCli(['replay', source, '--to', target, '--json', '--brokers', brokers, '--registry', 'http://127.0.0.1:9'], {cwd: tmpdir()})
+    expect(replayed.code, replayed.stderr).toBe(0)
+    expect(JSON.parse(replayed.stdout)).toMatchObject({records: 2, to: target})
+    const copied: {headers: unknown; key: Buffer | null; value: Buffer | null}[] = []
+    for await (const batch of backend.log.read({from: 0, partition: 0, to: 2, topic: target})) copied.push(...batch)
+    expect(copied.map(({headers, key, value}) => ({headers, key, value}))).toEqual(values.map((value, i) => ({headers: [['n', Buffer.from(String(i))]], key: Buffer.from(`k${i}`), value})))
+  })
 })
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {

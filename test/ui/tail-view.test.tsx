@@ -30,14 +30,16 @@ async function* batches(...lists: DecodedRecord[][]): AsyncIterable<DecodedRecor
 }
 
 describe('tail output', () => {
-  it('renders one line per record with time, position, key, type and value', async () => {
+  it('writes one line per record, as the plain formatter does, above the status line', async () => {
     const {frames} = render(
       <TailView batches={batches([record(0, {orderId: '1042'})], [record(1, null, 'OrderDeleted')])} onError={() => {}} verbose={false} />,
     )
     await new Promise((resolve) => setTimeout(resolve, 50))
     const output = stripAnsi(frames.join('\n'))
-    expect(output).toContain('2026-01-05 09:00:01.250 orders[2]@0 key=1042 OrderRequested {"orderId":"1042"}')
-    expect(output).toContain('orders[2]@1 key=1042 OrderDeleted (tombstone)')
+    expect(output).toContain('2026-01-05 09:00:01.250  orders[2]@0  key=1042  OrderRequested  {"orderId":"1042"}')
+    expect(output).toContain('orders[2]@1  key=1042  OrderDeleted  (tombstone)')
+    // Written once each: the first batch is not drawn again when the second comes.
+    expect(output.split('orders[2]@0').length - 1).toBe(1)
     // In CI ink writes the live line only at exit, so look at everything it wrote.
     expect(output).toContain('2 records')
   })
@@ -56,13 +58,20 @@ describe('tail output', () => {
     })
     await new Promise((resolve) => setTimeout(resolve, 50))
     app.unmount()
-    const frame = stripAnsi(writes.at(-1) ?? '')
+    // The last frame ink drew (with CI set, ink draws only at unmount, then ends with a bare newline).
+    const frame = stripAnsi(writes.findLast((chunk) => stripAnsi(chunk).trim() !== '') ?? '')
     expect(frame).toMatch(/^following/)
     expect(frame.trimEnd().split('\n')).toHaveLength(1)
   })
 
-  it('shares its parts with the plain formatter used in pipes', () => {
-    expect(formatPrettyLine(record(5, {orderId: '1042'}))).toBe('2026-01-05 09:00:01.255  orders[2]@5  key=1042  OrderRequested  {"orderId":"1042"}')
+  it('formats a line for a pipe, and for a terminal coloured and cut to its width', () => {
+    const line = '2026-01-05 09:00:01.255  orders[2]@5  key=1042  OrderRequested  {"orderId":"1042"}'
+    expect(formatPrettyLine(record(5, {orderId: '1042'}))).toBe(line)
+    const painted = formatPrettyLine(record(5, {orderId: '1042'}), false, {color: true, width: 70})
+    expect(painted).not.toBe(stripAnsi(painted))
+    expect(stripAnsi(painted)).toBe(`${line.slice(0, 69)}…`)
+    // --verbose shows the value whole, indented, whatever the width.
+    expect(stripAnsi(formatPrettyLine(record(5, {orderId: '1042'}), true, {color: true, width: 70}))).toMatch(/OrderRequested {2}\{\n {2}"orderId": "1042"\n\}$/)
   })
 
   it('maps a record to the JSON line contract', () => {

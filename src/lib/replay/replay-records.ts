@@ -1,12 +1,12 @@
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {NotFoundError, UsageError} from '../errors.js'
-import type {EventLog, OutgoingRecord} from '../log/event-log.js'
+import type {EventLog, LogRecord, OutgoingRecord} from '../log/event-log.js'
 import type {CompressionName} from '../log/kafka/compression.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import type {EmptyReadSummary} from '../tail/read-summary.js'
 import type {StartPosition} from '../tail/start-position.js'
-import {type DecodedRecord, requireTopics, tailRecords} from '../tail/tail-records.js'
+import {type DecodedRecord, readRecords, requireTopics, type SelectedRecord, tailRecords} from '../tail/tail-records.js'
 import type {WhereFilter} from '../tail/where-filter.js'
 
 export interface ReplayOptions {
@@ -21,8 +21,8 @@ export interface ReplayOptions {
   log: EventLog
   /** Nothing was selected: what the read went through, to explain the empty answer (see tail-records.ts). */
   onEmpty?: (summary: EmptyReadSummary) => void
-  /** Called with each batch after it was sent (or, with dryRun, instead of sending it); awaited, so a slow reader slows the replay. */
-  onBatch?: (records: DecodedRecord[], targetPartitions: (number | undefined)[]) => Promise<void> | void
+  /** With dryRun: called with each batch, decoded, instead of sending it; awaited, so a slow reader slows the replay. */
+  onDryRun?: (records: DecodedRecord[]) => Promise<void> | void
   partitions?: number[]
   /** Records per second at most. */
   rate?: number
@@ -63,23 +63,26 @@ export async function replayRecords(options: ReplayOptions): Promise<ReplayResul
   const perPartition: Record<string, number> = {}
   let sent = 0
   const chunkSize = options.rate ? Math.max(1, Math.min(SEND_BATCH, Math.floor(options.rate / 10))) : SEND_BATCH
-  const selected = tailRecords({follow: false, from: options.from, limit: options.limit, log, onEmpty: options.onEmpty, partitions: options.partitions, registry: options.registry, signal, topics: [source], until: options.until, warn: options.warn, where: options.where})
+  const toTarget = (record: LogRecord): OutgoingRecord => ({
+    headers: record.headers,
+    key: record.key,
+    partition: options.keepPartition ? record.partition : undefined,
+    timestamp: options.keepTimestamp ? record.timestamp : undefined,
+    topic: target,
+    value: record.value,
+  })
+  const read = {follow: false, from: options.from, limit: options.limit, log, onEmpty: options.onEmpty, partitions: options.partitions, registry: options.registry, signal, topics: [source], until: options.until, warn: options.warn, where: options.where}
+  // Only a dry run shows records; a replay copies bytes, so it decodes nothing (--where aside) and
+  // needs no schema registry.
+  const selected: AsyncIterable<SelectedRecord[]> = options.dryRun ? tailRecords(read) : readRecords(read)
   for await (const batch of selected) {
     for (let start = 0; start < batch.length && !signal?.aborted; start += chunkSize) {
       const chunk = batch.slice(start, start + chunkSize)
       if (options.rate) await waitForRate(started, sent, options.rate, signal)
-      const outgoing: OutgoingRecord[] = chunk.map(({record}) => ({
-        headers: record.headers,
-        key: record.key,
-        partition: options.keepPartition ? record.partition : undefined,
-        timestamp: options.keepTimestamp ? record.timestamp : undefined,
-        topic: target,
-        value: record.value,
-      }))
-      const produced = options.dryRun ? outgoing.map((r) => r.partition) : (await log.produce(outgoing, {compression: options.compression})).map((r) => r.partition)
+      if (options.dryRun) await options.onDryRun?.(chunk as DecodedRecord[])
+      else await log.produce(chunk.map(({record}) => toTarget(record)), {compression: options.compression})
       for (const {record} of chunk) perPartition[record.partition] = (perPartition[record.partition] ?? 0) + 1
       sent += chunk.length
-      await options.onBatch?.(chunk, produced)
     }
   }
 
