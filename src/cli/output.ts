@@ -117,12 +117,17 @@ export async function loadInk(): Promise<{createElement: typeof import('react').
 
 export type RecordFormat = 'json' | 'pretty' | 'raw'
 
+/** `--json` is `--format json`: with another --format it is a usage error, not a silent choice. */
+export function requireFormatAgreesWithJson(format: string | undefined, json: boolean): void {
+  if (json && format !== undefined && format !== 'json') throw new UsageError(`--json conflicts with --format ${format}`, {hint: 'give one of them'})
+}
+
 /**
  * How records are printed: --format, else JSON with --json or in a pipe, pretty on a terminal
  * (as kcat and jq users expect a pipe to get data). --json with another --format is a conflict.
  */
 export function recordFormat(format: RecordFormat | undefined, json: boolean): RecordFormat {
-  if (json && format !== undefined && format !== 'json') throw new UsageError(`--json conflicts with --format ${format}`, {hint: 'give one of them'})
+  requireFormatAgreesWithJson(format, json)
   if (json) return 'json'
   return format ?? (process.stdout.isTTY ? 'pretty' : 'json')
 }

@@ -4,7 +4,7 @@ import {EvtCommand} from '../cli/base-command.js'
 import {prose} from '../cli/prose.js'
 import type {JsonResult} from '../cli/results.js'
 import {fromFlag, untilFlag} from '../cli/flags.js'
-import {useInteractiveOutput} from '../cli/output.js'
+import {requireFormatAgreesWithJson, useInteractiveOutput} from '../cli/output.js'
 import {UsageError} from '../lib/errors.js'
 import {parseDuration} from '../lib/tail/start-position.js'
 import {findStalledFlows} from '../lib/trace/stalled-flows.js'
@@ -53,7 +53,7 @@ With --stalled it lists every id of the flow that has no end event.`
     if (flags.stalled && this.args.id) throw new UsageError(`--stalled lists every stalled ${this.args.flow}; it takes no id ('${this.args.id}')`, {hint: `evt trace ${this.args.flow} ${this.args.id} tells that one's story`})
     if (!flags.stalled && !this.args.id) throw new UsageError(`give the ${this.args.flow} id to trace (e.g. evt trace ${this.args.flow} 1042), or --stalled`)
     const json = this.jsonEnabled()
-    if (flags.json && flags.format && flags.format !== 'json') throw new UsageError(`--json conflicts with --format ${flags.format}`, {hint: 'give one of them'})
+    requireFormatAgreesWithJson(flags.format, json)
     const format = flags.format ?? 'narrative'
     const {log, registry} = await this.openBackend(config)
     const warn = (message: string) => this.warn(message)

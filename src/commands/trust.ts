@@ -3,7 +3,7 @@ import path from 'node:path'
 import {EvtCommand} from '../cli/base-command.js'
 import {prose} from '../cli/prose.js'
 import type {JsonResult} from '../cli/results.js'
-import {trustConfig} from '../lib/config/trust.js'
+import {trustProject} from '../lib/config/trust.js'
 import {UsageError} from '../lib/errors.js'
 
 export default class Trust extends EvtCommand<typeof Trust> {
@@ -22,9 +22,8 @@ to any of them asks for \`evt trust\` again. Views without modules need no trust
       throw new UsageError('no evt.yaml here or in any directory above: nothing to trust', {hint: 'run evt trust in the project directory, or name the file with --config'})
     }
 
-    const configDir = path.dirname(config.file)
-    const modules = Object.values(config.views).flatMap((view) => (view.module === undefined ? [] : [path.resolve(configDir, view.module)]))
-    const result = trustConfig({configFile: config.file, modules})
+    const result = trustProject({file: config.file, views: config.views})
+    const configDir = path.dirname(result.file)
     if (!this.jsonEnabled()) {
       this.log(`trusted ${result.file}${result.modules.length > 0 ? ` and ${result.modules.map((file) => path.relative(configDir, file)).join(', ')}` : ' (it names no view modules)'}`)
     }

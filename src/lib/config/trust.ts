@@ -35,6 +35,13 @@ export function trustStoreFile(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(configHome, 'evt', 'trusted.json')
 }
 
+/** Trusts an evt.yaml and every view module it names (paths relative to the file): what `evt trust` does. */
+export function trustProject(config: {file: string; views: Record<string, {module?: string}>}, store?: string): TrustResult {
+  const directory = path.dirname(config.file)
+  const modules = Object.values(config.views).flatMap((view) => (view.module === undefined ? [] : [path.resolve(directory, view.module)]))
+  return trustConfig({configFile: config.file, modules, store})
+}
+
 /** Records `configFile` and the module files it names as trusted, replacing what was recorded for it. */
 export function trustConfig(options: {configFile: string; modules: string[]; store?: string}): TrustResult {
   const configFile = path.resolve(options.configFile)
