@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {UsageError} from '../lib/errors.js'
 import {COMPRESSION_NAMES} from '../lib/log/kafka/compression.js'
-import {parseStartPosition, parseUntil, START_POSITION_FORMS, type StartPosition, UNTIL_FORMS} from '../lib/tail/start-position.js'
+import {parseStartPosition, parseUntil, START_POSITION_FORMS, type StartPosition, UNTIL_FORMS} from '../lib/read/start-position.js'
 
 /**
  * Global flags on every command. The environment variables are read by the config resolver, not by

@@ -8,7 +8,7 @@ import {writeDemoConfig} from '../lib/demo/demo-config.js'
 import {demoLockFile} from '../lib/demo/demo-lock.js'
 import {type DemoReport, seedDemo} from '../lib/demo/seed-demo.js'
 import {UsageError} from '../lib/errors.js'
-import {parseTime} from '../lib/tail/start-position.js'
+import {parseTime} from '../lib/read/start-position.js'
 import {formatDemoSummary, nextStepsAfterDemo} from '../ui/demo-summary.js'
 
 

@@ -6,8 +6,8 @@ import type {JsonResult} from '../cli/results.js'
 import {compressionFlag, positiveIntFlag, readerFlags} from '../cli/flags.js'
 import {recordFormat} from '../cli/output.js'
 import {replayRecords} from '../lib/replay/replay-records.js'
-import {type EmptyReadSummary, explainEmptyRead} from '../lib/tail/read-summary.js'
-import {compileWhere} from '../lib/tail/where-filter.js'
+import {type EmptyReadSummary, explainEmptyRead} from '../lib/read/read-summary.js'
+import {compileWhere} from '../lib/read/where-filter.js'
 import {formatPrettyLine, recordToJson} from '../ui/record-format.js'
 
 export default class Replay extends EvtCommand<typeof Replay> {

@@ -1,6 +1,6 @@
 import {headersToJson, type HeadersJson, keyToJson} from '../lib/codec/json-shape.js'
 import type {SchemaRef} from '../lib/codec/record-decoder.js'
-import type {DecodedRecord} from '../lib/tail/tail-records.js'
+import type {DecodedRecord} from '../lib/read/read-records.js'
 import {eventTypeOf} from '../lib/util/event-type.js'
 import {painter} from './ansi.js'
 import {isoTime, prettyTime} from '../lib/util/time.js'

@@ -2,7 +2,7 @@ import {Text, useApp, useStdout} from 'ink'
 import type {EventEmitter} from 'node:events'
 import React, {useEffect, useRef, useState} from 'react'
 
-import type {DecodedRecord} from '../lib/tail/tail-records.js'
+import type {DecodedRecord} from '../lib/read/read-records.js'
 import {formatPrettyLine} from './record-format.js'
 
 export interface TailViewProps {

@@ -3,8 +3,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import type {Backend} from '../../src/lib/backend.js'
 import {NotFoundError} from '../../src/lib/errors.js'
-import {type DecodedRecord, tailRecords, type TailOptions, topicsToRead} from '../../src/lib/tail/tail-records.js'
-import {compileWhere} from '../../src/lib/tail/where-filter.js'
+import {type DecodedRecord, tailRecords, type TailOptions, topicsToRead} from '../../src/lib/read/read-records.js'
+import {compileWhere} from '../../src/lib/read/where-filter.js'
 
 const T0 = Date.parse('2026-03-01T12:00:00Z')
 

@@ -9,7 +9,7 @@ import {type DecodedPayload, RecordDecoder} from '../../src/lib/codec/record-dec
 import {buildSchemaCodec, type SchemaCodec} from '../../src/lib/codec/schema-codec.js'
 import {encodeWire, wireSchemaId} from '../../src/lib/codec/wire-format.js'
 import {avroSchemaOf, RETAIL_EVENT_TYPES} from '../../src/lib/demo/retail-schemas.js'
-import {tailRecords} from '../../src/lib/tail/tail-records.js'
+import {tailRecords} from '../../src/lib/read/read-records.js'
 
 /**
  * Design §2: undecodable bytes are shown as UTF-8 text, else base64, never dropped — and a record

@@ -4,7 +4,7 @@ import {EventEmitter} from 'node:events'
 import React from 'react'
 import {describe, expect, it} from 'vitest'
 
-import type {DecodedRecord} from '../../src/lib/tail/tail-records.js'
+import type {DecodedRecord} from '../../src/lib/read/read-records.js'
 import {formatPrettyLine, recordToJson} from '../../src/ui/record-format.js'
 import {TailView} from '../../src/ui/tail-view.js'
 

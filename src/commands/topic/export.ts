@@ -3,8 +3,8 @@ import {Args} from '@oclif/core'
 import {EvtCommand} from '../../cli/base-command.js'
 import {prose} from '../../cli/prose.js'
 import {readerFlags} from '../../cli/flags.js'
-import {type EmptyReadSummary, explainEmptyRead} from '../../lib/tail/read-summary.js'
-import {compileWhere} from '../../lib/tail/where-filter.js'
+import {type EmptyReadSummary, explainEmptyRead} from '../../lib/read/read-summary.js'
+import {compileWhere} from '../../lib/read/where-filter.js'
 import {exportTopics} from '../../lib/topics/export-import.js'
 
 export default class TopicExport extends EvtCommand<typeof TopicExport> {

@@ -5,9 +5,9 @@ import {EvtCommand} from '../../cli/base-command.js'
 import {prose} from '../../cli/prose.js'
 import {readerFlags} from '../../cli/flags.js'
 import {loadInk, recordFormat, useInteractiveOutput} from '../../cli/output.js'
-import {type EmptyReadSummary, explainEmptyRead} from '../../lib/tail/read-summary.js'
-import {type DecodedRecord, tailRecords, topicsToRead} from '../../lib/tail/tail-records.js'
-import {compileWhere} from '../../lib/tail/where-filter.js'
+import {type EmptyReadSummary, explainEmptyRead} from '../../lib/read/read-summary.js'
+import {type DecodedRecord, tailRecords, topicsToRead} from '../../lib/read/read-records.js'
+import {compileWhere} from '../../lib/read/where-filter.js'
 import {formatPrettyLine, recordToJson} from '../../ui/record-format.js'
 
 const EMPTY = Buffer.alloc(0)

@@ -3,7 +3,7 @@ import path from 'node:path'
 import {isScalar, LineCounter, parseDocument, visit} from 'yaml'
 
 import {ConfigError, UsageError} from '../errors.js'
-import {parseDuration} from '../tail/start-position.js'
+import {parseDuration} from '../read/start-position.js'
 import {isPemText, normalizePem} from './pem.js'
 import {withoutCredentials} from './redact.js'
 import type {

@@ -4,10 +4,10 @@ import {NotFoundError, UsageError} from '../errors.js'
 import type {EventLog, LogRecord, OutgoingRecord} from '../log/event-log.js'
 import type {CompressionName} from '../log/kafka/compression.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
-import type {EmptyReadSummary} from '../tail/read-summary.js'
-import type {StartPosition} from '../tail/start-position.js'
-import {type DecodedRecord, readRecords, requireTopics, type SelectedRecord, tailRecords} from '../tail/tail-records.js'
-import type {WhereFilter} from '../tail/where-filter.js'
+import type {EmptyReadSummary} from '../read/read-summary.js'
+import type {StartPosition} from '../read/start-position.js'
+import {type DecodedRecord, readRecords, requireTopics, type SelectedRecord, tailRecords} from '../read/read-records.js'
+import type {WhereFilter} from '../read/where-filter.js'
 
 export interface ReplayOptions {
   compression?: CompressionName
@@ -19,7 +19,7 @@ export interface ReplayOptions {
   keepTimestamp: boolean
   limit?: number
   log: EventLog
-  /** Nothing was selected: what the read went through, to explain the empty answer (see tail-records.ts). */
+  /** Nothing was selected: what the read went through, to explain the empty answer (see read-records.ts). */
   onEmpty?: (summary: EmptyReadSummary) => void
   /** With dryRun: called with each batch, decoded, instead of sending it; awaited, so a slow reader slows the replay. */
   onDryRun?: (records: DecodedRecord[]) => Promise<void> | void

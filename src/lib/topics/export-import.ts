@@ -9,10 +9,10 @@ import type {EventLog, LogRecord, OutgoingRecord} from '../log/event-log.js'
 import {validateTopicName} from '../log/topic-name.js'
 import type {CompressionName} from '../log/kafka/compression.js'
 import type {SchemaReference, SchemaRegistry, SchemaType} from '../registry/schema-registry.js'
-import type {EmptyReadSummary} from '../tail/read-summary.js'
-import type {StartPosition} from '../tail/start-position.js'
-import {readRecords, requireTopics} from '../tail/tail-records.js'
-import type {WhereFilter} from '../tail/where-filter.js'
+import type {EmptyReadSummary} from '../read/read-summary.js'
+import type {StartPosition} from '../read/start-position.js'
+import {readRecords, requireTopics} from '../read/read-records.js'
+import type {WhereFilter} from '../read/where-filter.js'
 
 /**
  * The export format: JSON lines of three kinds. Topics and schemas come before the records that
@@ -29,7 +29,7 @@ export async function* exportTopics(options: {
   from: StartPosition
   limit?: number
   log: EventLog
-  /** Nothing was selected: what the read went through (see tail-records.ts). */
+  /** Nothing was selected: what the read went through (see read-records.ts). */
   onEmpty?: (summary: EmptyReadSummary) => void
   partitions?: number[]
   registry: SchemaRegistry

@@ -40,7 +40,6 @@ export interface EmbeddedLogOptions {
 
 /** Batches larger than this are split, so a read can start near any offset without decoding much. */
 const MAX_BATCH_RECORDS = 2048
-const READ_BATCHES = 8
 const FOLLOW_POLL_MS = 200
 /** Creating a topic holds the log's write lock for every partition row; 10,000 take about 20 ms. */
 export const MAX_EMBEDDED_PARTITIONS = 10_000
@@ -69,7 +68,7 @@ export class EmbeddedEventLog implements EventLog {
       nextOffsets: db.prepare('SELECT partition, next_offset AS next FROM partitions WHERE topic_id = ? ORDER BY partition'),
       readBatches: db.prepare(
         `SELECT base_offset, last_offset, records FROM batches WHERE topic_id = ? AND partition = ? AND base_offset >= ? AND base_offset < ?
-         ORDER BY base_offset LIMIT ${READ_BATCHES}`,
+         ORDER BY base_offset LIMIT 1`,
       ),
       setNextOffset: db.prepare('UPDATE partitions SET next_offset = ? WHERE topic_id = ? AND partition = ?'),
       topic: db.prepare('SELECT id, name, partitions FROM topics WHERE name = ?'),
@@ -179,21 +178,17 @@ export class EmbeddedEventLog implements EventLog {
 
     let next = Math.max(from, 0)
     const end = to ?? Number.MAX_SAFE_INTEGER
+    // One stored batch (at most MAX_BATCH_RECORDS records) per yield: a merged read of many
+    // partitions holds one batch of each, so what is held does not grow with what is read.
     while (next < end && !signal?.aborted) {
       const start = (this.statements.batchStart.get(id, partition, next) as {base: null | number}).base ?? next
-      const rows = this.statements.readBatches.all(id, partition, start, end) as BatchRow[]
-      const records: LogRecord[] = []
-      // Where the batches read end, counting a skipped one: offsets are dense, one batch follows another.
-      let after = next
-      for (const row of rows) {
-        const decoded = this.decodeOrSkip(row, {baseOffset: row.base_offset, from: next, lastOffset: row.last_offset, partition, to: end, topic}) ?? []
-        for (const record of decoded) records.push(record)
-        after = Math.max(after, Math.min(row.last_offset + 1, end))
-      }
-
-      if (after > next) {
+      const row = this.statements.readBatches.get(id, partition, start, end) as BatchRow | undefined
+      // Offsets are dense, one batch follows another: a skipped batch moves the read on all the same.
+      const after = row ? Math.min(row.last_offset + 1, end) : next
+      if (row && after > next) {
+        const records = this.decodeOrSkip(row, {baseOffset: row.base_offset, from: next, lastOffset: row.last_offset, partition, to: end, topic})
         next = after
-        if (records.length > 0) yield records
+        if (records && records.length > 0) yield records
         // SQLite answers synchronously: without this a long read never lets a signal handler run.
         await maybeYield()
       } else if (to === undefined) {

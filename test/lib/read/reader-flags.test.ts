@@ -3,9 +3,9 @@ import {describe, expect, it} from 'vitest'
 import {resolveConfig} from '../../../src/lib/config/resolve.js'
 import {UsageError} from '../../../src/lib/errors.js'
 import type {LogRecord} from '../../../src/lib/log/event-log.js'
-import {explainEmptyRead} from '../../../src/lib/tail/read-summary.js'
-import {checkRange, parseStartPosition, parseUntil} from '../../../src/lib/tail/start-position.js'
-import {compileWhere} from '../../../src/lib/tail/where-filter.js'
+import {explainEmptyRead} from '../../../src/lib/read/read-summary.js'
+import {checkRange, parseStartPosition, parseUntil} from '../../../src/lib/read/start-position.js'
+import {compileWhere} from '../../../src/lib/read/where-filter.js'
 
 const MS = 1_767_600_000_000
 

@@ -2,8 +2,8 @@ import {describe, expect, it} from 'vitest'
 
 import {UsageError} from '../../../src/lib/errors.js'
 import type {LogRecord} from '../../../src/lib/log/event-log.js'
-import {parseStartPosition, parseTime} from '../../../src/lib/tail/start-position.js'
-import {compileWhere} from '../../../src/lib/tail/where-filter.js'
+import {parseStartPosition, parseTime} from '../../../src/lib/read/start-position.js'
+import {compileWhere} from '../../../src/lib/read/where-filter.js'
 
 const T0 = Date.parse('2026-03-01T12:00:00Z')
 

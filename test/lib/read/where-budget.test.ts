@@ -4,7 +4,7 @@ import {describe, expect, it} from 'vitest'
 
 import {EvtError} from '../../../src/lib/errors.js'
 import type {LogRecord} from '../../../src/lib/log/event-log.js'
-import {compileWhere, type WhereInput} from '../../../src/lib/tail/where-filter.js'
+import {compileWhere, type WhereInput} from '../../../src/lib/read/where-filter.js'
 
 const T0 = Date.parse('2026-03-01T12:00:00Z')
 const RECURSION = '($f := function($x){$f($x)}; $f(1))'
