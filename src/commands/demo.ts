@@ -11,13 +11,23 @@ import {UsageError} from '../lib/errors.js'
 import {parseTime} from '../lib/read/start-position.js'
 import {formatDemoSummary, nextStepsAfterDemo} from '../ui/demo-summary.js'
 
+/** A share from 0 to 1, e.g. 0.05. */
+const tombstoneRateFlag = Flags.custom<number>({
+  helpValue: 'RATE',
+  async parse(input) {
+    const rate = Number(input)
+    if (!/^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(input) || rate > 1) throw new UsageError(`cannot read --tombstone-rate '${input}': expected a number from 0 to 1, e.g. 0.05`)
+    return rate
+  },
+})
 
 export default class Demo extends EvtCommand<typeof Demo> {
   static description = prose`Registers one Avro schema per retail event type (TopicRecordNameStrategy) and writes a
 deterministic flow of orders, payments, stock and shipments into the current cluster: most orders
 complete, about 5% stall (the payment never arrives), about 7% are rejected, about 1% carry a
-duplicated event and a few are deleted later with a tombstone. The same --seed gives a
-byte-identical log. Writes evt.yaml (cluster, the 'order' flow, the 'orders' view) when none exists.
+duplicated event and a few are deleted later with a tombstone (--tombstone-rate sets how many).
+The same --seed gives a byte-identical log. Writes evt.yaml (cluster, the 'order' flow, the 'orders'
+view) when none exists.
 A demo that was interrupted or killed is completed by running it again with the same flags;
 topics that hold anything else are left as they are. Two demos on one cluster never write at once:
 the second exits 2 (DEMO_RUNNING).`
@@ -26,6 +36,7 @@ the second exits 2 (DEMO_RUNNING).`
   static examples = [
     '<%= config.bin %> demo',
     '<%= config.bin %> demo --orders 250000 --seed 7',
+    '<%= config.bin %> demo --orders 150000 --tombstone-rate 0.05',
     '<%= config.bin %> demo --brokers 127.0.0.1:9092 --registry http://127.0.0.1:8080/apis/ccompat/v7',
   ]
 
@@ -36,6 +47,9 @@ the second exits 2 (DEMO_RUNNING).`
     start: Flags.string({
       default: '2026-01-05T09:00:00Z',
       description: 'when the first order is placed (ISO-8601 or now); the default keeps the log reproducible',
+    }),
+    'tombstone-rate': tombstoneRateFlag({
+      description: 'about this share of the orders records are tombstones: any order may be deleted, days after its last event (default: about 0.5% of the completed orders are deleted)',
     }),
   }
 
@@ -48,7 +62,7 @@ the second exits 2 (DEMO_RUNNING).`
     if (start === undefined) throw new UsageError(`cannot read --start '${this.flags.start}': expected ISO-8601 or now`)
     const {log, registry} = await this.openBackend(config)
     const began = performance.now()
-    const result = await seedDemo({compression: this.flags.compression, lockFile: demoLockFile(config.cluster), log, orders: this.flags.orders, registry, seed: this.flags.seed, signal: this.signal, start})
+    const result = await seedDemo({compression: this.flags.compression, lockFile: demoLockFile(config.cluster), log, orders: this.flags.orders, registry, seed: this.flags.seed, signal: this.signal, start, tombstoneRate: this.flags['tombstone-rate']})
     if (this.signal.aborted) this.note(`demo interrupted after ${result.events} events: the topics hold a partial demo: run evt demo again with the same flags to complete it`)
     this.exitIfInterrupted()
     const seconds = (performance.now() - began) / 1000

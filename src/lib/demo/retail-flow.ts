@@ -20,7 +20,8 @@ export interface GeneratedOrder {
   events: RetailEvent[]
   orderId: string
   outcome: OrderOutcome
-  tombstoned: boolean
+  /** How many tombstones were appended on the order's key (0 when it was not deleted). */
+  tombstones: number
 }
 
 const SKUS = ['SKU-KETTLE', 'SKU-TOASTER', 'SKU-MUG', 'SKU-TEAPOT', 'SKU-GRINDER', 'SKU-SCALE', 'SKU-FILTER', 'SKU-BEANS']
@@ -38,6 +39,9 @@ const WAREHOUSES = ['AMS-1', 'BER-2', 'MAD-1']
 const CARRIERS = ['DHL', 'UPS', 'PostNL']
 const METHODS = ['card', 'paypal', 'ideal']
 
+/** A rate near 1 asks for unboundedly many tombstones per order: this many at most. */
+export const MAX_TOMBSTONES_PER_ORDER = 1000
+
 const SECOND = 1000
 const MINUTE = 60 * SECOND
 const HOUR = 60 * MINUTE
@@ -49,9 +53,11 @@ export const ORDER_GAP_MS = 3 * SECOND
 /**
  * Generates one order's flow: requested → stock → validated → payment → confirmed → shipped →
  * delivered, with ~5% stalled (no payment), ~5% rejected for stock, ~2% rejected for payment,
- * ~1% with a duplicated event and ~0.5% deleted later by a tombstone.
+ * ~1% with a duplicated event and ~0.5% deleted later by a tombstone. With `tombstoneRate` r,
+ * any order may be deleted and about r of the `orders` records are tombstones instead (see
+ * tombstoneCount).
  */
-export function generateOrder(random: SeededRandom, index: number, start: number, nextSeq: () => number): GeneratedOrder {
+export function generateOrder(random: SeededRandom, index: number, start: number, nextSeq: () => number, tombstoneRate?: number): GeneratedOrder {
   const orderId = String(FIRST_ORDER_ID + index)
   const events: RetailEvent[] = []
   let clock = start
@@ -101,11 +107,30 @@ export function generateOrder(random: SeededRandom, index: number, start: number
     events.push({...original, seq: nextSeq(), timestamp: original.timestamp + random.int(50, 500)})
   }
 
-  // GDPR-style deletion of a finished order: a tombstone on its key, days later.
-  const tombstoned = outcome === 'completed' && random.chance(0.005)
-  if (tombstoned) {
-    events.push({key: orderId, orderId, seq: nextSeq(), timestamp: clock + random.int(24 * HOUR, 72 * HOUR), topic: 'orders', type: 'tombstone', value: {}})
+  // GDPR-style deletion of a finished order: a tombstone on its key, days later. Without a rate
+  // the draws are the ones the demo always made, so its log stays byte-identical for a seed.
+  const tombstones =
+    tombstoneRate === undefined
+      ? Number(outcome === 'completed' && random.chance(0.005))
+      : tombstoneCount(random, events.filter((event) => event.topic === 'orders').length, tombstoneRate)
+  let deletedAt = clock
+  for (let i = 0; i < tombstones; i++) {
+    // A deleter that retried: the next tombstones on the same key follow within the hour.
+    deletedAt += i === 0 ? random.int(24 * HOUR, 72 * HOUR) : random.int(SECOND, HOUR)
+    events.push({key: orderId, orderId, seq: nextSeq(), timestamp: deletedAt, topic: 'orders', type: 'tombstone', value: {}})
   }
 
-  return {duplicated, events, orderId, outcome, tombstoned}
+  return {duplicated, events, orderId, outcome, tombstones}
+}
+
+/**
+ * How many tombstones follow an order with `records` records on `orders`, so that over many orders
+ * about `rate` of the `orders` records are tombstones: r·m / (1 − r) on average (the whole part
+ * always, one more with the chance of the fraction). A rate of 0.05 deletes about one order in 6–7
+ * with one tombstone; from about 0.25 on every order is deleted, some more than once.
+ */
+export function tombstoneCount(random: SeededRandom, records: number, rate: number): number {
+  const expected = rate >= 1 ? MAX_TOMBSTONES_PER_ORDER : Math.min(MAX_TOMBSTONES_PER_ORDER, (records * rate) / (1 - rate))
+  const whole = Math.floor(expected)
+  return whole + Number(random.chance(expected - whole))
 }

@@ -23,6 +23,8 @@ export interface SeedDemoOptions {
   orders: number
   registry: SchemaRegistry
   seed: number
+  /** About this share (0 to 1) of the `orders` records are tombstones; default: ~0.5% of completed orders are deleted. */
+  tombstoneRate?: number
   /** Stops between batches: what was written stays, and the next run with the same options completes it. */
   signal?: AbortSignal
   /** When the first order is placed (ms since the epoch). */
@@ -107,7 +109,7 @@ async function seedUnlocked(options: SeedDemoOptions): Promise<SeedDemoResult> {
 }
 
 /** Every event of the demo in the order it is written: orders start in a fixed rhythm, events leave in time order. */
-function* retailEvents(options: {orders: number; seed: number; start: number}, outcomes: Record<OrderOutcome, number>): Generator<RetailEvent> {
+function* retailEvents(options: {orders: number; seed: number; start: number; tombstoneRate?: number}, outcomes: Record<OrderOutcome, number>): Generator<RetailEvent> {
   const random = new SeededRandom(options.seed)
   let seq = 0
   const nextSeq = () => seq++
@@ -116,7 +118,7 @@ function* retailEvents(options: {orders: number; seed: number; start: number}, o
     // Jitter smaller than the gap, so start times only grow.
     const orderStart = options.start + index * ORDER_GAP_MS + random.int(0, ORDER_GAP_MS - 1)
     yield* pending.drainBefore(orderStart)
-    const order = generateOrder(random, index, orderStart, nextSeq)
+    const order = generateOrder(random, index, orderStart, nextSeq, options.tombstoneRate)
     outcomes[order.outcome]++
     for (const event of order.events) pending.push(event)
   }
@@ -151,7 +153,7 @@ async function presentRecords(log: EventLog, topics: {name: string; partitions: 
 }
 
 /**
- * How many records of this demo (same seed, orders and start) are missing, when every partition
+ * How many records of this demo (same seed, orders, start and tombstone rate) are missing, when every partition
  * holds exactly the beginning of its share of it (checked on each partition's last record, and
  * its count); undefined when the topics hold something else. A kill leaves such a beginning:
  * each partition's records are written in order. Nothing is written here; only the events are

@@ -22,7 +22,7 @@ function before(a: LogRecord, b: LogRecord): boolean {
  * could otherwise hold tens of thousands of records, and what a caller does per batch (encode,
  * write, report progress) would keep the event loop for a second.
  */
-const MAX_MERGED_BATCH = 4096
+const MAX_MERGED_BATCH = 1024
 
 /**
  * Reads bounded partition ranges and yields their records merged into one timestamp-ordered

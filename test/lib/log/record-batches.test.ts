@@ -3,7 +3,7 @@ import {describe, expect, it} from 'vitest'
 
 import type {Headers, LogRecord, OutgoingRecord} from '../../../src/lib/log/event-log.js'
 import {installExactHeaders, kafkajsHeaders} from '../../../src/lib/log/kafka/kafka-headers.js'
-import {decodeRecordBatches, type Decompress} from '../../../src/lib/log/kafka/record-batches.js'
+import {type AbortedTransaction, decodeRecordBatches, type Decompress, RECORDS_PER_PIECE, scanRecordBatches} from '../../../src/lib/log/kafka/record-batches.js'
 
 // Batches are written by kafkajs's own producer-side encoder (with evt's exact headers, as evt
 // produces), then read back by evt's decoder.
@@ -45,6 +45,20 @@ async function controlBatch(offset: number, producerId: number): Promise<Buffer>
   return bytes
 }
 
+/** What a fetch of `data` passes on: scanned, then decoded piece by piece until the end or an error. */
+async function decodeAll(data: Buffer, context: {aborted: AbortedTransaction[]; decompress: Decompress; from: number; partition: number; to?: number; topic: string}) {
+  const {error: scanError, nextOffset, spans} = scanRecordBatches(data, context)
+  const pieces: LogRecord[][] = []
+  let error: Error | undefined = scanError
+  try {
+    for await (const piece of decodeRecordBatches(data, spans, context)) pieces.push(piece)
+  } catch (thrown) {
+    error = thrown as Error
+  }
+
+  return {error, nextOffset, pieces, records: pieces.flat()}
+}
+
 const summary = (records: LogRecord[]) =>
   records.map((r) => ({headers: r.headers.map(([k, v]) => [k, v?.toString() ?? null]), key: r.key?.toString() ?? null, offset: r.offset, timestamp: r.timestamp, value: r.value?.toString() ?? null}))
 
@@ -58,7 +72,7 @@ describe('decodeRecordBatches', () => {
       ]),
       await batch(103, [{key: Buffer.from('é'), value: Buffer.alloc(300, 'v')}, {key: Buffer.from('b'), value: Buffer.from('two')}], {compression: Compression.GZIP}),
     ])
-    const {nextOffset, records} = await decodeRecordBatches(data, {aborted: [], decompress, from: 0, partition: 3, topic: 'orders'})
+    const {nextOffset, records} = await decodeAll(data, {aborted: [], decompress, from: 0, partition: 3, topic: 'orders'})
     expect(nextOffset).toBe(105)
     expect(records.every((r) => r.partition === 3 && r.topic === 'orders')).toBe(true)
     expect(summary(records)).toEqual([
@@ -73,13 +87,13 @@ describe('decodeRecordBatches', () => {
   it('starts at `from` inside a batch, stops before `to`, and leaves a partial batch at the end for the next fetch', async () => {
     const whole = await batch(10, [{key: null, value: Buffer.from('c')}])
     const data = Buffer.concat([await batch(7, [0, 1, 2].map((i) => ({key: null, value: Buffer.from(`r${i}`)}))), whole.subarray(0, whole.length - 5)])
-    const {nextOffset, records} = await decodeRecordBatches(data, {aborted: [], decompress, from: 8, partition: 0, to: 9, topic: 't'})
+    const {nextOffset, records} = await decodeAll(data, {aborted: [], decompress, from: 8, partition: 0, to: 9, topic: 't'})
     expect(records.map((r) => r.offset)).toEqual([8])
     expect(nextOffset).toBe(10)
-    expect((await decodeRecordBatches(data.subarray(0, 30), {aborted: [], decompress, from: 0, partition: 0, topic: 't'})).nextOffset).toBeUndefined()
+    expect((await decodeAll(data.subarray(0, 30), {aborted: [], decompress, from: 0, partition: 0, topic: 't'})).nextOffset).toBeUndefined()
   })
 
-  it('passes on the records before a batch it cannot decompress, with the error and the offset to resume at', async () => {
+  it('passes on the records before a batch it cannot decompress, then fails with the error', async () => {
     const plain = await batch(0, [0, 1, 2].map((i) => ({key: null, value: Buffer.from(`plain-${i}`)})))
     const unknownCodec = await batch(3, [{key: null, value: Buffer.from('x')}])
     unknownCodec.writeInt16BE((unknownCodec.readInt16BE(21) & ~7) | 6, 21)
@@ -87,14 +101,25 @@ describe('decodeRecordBatches', () => {
       throw new Error(`codec ${attributes & 7} at ${offset}`)
     }
 
-    const decoded = await decodeRecordBatches(Buffer.concat([plain, unknownCodec]), {aborted: [], decompress: failing, from: 0, partition: 2, topic: 't'})
+    const decoded = await decodeAll(Buffer.concat([plain, unknownCodec]), {aborted: [], decompress: failing, from: 0, partition: 2, topic: 't'})
     expect(decoded.records.map((r) => r.value?.toString())).toEqual(['plain-0', 'plain-1', 'plain-2'])
     expect(decoded.error?.message).toBe('codec 6 at 3')
-    expect(decoded.nextOffset).toBe(3)
-    // Failing on the first batch: nothing to pass on, nothing consumed.
-    const first = await decodeRecordBatches(unknownCodec, {aborted: [], decompress: failing, from: 3, partition: 2, topic: 't'})
+    // Failing on the first batch: nothing to pass on.
+    const first = await decodeAll(unknownCodec, {aborted: [], decompress: failing, from: 3, partition: 2, topic: 't'})
     expect(first.records).toEqual([])
-    expect(first.nextOffset).toBeUndefined()
+    expect(first.error?.message).toBe('codec 6 at 3')
+  })
+
+  it('decodes a large fetch piece by piece, never more than RECORDS_PER_PIECE records at once', async () => {
+    const count = RECORDS_PER_PIECE * 2 + 7
+    const data = Buffer.concat([
+      await batch(0, Array.from({length: count}, (_, i) => ({key: null, value: Buffer.from(`r${i}`)}))),
+      await batch(count, [{key: null, value: Buffer.from('last')}]),
+    ])
+    const {nextOffset, pieces, records} = await decodeAll(data, {aborted: [], decompress, from: 5, partition: 0, topic: 't'})
+    expect(pieces.map((piece) => piece.length)).toEqual([RECORDS_PER_PIECE, RECORDS_PER_PIECE, 3])
+    expect(records.map((r) => r.offset)).toEqual(Array.from({length: count - 4}, (_, i) => i + 5))
+    expect(nextOffset).toBe(count + 1)
   })
 
   it('skips aborted transactions and control batches (READ_COMMITTED), keeping committed ones', async () => {
@@ -105,7 +130,7 @@ describe('decodeRecordBatches', () => {
       await controlBatch(3, 8),
       await batch(4, [{key: null, value: Buffer.from('after')}], {producerId: 7, transactional: true}),
     ])
-    const {nextOffset, records} = await decodeRecordBatches(data, {aborted: [{firstOffset: 0, producerId: 7n}], decompress, from: 0, partition: 0, topic: 't'})
+    const {nextOffset, records} = await decodeAll(data, {aborted: [{firstOffset: 0, producerId: 7n}], decompress, from: 0, partition: 0, topic: 't'})
     expect(records.map((r) => r.value?.toString())).toEqual(['committed', 'after'])
     expect(nextOffset).toBe(5)
   })
@@ -140,7 +165,7 @@ describe('decodeRecordBatches: headers exactly as written', () => {
     for (const compression of [Compression.None, Compression.GZIP]) {
       const records = [recordWithHeaders(0, headers), recordWithHeaders(1, [])]
       const {buffer} = await RecordBatch({compression, firstOffset: Long.fromValue(0), firstTimestamp: T0, lastOffsetDelta: 1, maxTimestamp: T0, producerId: Long.fromValue(-1), records})
-      const {records: decoded} = await decodeRecordBatches(buffer, {aborted: [], decompress, from: 0, partition: 0, topic: 't'})
+      const {records: decoded} = await decodeAll(buffer, {aborted: [], decompress, from: 0, partition: 0, topic: 't'})
       expect(decoded.map((r) => r.headers)).toEqual([headers, []])
       expect(decoded[0].headers[3][1]).toBeNull()
       expect(decoded[0].headers[4][1]).toEqual(Buffer.alloc(0))
@@ -151,7 +176,7 @@ describe('decodeRecordBatches: headers exactly as written', () => {
     const record = (headers: Headers): OutgoingRecord => ({headers, key: null, topic: 't', value: Buffer.from('v')})
     const produced = async (headers: Headers) => {
       const data = await batch(0, [{headers: kafkajsHeaders(record(headers)) as Record<string, Buffer>, key: null, value: Buffer.from('v')}])
-      return (await decodeRecordBatches(data, {aborted: [], decompress, from: 0, partition: 0, topic: 't'})).records[0].headers
+      return (await decodeAll(data, {aborted: [], decompress, from: 0, partition: 0, topic: 't'})).records[0].headers
     }
 
     const exact: Headers = [['a', Buffer.from('1')], ['b', Buffer.from([0xff])], ['a', Buffer.from('2')], ['n', null], ['e', Buffer.alloc(0)], ['7', Buffer.from('x')], ['__proto__', Buffer.from('p')]]

@@ -5,7 +5,7 @@ import {EvtError, NotFoundError, UsageError} from '../../errors.js'
 import type {LogRecord, ReadRange} from '../event-log.js'
 import type {BrokerHealth} from './broker-health.js'
 import {codecForId, compressionName} from './compression.js'
-import {type AbortedTransaction, decodeRecordBatches} from './record-batches.js'
+import {type AbortedTransaction, decodeRecordBatches, scanRecordBatches} from './record-batches.js'
 import {backoffMs, isRetriable, KafkaConditionError, pause} from './retry.js'
 
 /*
@@ -51,11 +51,15 @@ const FETCH_API_KEY = 1
 const FETCH_CONNECTION = 1
 /** A partition's first Fetch is small, so the first records come quickly; later ones grow to the maximum. */
 const FIRST_FETCH_BYTES = 256 * 1024
-/**
- * Kafka's own default max.partition.fetch.bytes. 8 MiB held about 1.3 GB at once in a merged tail
- * of 24 partitions (each holds a decoded fetch and one in flight); 1 MiB is as fast on loopback.
- */
+/** Kafka's own default max.partition.fetch.bytes: a partition read alone fetches up to this much. */
 const PARTITION_MAX_BYTES = 1024 * 1024
+/**
+ * What the partitions read at once may hold in fetched bytes, in all (each holds one response and
+ * has one in flight): a read of many partitions fetches less of each, so memory does not grow with
+ * the partition count. 24 partitions fetch 340 KiB each.
+ */
+const TOTAL_FETCH_BYTES = 16 * 1024 * 1024
+const PARTITION_MIN_BYTES = 64 * 1024
 /** How long a fetch waits on the broker for new records when following. */
 const FOLLOW_WAIT_MS = 500
 
@@ -72,6 +76,13 @@ const brokers = new WeakMap<InternalCluster, Map<string, Promise<InternalBroker>
 const connecting = new WeakMap<InternalBroker, Promise<unknown>>()
 /** Per cluster, the metadata refresh under way: partitions that fail together share one. */
 const refreshing = new WeakMap<InternalCluster, Promise<void>>()
+/** Per cluster, how many partitions are being read now (they share TOTAL_FETCH_BYTES). */
+const readers = new WeakMap<InternalCluster, number>()
+
+function partitionFetchBytes(cluster: InternalCluster): number {
+  const share = Math.floor(TOTAL_FETCH_BYTES / (2 * Math.max(readers.get(cluster) ?? 1, 1)))
+  return Math.min(PARTITION_MAX_BYTES, Math.max(PARTITION_MIN_BYTES, share))
+}
 
 /**
  * The broker of a node with its fetch connection open. kafkajs connects lazily, and concurrent
@@ -148,7 +159,7 @@ export async function* fetchPartition(cluster: InternalCluster, {from, partition
     }
   }
 
-  let maxBytes = FIRST_FETCH_BYTES
+  let maxBytes = Math.min(FIRST_FETCH_BYTES, partitionFetchBytes(cluster))
   const fetchAt = async (offset: number): Promise<RawFetchedPartition> => {
     const leaders = cluster.findLeaderForPartitions(topic, [partition])
     const nodeId = Object.keys(leaders)[0]
@@ -169,7 +180,7 @@ export async function* fetchPartition(cluster: InternalCluster, {from, partition
       protocol.response = {...protocol.response, decode: async (raw) => decodeFetchResponse(raw, apiVersion)}
       const response = (await sendRequest(broker)(protocol)) as {responses: {partitions: RawFetchedPartition[]}[]}
       health.answered(broker.connectionPool)
-      maxBytes = Math.min(maxBytes * 4, PARTITION_MAX_BYTES)
+      maxBytes = Math.min(maxBytes * 4, partitionFetchBytes(cluster))
       return response.responses[0].partitions[0]
     } catch (error) {
       forgetBroker(cluster, nodeId)
@@ -182,55 +193,55 @@ export async function* fetchPartition(cluster: InternalCluster, {from, partition
   /** When this partition last had a leader that answered. */
   let answeredAt = Date.now()
   let attempt = 0
+  readers.set(cluster, (readers.get(cluster) ?? 0) + 1)
+  try {
+    while (!signal?.aborted && (to === undefined || offset < to)) {
+      let data: RawFetchedPartition
+      try {
+        data = await (next ?? fetchAt(offset))
+      } catch (error) {
+        next = undefined
+        if (!isRetriable(error) || signal?.aborted) throw error
+        health.failed(error)
+        if (Date.now() - answeredAt >= timeoutMs) throw health.leaderUnreachable(topic, partition, timeoutMs, error)
+        await pause(backoffMs(attempt++), signal)
+        const refresh = await refreshMetadata(cluster).then(
+          () => undefined,
+          (failure: {type?: string}) => failure,
+        )
+        if (refresh?.type === 'UNKNOWN_TOPIC_OR_PARTITION' && !(await topicExists(cluster, topic))) {
+          // Another client deleted it. Dropped from the topics whose metadata is refreshed, so that
+          // the reads of other topics can still refresh theirs.
+          cluster.targetTopics.delete(topic)
+          throw new NotFoundError('TOPIC_DELETED', `topic '${topic}' was deleted while evt was reading it (at ${topic}[${partition}]@${offset})`)
+        }
 
-  while (!signal?.aborted && (to === undefined || offset < to)) {
-    let data: RawFetchedPartition
-    try {
-      data = await (next ?? fetchAt(offset))
-    } catch (error) {
-      next = undefined
-      if (!isRetriable(error) || signal?.aborted) throw error
-      health.failed(error)
-      if (Date.now() - answeredAt >= timeoutMs) throw health.leaderUnreachable(topic, partition, timeoutMs, error)
-      await pause(backoffMs(attempt++), signal)
-      const refresh = await refreshMetadata(cluster).then(
-        () => undefined,
-        (failure: {type?: string}) => failure,
-      )
-      if (refresh?.type === 'UNKNOWN_TOPIC_OR_PARTITION' && !(await topicExists(cluster, topic))) {
-        // Another client deleted it. Dropped from the topics whose metadata is refreshed, so that
-        // the reads of other topics can still refresh theirs.
-        cluster.targetTopics.delete(topic)
-        throw new NotFoundError('TOPIC_DELETED', `topic '${topic}' was deleted while evt was reading it (at ${topic}[${partition}]@${offset})`)
+        continue
       }
 
-      continue
-    }
+      next = undefined
+      answeredAt = Date.now()
+      attempt = 0
+      const recordSet = data.recordSet ?? Buffer.alloc(0)
+      const fetchedFrom = offset
+      const scanned = scanRecordBatches(recordSet, {aborted: data.abortedTransactions, from: fetchedFrom, partition, topic})
+      if (scanned.nextOffset !== undefined) {
+        offset = scanned.nextOffset
+        // The next Fetch goes out now, so the broker works while this one is decoded and passed on.
+        if (!scanned.error && !signal?.aborted && (to === undefined || offset < to)) {
+          next = fetchAt(offset)
+          // Handled when awaited; until then a broker failure must not count as an unhandled rejection.
+          next.catch(() => {})
+        }
+      }
 
-    next = undefined
-    answeredAt = Date.now()
-    attempt = 0
-    const decoded = await decodeRecordBatches(data.recordSet ?? Buffer.alloc(0), {aborted: data.abortedTransactions, decompress, from: offset, partition, to, topic})
-    if (decoded.error) {
-      if (decoded.records.length > 0) yield decoded.records
-      throw decoded.error
-    }
-
-    const {nextOffset, records} = decoded
-    if (nextOffset === undefined) {
+      yield* decodeRecordBatches(recordSet, scanned.spans, {decompress, from: fetchedFrom, partition, to, topic})
+      if (scanned.error) throw scanned.error
       // Nothing at or after `offset` yet: a bounded read is done, a follow waits on the broker again.
-      if (to !== undefined) return
-      continue
+      if (scanned.nextOffset === undefined && to !== undefined) return
     }
-
-    offset = nextOffset
-    if (!signal?.aborted && (to === undefined || offset < to)) {
-      next = fetchAt(offset)
-      // Handled when awaited; until then a broker failure must not count as an unhandled rejection.
-      next.catch(() => {})
-    }
-
-    if (records.length > 0) yield records
+  } finally {
+    readers.set(cluster, (readers.get(cluster) ?? 1) - 1)
   }
 }
 

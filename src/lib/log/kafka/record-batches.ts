@@ -13,15 +13,27 @@ export interface AbortedTransaction {
   producerId: bigint
 }
 
-export interface DecodedBatches {
+/** One complete batch of a record set whose records a read passes on (not a control batch, not aborted). */
+export interface BatchSpan {
+  attributes: number
+  baseOffset: number
+  baseTimestamp: number
+  count: number
+  /** Byte range of the batch within the record set. */
+  end: number
+  maxTimestamp: number
+  start: number
+}
+
+export interface ScannedBatches {
   /**
-   * A batch that could not be decompressed: the records before it are in `records`, `nextOffset`
-   * is its base offset, and the caller raises this after passing those records on.
+   * A batch evt cannot read (not message format v2): the records of `spans` come before it, and
+   * the caller raises this after passing them on.
    */
   error?: Error
   /** The offset after the last complete batch (control and aborted batches included), or undefined if none was complete. */
   nextOffset: number | undefined
-  records: LogRecord[]
+  spans: BatchSpan[]
 }
 
 /** Decompresses a batch's records section (compression.ts); `offset` is the batch's base offset, for errors. */
@@ -32,17 +44,21 @@ const COMPRESSION_MASK = 0x07
 const LOG_APPEND_TIME = 0x08
 const TRANSACTIONAL = 0x10
 const CONTROL = 0x20
+/**
+ * The most records decoded at once. A 1 MiB fetch holds thousands of records, and a merged read
+ * of many partitions holds one decoded piece of each: decoding piece by piece keeps that bounded
+ * by this count, not by the fetch size.
+ */
+export const RECORDS_PER_PIECE = 256
 
 /**
- * The records of the complete batches in `data` (a Fetch response's record set) from offset
- * `from` on and before `to`. A partial batch at the end (the broker cuts at maxBytes) is left for
- * the next fetch.
+ * Walks the batch headers of a Fetch response's record set (nothing is decoded): the complete
+ * batches that hold records at or after `from`, skipping control batches and the batches of
+ * aborted transactions (READ_COMMITTED), and the offset the next fetch starts at. A partial batch
+ * at the end (the broker cuts at maxBytes) is left for the next fetch.
  */
-export async function decodeRecordBatches(
-  data: Buffer,
-  context: {aborted: AbortedTransaction[]; decompress: Decompress; from: number; partition: number; to?: number; topic: string},
-): Promise<DecodedBatches> {
-  const records: LogRecord[] = []
+export function scanRecordBatches(data: Buffer, context: {aborted: AbortedTransaction[]; from: number; partition: number; topic: string}): ScannedBatches {
+  const spans: BatchSpan[] = []
   const aborted = [...context.aborted].sort((a, b) => a.firstOffset - b.firstOffset)
   const abortedProducers = new Set<bigint>()
   let nextOffset: number | undefined
@@ -55,66 +71,85 @@ export async function decodeRecordBatches(
     const magic = data.readInt8(position + 16)
     if (magic !== 2) {
       const error = new EvtError('UNSUPPORTED_FORMAT', `${context.topic}[${context.partition}]@${baseOffset} holds a message format v${magic} batch; evt reads v2 (written by Kafka ≥ 0.11 clients)`)
-      return {error, nextOffset: baseOffset > context.from ? baseOffset : undefined, records}
+      return {error, nextOffset: baseOffset > context.from ? baseOffset : undefined, spans}
     }
 
     const attributes = data.readInt16BE(position + 21)
     const lastOffsetDelta = data.readInt32BE(position + 23)
-    const baseTimestamp = Number(data.readBigInt64BE(position + 27))
-    const maxTimestamp = Number(data.readBigInt64BE(position + 35))
     const producerId = data.readBigInt64BE(position + 43)
-    const count = data.readInt32BE(position + 57)
     nextOffset = baseOffset + lastOffsetDelta + 1
 
     while (aborted.length > 0 && aborted[0].firstOffset <= baseOffset + lastOffsetDelta) abortedProducers.add(aborted.shift()!.producerId)
-    const control = (attributes & CONTROL) !== 0
-    if (control) {
+    if ((attributes & CONTROL) !== 0) {
       // A commit or abort marker ends the producer's transaction.
       abortedProducers.delete(producerId)
     } else if (!((attributes & TRANSACTIONAL) !== 0 && abortedProducers.has(producerId)) && nextOffset > context.from) {
-      let body = data.subarray(position + BATCH_HEADER, end)
-      if ((attributes & COMPRESSION_MASK) !== 0) {
-        try {
-          body = await context.decompress(attributes, body, baseOffset)
-        } catch (error) {
-          return {error: error as Error, nextOffset: baseOffset > context.from ? baseOffset : undefined, records}
-        }
-      }
-
-      const timestamp = (attributes & LOG_APPEND_TIME) === 0 ? undefined : maxTimestamp
-      decodeRecords(body, count, {baseOffset, baseTimestamp, ...context, records, timestamp})
+      spans.push({
+        attributes,
+        baseOffset,
+        baseTimestamp: Number(data.readBigInt64BE(position + 27)),
+        count: data.readInt32BE(position + 57),
+        end,
+        maxTimestamp: Number(data.readBigInt64BE(position + 35)),
+        start: position,
+      })
     }
 
     position = end
   }
 
-  return {nextOffset, records}
+  return {nextOffset, spans}
 }
 
-function decodeRecords(
-  body: Buffer,
-  count: number,
-  context: {baseOffset: number; baseTimestamp: number; from: number; partition: number; records: LogRecord[]; timestamp?: number; to?: number; topic: string},
-): void {
-  const reader = new VarintReader(body)
-  for (let i = 0; i < count; i++) {
-    const length = reader.varint()
-    const next = reader.position + length
-    reader.position++ // attributes: unused
-    const timestampDelta = reader.varint()
-    const offset = context.baseOffset + reader.varint()
-    const key = reader.bytes()
-    const value = reader.bytes()
-    const headerCount = reader.varint()
-    // Every header in order: a name may repeat, and a value length of -1 is a null value.
-    const headers: Headers = headerCount > 0 ? new Array(headerCount) : []
-    for (let h = 0; h < headerCount; h++) headers[h] = [reader.bytes()!.toString('utf8'), reader.bytes()]
+/**
+ * The records of the scanned batches from offset `from` on and before `to`, in pieces of at most
+ * RECORDS_PER_PIECE. A batch that does not decompress ends the records with the error `decompress`
+ * throws, after every record before it was passed on.
+ */
+export async function* decodeRecordBatches(
+  data: Buffer,
+  spans: BatchSpan[],
+  context: {decompress: Decompress; from: number; partition: number; to?: number; topic: string},
+): AsyncIterable<LogRecord[]> {
+  let piece: LogRecord[] = []
+  for (const span of spans) {
+    let body = data.subarray(span.start + BATCH_HEADER, span.end)
+    if ((span.attributes & COMPRESSION_MASK) !== 0) {
+      if (piece.length > 0) yield piece
+      piece = []
+      body = await context.decompress(span.attributes, body, span.baseOffset)
+    }
 
-    reader.position = next
-    if (offset < context.from) continue
-    if (context.to !== undefined && offset >= context.to) return
-    context.records.push({headers, key, offset, partition: context.partition, timestamp: context.timestamp ?? context.baseTimestamp + timestampDelta, topic: context.topic, value})
+    const timestamp = (span.attributes & LOG_APPEND_TIME) === 0 ? undefined : span.maxTimestamp
+    const reader = new VarintReader(body)
+    for (let i = 0; i < span.count; i++) {
+      const length = reader.varint()
+      const next = reader.position + length
+      reader.position++ // attributes: unused
+      const timestampDelta = reader.varint()
+      const offset = span.baseOffset + reader.varint()
+      if (offset < context.from) {
+        reader.position = next
+        continue
+      }
+
+      if (context.to !== undefined && offset >= context.to) break
+      const key = reader.bytes()
+      const value = reader.bytes()
+      const headerCount = reader.varint()
+      // Every header in order: a name may repeat, and a value length of -1 is a null value.
+      const headers: Headers = headerCount > 0 ? new Array(headerCount) : []
+      for (let h = 0; h < headerCount; h++) headers[h] = [reader.text(), reader.bytes()]
+      reader.position = next
+      piece.push({headers, key, offset, partition: context.partition, timestamp: timestamp ?? span.baseTimestamp + timestampDelta, topic: context.topic, value})
+      if (piece.length >= RECORDS_PER_PIECE) {
+        yield piece
+        piece = []
+      }
+    }
   }
+
+  if (piece.length > 0) yield piece
 }
 
 /** Zig-zag varints as Kafka writes them (up to 2^53, enough for any timestamp delta). */
@@ -122,6 +157,14 @@ class VarintReader {
   position = 0
 
   constructor(private readonly buffer: Buffer) {}
+
+  /** A header name: length-prefixed UTF-8, one string per distinct name rather than one per record. */
+  text(): string {
+    const length = this.varint()
+    const start = this.position
+    this.position += Math.max(length, 0)
+    return internedText(this.buffer, start, this.position)
+  }
 
   /** Length-prefixed bytes; a length of -1 is null. */
   bytes(): Buffer | null {
@@ -146,4 +189,19 @@ class VarintReader {
     // Zig-zag: even → positive, odd → negative.
     return result % 2 === 0 ? result / 2 : -(result + 1) / 2
   }
+}
+
+/** Header names by their bytes as latin1 text (one-to-one with the bytes, and cheap to make). */
+const headerNames = new Map<string, string>()
+
+function internedText(buffer: Buffer, start: number, end: number): string {
+  const bytes = buffer.toString('latin1', start, end)
+  let name = headerNames.get(bytes)
+  if (name === undefined) {
+    name = buffer.toString('utf8', start, end)
+    // A log with ever-new names is not worth remembering.
+    if (headerNames.size < 1024) headerNames.set(bytes, name)
+  }
+
+  return name
 }
