@@ -1,4 +1,7 @@
-import {Command, Errors, type Interfaces} from '@oclif/core'
+// oclif's subpaths, never '@oclif/core' itself: its index loads all of oclif and semver at start-up.
+import {Command} from '@oclif/core/command'
+import * as Errors from '@oclif/core/errors'
+import type * as Interfaces from '@oclif/core/interfaces'
 
 import {type Backend, openBackend} from '../lib/backend.js'
 import {resolveConfig} from '../lib/config/resolve.js'

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {UsageError} from '../lib/errors.js'
 import {COMPRESSION_NAMES} from '../lib/log/kafka/compression.js'

@@ -1,4 +1,4 @@
-import {Errors} from '@oclif/core'
+import * as Errors from '@oclif/core/errors'
 
 import {EvtError, UsageError} from '../lib/errors.js'
 import {closest} from './did-you-mean.js'

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 
 /** SUBJECT FILE, or --dir DIR (subject = file name without its extension). */
 export const schemaFileArgs = {

@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 
 import {EvtCommand} from '../cli/base-command.js'
 import {prose} from '../cli/prose.js'
@@ -8,7 +9,7 @@ import {recordFormat} from '../cli/output.js'
 import {replayRecords} from '../lib/replay/replay-records.js'
 import {type EmptyReadSummary, explainEmptyRead} from '../lib/read/read-summary.js'
 import {compileWhere} from '../lib/read/where-filter.js'
-import {formatPrettyLine, recordToJson} from '../ui/record-format.js'
+import {formatPrettyLine, recordJsonLine} from '../ui/record-format.js'
 
 export default class Replay extends EvtCommand<typeof Replay> {
   static args = {topic: Args.string({description: 'the topic to read from', required: true})}
@@ -52,7 +53,7 @@ consumers of the target must be idempotent (see the README). --dry-run prints wh
       limit: flags.limit,
       log,
       onEmpty: (summary) => (empty = summary),
-      onDryRun: (records) => this.stdout.writeLines(records.map((r) => (format === 'json' ? JSON.stringify(recordToJson(r)) : formatPrettyLine(r)))),
+      onDryRun: (records) => this.stdout.writeLines(records.map((r) => (format === 'json' ? recordJsonLine(r) : formatPrettyLine(r)))),
       partitions: flags.partition,
       rate: flags.rate,
       registry,

@@ -12,6 +12,14 @@ const hook: Hook<'command_not_found'> = async function (options) {
   const words = options.id.split(':')
   const ids = options.config.commands.filter((command) => !command.hidden).map((command) => command.id)
   const typed = words.filter((word) => !word.startsWith('-'))
+  const json = (options.argv ?? []).includes('--json')
+  if (typed.length === 0) {
+    // `evt -v`: flags and no command.
+    const flags = words.join(' ')
+    reportFailure({code: 'USAGE', data: {flags}, exit: EXIT_CODES.USAGE, hint: 'evt --help lists the commands and the global flags', message: `unknown flag ${flags} without a command`}, json)
+    this.exit(EXIT_CODES.USAGE)
+  }
+
   const suggestion =
     closest(typed.slice(0, 2).join(':'), ids) ??
     closest(typed[0], ids) ??
@@ -27,7 +35,7 @@ const hook: Hook<'command_not_found'> = async function (options) {
       hint: shown ? `did you mean evt ${shown}?` : 'evt --help lists the commands',
       message: `unknown command '${typed.join(' ')}'`,
     },
-    (options.argv ?? []).includes('--json'),
+    json,
   )
   this.exit(EXIT_CODES.UNKNOWN_COMMAND)
 }

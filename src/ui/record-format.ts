@@ -24,6 +24,35 @@ export interface RecordJson {
   valueEncoding: null | string
 }
 
+/** JSON text of the schema references records share (one object per schema and topic). */
+const schemaTexts = new WeakMap<SchemaRef, string>()
+/** JSON text of topic names. */
+const topicTexts = new Map<string, string>()
+
+/** `,"name":value` as JSON.stringify writes a property; nothing for undefined, which it leaves out. */
+function property(name: string, value: unknown): string {
+  const text = JSON.stringify(value)
+  return text === undefined ? '' : `,"${name}":${text}`
+}
+
+/**
+ * `JSON.stringify(recordToJson(decoded))`, the same text, with the parts records share (schema,
+ * topic) written once: per-record stringify of the whole object was a third of a tail's time.
+ */
+export function recordJsonLine(decoded: DecodedRecord): string {
+  const {record, value} = decoded
+  const schema = value?.schema ?? null
+  let schemaText = schema === null ? 'null' : schemaTexts.get(schema)
+  if (schemaText === undefined) schemaTexts.set(schema!, (schemaText = JSON.stringify(schema)))
+  let topicText = topicTexts.get(record.topic)
+  if (topicText === undefined) {
+    topicText = JSON.stringify(record.topic)
+    if (topicTexts.size < 10_000) topicTexts.set(record.topic, topicText)
+  }
+
+  return `{"headers":${JSON.stringify(headersToJson(record.headers))}${property('key', keyToJson(decoded.key))},"offset":${record.offset},"partition":${record.partition},"schema":${schemaText},"timestamp":${JSON.stringify(isoTime(record.timestamp))},"topic":${topicText},"type":${JSON.stringify(eventType(decoded))}${property('value', value?.value ?? null)},"valueEncoding":${JSON.stringify(value?.encoding ?? null)}}`
+}
+
 export function eventType(decoded: DecodedRecord): null | string {
   return eventTypeOf(decoded.record.headers, decoded.value?.type)
 }

@@ -5,7 +5,7 @@ import React from 'react'
 import {describe, expect, it} from 'vitest'
 
 import type {DecodedRecord} from '../../src/lib/read/read-records.js'
-import {formatPrettyLine, recordToJson} from '../../src/ui/record-format.js'
+import {formatPrettyLine, recordJsonLine, recordToJson} from '../../src/ui/record-format.js'
 import {TailView} from '../../src/ui/tail-view.js'
 
 // eslint-disable-next-line no-control-regex
@@ -121,5 +121,19 @@ describe('tail output', () => {
     expect(formatPrettyLine(binary)).toBe('2026-01-05 09:00:01.250  orders[0]@7  key=base64://4=  B  gA==')
     expect(formatPrettyLine(text)).toBe('2026-01-05 09:00:01.250  orders[0]@7  key=//4=  B  gA==')
     expect(formatPrettyLine({...binary, key: null})).toContain('  key=null  ')
+  })
+
+  it('writes the JSON line exactly as JSON.stringify writes the contract object, for every kind of record', () => {
+    const schema = {id: 3, subject: 'orders-retail.OrderRequested', version: 1}
+    const kinds: DecodedRecord[] = [
+      record(0, {orderId: '1042'}),
+      record(1, null, 'OrderDeleted'),
+      record(2, {nested: [1, 'two', {three: null}], quote: 'a "b" \\ \u2028 é'}),
+      {...record(3, 'text'), key: null},
+      {...record(4, 7), key: {encoding: 'json', schema, value: {id: [1, 2]}}},
+      {...record(5, {a: 1}), record: {...record(5, {}).record, headers: [], timestamp: 8.64e15 + 1, topic: 'odd "topic"'}},
+      {...record(6, {a: 1}), value: {encoding: 'avro', schema: {id: 9, subject: null, version: null}, type: 'retail.Thing', value: {a: 1}}},
+    ]
+    for (const decoded of kinds) expect(recordJsonLine(decoded)).toBe(JSON.stringify(recordToJson(decoded)))
   })
 })

@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import * as Flags from '@oclif/core/flags'
 
 import {EvtCommand} from '../../cli/base-command.js'
 import {prose} from '../../cli/prose.js'

@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import * as Args from '@oclif/core/args'
 
 import {EvtCommand} from '../../cli/base-command.js'
 import {prose} from '../../cli/prose.js'

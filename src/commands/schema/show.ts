@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 
 import {EvtCommand} from '../../cli/base-command.js'
 import type {JsonResult} from '../../cli/results.js'

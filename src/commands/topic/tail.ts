@@ -1,4 +1,5 @@
-import {Args, Flags} from '@oclif/core'
+import * as Args from '@oclif/core/args'
+import * as Flags from '@oclif/core/flags'
 import {EventEmitter} from 'node:events'
 
 import {EvtCommand} from '../../cli/base-command.js'
@@ -8,7 +9,7 @@ import {loadInk, recordFormat, useInteractiveOutput} from '../../cli/output.js'
 import {type EmptyReadSummary, explainEmptyRead} from '../../lib/read/read-summary.js'
 import {type DecodedRecord, tailRecords, topicsToRead} from '../../lib/read/read-records.js'
 import {compileWhere} from '../../lib/read/where-filter.js'
-import {formatPrettyLine, recordToJson} from '../../ui/record-format.js'
+import {formatPrettyLine, recordJsonLine} from '../../ui/record-format.js'
 
 const EMPTY = Buffer.alloc(0)
 
@@ -73,7 +74,7 @@ pipe it is one JSON object per line.`
       for await (const batch of batches) {
         // raw: the value's exact bytes (not decoded as UTF-8), a newline after each, empty for null.
         if (format === 'raw') await stdout.writeBuffers(batch.map((r) => r.record.value ?? EMPTY))
-        else if (format === 'json') await stdout.writeLines(batch.map((r) => JSON.stringify(recordToJson(r))))
+        else if (format === 'json') await stdout.writeLines(batch.map((r) => recordJsonLine(r)))
         else await stdout.writeLines(batch.map((r) => formatPrettyLine(r, flags.verbose)))
       }
     }

@@ -1,6 +1,6 @@
 import {existsSync, readFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import path from 'node:path'
-import {isScalar, LineCounter, parseDocument, visit} from 'yaml'
 
 import {ConfigError, UsageError} from '../errors.js'
 import {parseDuration} from '../read/start-position.js'
@@ -17,6 +17,9 @@ import type {
   ViewConfig,
 } from './types.js'
 import {ConfigNode} from './validate.js'
+
+// The yaml package is loaded only when there is an evt.yaml to read: it is a good part of start-up.
+const require = createRequire(import.meta.url)
 
 export const CONFIG_FILE_NAME = 'evt.yaml'
 export const DEFAULT_CLUSTER_NAME = 'local'
@@ -152,6 +155,7 @@ const MAX_ALIAS_COUNT = 100
  * would be a cycle that no check or message can print.
  */
 function parseConfigYaml(text: string, file: string): unknown {
+  const {isScalar, LineCounter, parseDocument, visit} = require('yaml') as typeof import('yaml')
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, {lineCounter, uniqueKeys: false})
   const invalid = (message: string, cause?: unknown) => new ConfigError(`${file}: not valid YAML: ${message}`, {cause, file})

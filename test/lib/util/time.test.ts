@@ -41,3 +41,12 @@ describe('times that a Date may not hold', () => {
     expect(warnings[0]).toMatch(/^t\[2\]@7 has timestamp 8640000000000001, /)
   })
 })
+
+describe('isoTime formats the date once per second', () => {
+  it('gives what toISOString gives, in order and out of order, before 1970, at the ends of a Date and at the edges of a second', () => {
+    const base = Date.parse('2026-01-05T09:00:11.000Z')
+    const times = [base, base + 1, base + 9, base + 10, base + 99, base + 100, base + 999, base + 1000, base - 1, -1, -999, -1000, -1001, 0, 8.64e15, -8.64e15, 253_402_300_800_000, -62_198_755_200_001]
+    for (let i = 0; i < 10_000; i++) times.push(Math.floor((Math.random() - 0.5) * 1.7e16))
+    for (const ms of times) expect(isoTime(ms)).toBe(new Date(ms).toISOString())
+  })
+})

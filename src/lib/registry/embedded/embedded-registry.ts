@@ -1,6 +1,5 @@
 import type {EmbeddedDatabase} from '../../embedded/database.js'
 import {CheckFailedError, NotFoundError, UsageError} from '../../errors.js'
-import {checkCompatibility} from '../../schema/compatibility.js'
 import {schemaFingerprint} from '../fingerprint.js'
 import type {
   CompatibilityLevel,
@@ -32,6 +31,8 @@ export class EmbeddedSchemaRegistry implements SchemaRegistry {
   constructor(private readonly db: EmbeddedDatabase) {}
 
   async checkCompatibility(subject: string, definition: SchemaDefinition): Promise<CompatibilityResult> {
+    // The compatibility rules load on the first check: listing, reading and decoding need none of them.
+    const {checkCompatibility} = await import('../../schema/compatibility.js')
     return checkCompatibility({candidate: definition, level: await this.getCompatibility(subject), registry: this, subject})
   }
 

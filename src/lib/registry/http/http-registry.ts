@@ -1,6 +1,5 @@
 import type {RegistryConfig} from '../../config/types.js'
 import {CheckFailedError, EvtError, InterruptedError, NotFoundError, UnreachableError, UsageError} from '../../errors.js'
-import {checkCompatibility} from '../../schema/compatibility.js'
 import {schemaFingerprint} from '../fingerprint.js'
 import {
   COMPATIBILITY_LEVELS,
@@ -71,6 +70,8 @@ export class HttpSchemaRegistry implements SchemaRegistry {
     if (serverMessages.length > 0) return {compatible: false, level, messages: serverMessages}
 
     // Some servers (Apicurio's ccompat API) say "incompatible" without a reason: evt works the reasons out itself.
+    // Loaded here, the one place that needs it: reading and decoding need no compatibility rules.
+    const {checkCompatibility} = await import('../../schema/compatibility.js')
     const local = await checkCompatibility({candidate: definition, level, registry: this, subject}).catch(() => undefined)
     const messages = local?.messages.length
       ? local.messages.map((message) => `${message} [reason worked out by evt: the registry gave none]`)
