@@ -122,7 +122,8 @@ export async function openEmbeddedDatabase(file: string, {create = false, cwd = 
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
     db.pragma('busy_timeout = 10000')
-    db.pragma('cache_size = -65536')
+    // A reader goes through each page once: a large cache would only grow with what it read.
+    db.pragma(`cache_size = ${create ? -65_536 : -8192}`)
     db.exec(SCHEMA)
   } catch (error) {
     db.close()

@@ -222,7 +222,7 @@ function tuneForBulkLoad(db: ViewStore['db']): void {
   db.pragma('journal_mode = OFF')
   db.pragma('synchronous = OFF')
   db.pragma('locking_mode = EXCLUSIVE')
-  db.pragma('cache_size = -262144')
+  db.pragma('cache_size = -65536')
   db.pragma('temp_store = MEMORY')
 }
 

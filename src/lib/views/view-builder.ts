@@ -9,7 +9,7 @@ import type {ColumnProjection, CompiledView, Projection, ProjectionInput} from '
 import {type PartitionOffsets, positionOf, setOffset, type ViewChange, type ViewMeta, type ViewStore} from './view-store.js'
 
 /** Records buffered before they are written: one transaction each, deduplicated by key. */
-const CHUNK_RECORDS = 100_000
+const CHUNK_RECORDS = 20_000
 const FIRST_POSITIONS = 5
 
 export interface ViewCounts {
