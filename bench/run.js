@@ -417,6 +417,9 @@ const lines = [
   '|---|---|---|---:|---|---|---:|---:|',
   ...goals.map((g) => `| ${g.figure} | ${g.evt} | ${g.baseline} | ${g.ratio} | ${g.target} | ${g.verdict} | ${g.rss[0]} | ${g.rss[1]} |`),
   '',
+  // The profile and next lever of each missed goal: hand-written, kept next to the bench.
+  readFileSync(new URL('missed-goals.md', import.meta.url), 'utf8'),
+  '',
   ...scaleLines,
   '## Other figures',
   '',
