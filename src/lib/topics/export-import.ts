@@ -9,10 +9,7 @@ import type {EventLog, LogRecord, OutgoingRecord} from '../log/event-log.js'
 import {validateTopicName} from '../log/topic-name.js'
 import type {CompressionName} from '../log/kafka/compression.js'
 import type {SchemaReference, SchemaRegistry, SchemaType} from '../registry/schema-registry.js'
-import type {EmptyReadSummary} from '../read/read-summary.js'
-import type {StartPosition} from '../read/start-position.js'
-import {readRecords, requireTopics} from '../read/read-records.js'
-import type {WhereFilter} from '../read/where-filter.js'
+import {readRecords, requireTopics, type TailOptions} from '../read/read-records.js'
 
 /**
  * The export format: JSON lines of three kinds. Topics and schemas come before the records that
@@ -25,20 +22,8 @@ export type ExportLine =
   | {id: number; kind: 'schema'; references: SchemaReference[]; schema: string; schemaType: SchemaType; subject: string; version: number}
   | {kind: 'topic'; name: string; partitions: number}
 
-export async function* exportTopics(options: {
-  from: StartPosition
-  limit?: number
-  log: EventLog
-  /** Nothing was selected: what the read went through (see read-records.ts). */
-  onEmpty?: (summary: EmptyReadSummary) => void
-  partitions?: number[]
-  registry: SchemaRegistry
-  signal?: AbortSignal
-  topics: string[]
-  until?: number
-  warn?: (message: string) => void
-  where?: WhereFilter
-}): AsyncIterable<ExportLine[]> {
+/** The read's options are the one read pipeline's (read-records.ts), bounded: an export never follows. */
+export async function* exportTopics(options: Omit<TailOptions, 'follow' | 'onLag' | 'rawWhenRegistryGoesAway'>): AsyncIterable<ExportLine[]> {
   const {log, registry} = options
   await requireTopics(log, options.topics)
   const partitions = new Map((await log.listTopics()).map((t) => [t.name, t.partitions]))
