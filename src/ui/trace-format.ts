@@ -72,20 +72,38 @@ export function formatNarrative(trace: TraceResult, options: {color?: boolean} =
   return out.join('\n')
 }
 
-/** A Mermaid sequence diagram: services are participants, each event an arrow labelled with its type and topic. */
+/**
+ * A Mermaid sequence diagram: each event is an arrow from the service that wrote it to the consumer
+ * groups of its topic (solid: consumed; dotted: not yet), or to the topic when no group reads it,
+ * labelled with its time, type and topic.
+ */
 export function formatMermaid(trace: TraceResult): string {
-  const participantId = (name: string) => name.replaceAll(/[^\w]/g, '_')
-  const services = [...new Set(trace.events.map((e) => e.source))]
-  const out = ['sequenceDiagram', `  title ${trace.flow} ${trace.id}: ${trace.verdict.status} (${trace.verdict.detail.replaceAll(/[:;#]/g, ' ')})`]
-  for (const service of services) out.push(`  participant ${participantId(service)} as ${service}`)
-  trace.events.forEach((event, index) => {
-    // The arrow points at the next service that acts, as the one reacting to this event.
-    const next = trace.events.slice(index + 1).find((e) => e.source !== event.source)
-    const label = `${event.type} (${event.topic})`.replaceAll(/[:;#]/g, ' ')
-    out.push(`  ${participantId(event.source)}->>${participantId(next?.source ?? event.source)}: ${label}`)
-  })
-  if (trace.anomalies.length > 0) out.push(`  note over ${participantId(services[0])}: ${trace.anomalies.length} anomal${trace.anomalies.length === 1 ? 'y' : 'ies'}`)
+  const participants = new Map<string, string>()
+  const participant = (name: string) => {
+    if (!participants.has(name)) participants.set(name, `p${participants.size + 1}`)
+    return participants.get(name)!
+  }
+
+  const arrows: string[] = []
+  for (const event of trace.events) {
+    const from = participant(event.source)
+    const label = mermaidText(`${prettyTime(event.timestamp).slice(0, 19)} ${event.type} (${event.topic})`)
+    if (event.consumedBy.length + event.pendingFor.length === 0) arrows.push(`  ${from}->>${participant(`${event.topic} (topic)`)}: ${label}`)
+    for (const group of event.consumedBy) arrows.push(`  ${from}->>${participant(group)}: ${label}`)
+    for (const group of event.pendingFor) arrows.push(`  ${from}-->>${participant(group)}: ${label}, not yet read`)
+  }
+
+  const out = ['sequenceDiagram', `  title ${mermaidText(`${trace.flow} ${trace.id}: ${trace.verdict.status} (${trace.verdict.detail})`)}`]
+  for (const [name, id] of participants) out.push(`  participant ${id} as ${mermaidText(name)}`)
+  out.push(...arrows)
+  const first = participants.values().next().value
+  if (trace.anomalies.length > 0 && first) out.push(`  note over ${first}: ${trace.anomalies.length} anomal${trace.anomalies.length === 1 ? 'y' : 'ies'}`)
   return out.join('\n')
+}
+
+/** Text Mermaid shows as written: `;` ends a statement and `#` starts an entity, so both are entities. */
+function mermaidText(text: string): string {
+  return text.replaceAll(/[#;]/g, (character) => (character === '#' ? '#35;' : '#59;')).replaceAll(/[\r\n]+/g, ' ')
 }
 
 export function formatStalled(flow: string, stalled: StalledFlow[], scanned: number): string {

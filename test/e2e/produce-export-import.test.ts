@@ -28,7 +28,8 @@ describe('topic produce, export and import (through pipes)', () => {
 
     const bad = await runCli(['topic', 'produce', 'refunds'], {cwd, input: '{"key":"1","value":{"orderId":"1","amount":"1.00"}}\n{"key":"2","value":{"orderId":7}}\n'})
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toMatch(/line 2: the value does not fit schema \d+ of 'refunds-value'/)
+    // The first field that does not fit, with the type the schema expects there.
+    expect(bad.stderr).toMatch(/^Error: line 2: the value does not fit schema \d+ of 'refunds-value': field 'orderId' is 7 \(a number\), expected string \(and 1 more\)$/m)
 
     const deep = await runCli(['topic', 'produce', 'refunds'], {cwd, input: `{"key":"3","value":${'['.repeat(5000)}${']'.repeat(5000)}}\n`})
     expect(deep.code).toBe(2)

@@ -1,6 +1,8 @@
 import type {Type} from 'avsc'
 
+import {EvtError} from '../errors.js'
 import {referencedTexts} from '../registry/references.js'
+import {avroMismatch} from './avro-mismatch.js'
 import {boundedCollections} from './avro-collections.js'
 import {preciseLong} from './avro-long.js'
 import {naturalLogicalTypes} from './avro-logical-types.js'
@@ -66,7 +68,11 @@ async function buildAvroCodec(schema: StoredSchema, registry: SchemaRegistry): P
       const value = type.fromBuffer(payload)
       return hasBytes ? bytesToBase64(value) : value
     },
-    encode: (value) => type.toBuffer(value),
+    encode(value) {
+      const mismatch = avroMismatch(type, value)
+      if (mismatch) throw new EvtError('RECORD_INVALID', mismatch)
+      return type.toBuffer(value)
+    },
     recordName: (type as {name?: string}).name,
   }
 }

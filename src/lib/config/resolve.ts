@@ -4,6 +4,7 @@ import path from 'node:path'
 
 import {ConfigError, UsageError} from '../errors.js'
 import {parseDuration} from '../read/start-position.js'
+import {parseColumnLocator, parseIdLocator} from './locator.js'
 import {isPemText, normalizePem} from './pem.js'
 import {withoutCredentials} from './redact.js'
 import type {
@@ -285,12 +286,7 @@ function readFlow(node: ConfigNode): FlowConfig {
   const topicsNode = node.child('topics')
   const topics = Object.fromEntries(
     topicsNode.entries('topics').map(([topic, spec]) => {
-      const id = spec.child('id').string('key, header:NAME or a value path like $.orderId')
-      if (id !== 'key' && !id.startsWith('header:') && !id.startsWith('$.')) {
-        spec.child('id').reject('key, header:NAME or a value path like $.orderId')
-      }
-
-      return [topic, {id}]
+      return [topic, {id: spec.child('id').parsed('key, header:NAME or a value path like $.orderId', parseIdLocator)}]
     }),
   )
   if (Object.keys(topics).length === 0) topicsNode.reject('at least one topic')
@@ -301,12 +297,12 @@ function readFlow(node: ConfigNode): FlowConfig {
 function readView(node: ConfigNode): ViewConfig {
   node.requireMap('a view: { from: [TOPIC], table, key, columns }')
   const moduleNode = node.child('module')
-  const columns = Object.fromEntries(node.child('columns').entries('column: $.path').map(([name, spec]) => [name, spec.string()]))
+  const columns = Object.fromEntries(node.child('columns').entries('column: $.path').map(([name, spec]) => [name, spec.parsed('a value path like $.status', parseColumnLocator)]))
   if (!moduleNode.present && Object.keys(columns).length === 0) node.child('columns').reject('a map of column: $.path (or a module)')
   return {
     columns,
     from: node.child('from').stringList('topic names'),
-    key: node.child('key').optionalString() ?? 'key',
+    key: node.child('key').present ? node.child('key').parsed('key, header:NAME or a value path like $.orderId', parseIdLocator) : parseIdLocator('key'),
     module: moduleNode.optionalString(),
     table: node.child('table').string('a table name'),
   }

@@ -1,3 +1,5 @@
+import type {ColumnLocator, IdLocator} from './locator.js'
+
 export interface EmbeddedCluster {
   kind: 'embedded'
   name: string
@@ -39,7 +41,7 @@ export type ClusterConfig = EmbeddedCluster | KafkaCluster
 
 /** Where a flow's id sits in a record: the key, a header, or a path into the decoded value. */
 export interface FlowTopic {
-  id: string
+  id: IdLocator
 }
 
 export interface FlowConfig {
@@ -49,9 +51,9 @@ export interface FlowConfig {
 }
 
 export interface ViewConfig {
-  columns: Record<string, string>
+  columns: Record<string, ColumnLocator>
   from: string[]
-  key: string
+  key: IdLocator
   module?: string
   table: string
 }

@@ -84,6 +84,16 @@ export class ConfigNode {
   reject(message: string): never {
     this.fail(message)
   }
+
+  /** A string parsed by `parse`, whose complaint (any error it throws) is told with this node's file and path. */
+  parsed<T>(expected: string, parse: (text: string) => T): T {
+    const text = this.string(expected)
+    try {
+      return parse(text)
+    } catch (error) {
+      throw new ConfigError(`${this.file}: ${this.path}: ${(error as Error).message}`, {file: this.file, path: this.path})
+    }
+  }
 }
 
 /** A value found in evt.yaml as a complaint quotes it: passwords and the credentials in URLs are never shown. */

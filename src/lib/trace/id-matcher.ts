@@ -1,40 +1,52 @@
 import type {DecodedPayload} from '../codec/record-decoder.js'
+import {plainText} from '../codec/raw.js'
+import {asKeyText, type DecodeBytes, decodedKey} from '../codec/record-key.js'
+import type {IdLocator} from '../config/locator.js'
 import {lastHeader, type LogRecord} from '../log/event-log.js'
 import {readValuePath} from '../util/value-path.js'
 
 /**
- * Decides whether a record belongs to one flow id, doing as little as possible: a key or header
- * id is a byte comparison (no decoding); a value-path id first looks for the id's bytes in the raw
- * value (a UTF-8 string in Avro and JSON, or an Avro zig-zag varint for a numeric id), and only
- * the records that pass are decoded.
+ * Decides whether a record belongs to one flow id, doing as little as possible: a plain-text key
+ * or a header is a byte comparison; a value-path id first looks for the id's bytes in the raw value
+ * (a UTF-8 string in Avro and JSON, or an Avro zig-zag varint for a numeric id). Only the records
+ * that pass are decoded, and `matches` has the last word.
  */
 export interface IdMatcher {
-  /** Can this record hold the id? False means certainly not; true for key/header means yes. */
+  /** False: the record certainly does not hold the id. */
   candidate(record: LogRecord): boolean
-  /** Whether the decoded value holds the id (only called for value-path matchers). */
-  matchesValue(value: unknown): boolean
-  needsValue: boolean
+  /** Whether the record holds the id; `decoded` is its decoded value, for value paths. */
+  matches(record: LogRecord, decoded: DecodedPayload | null, decode: DecodeBytes): boolean
 }
 
-export function idLocatorMatcher(locator: string, id: string): IdMatcher {
+export function idLocatorMatcher(locator: IdLocator, id: string): IdMatcher {
   const idBytes = Buffer.from(id, 'utf8')
-  if (locator === 'key') {
-    return {candidate: (record) => record.key !== null && record.key.equals(idBytes), matchesValue: () => true, needsValue: false}
-  }
+  switch (locator.kind) {
+    case 'key': {
+      return {
+        // A plain-text key is its own text; any other (a schema's, JSON, binary) is decoded first, as views do.
+        candidate: (record) => record.key !== null && (record.key.equals(idBytes) || plainText(record.key) === undefined),
+        matches: (record, _decoded, decode) => asKeyText(decodedKey(record, decode)) === id,
+      }
+    }
 
-  if (locator.startsWith('header:')) {
-    const name = locator.slice('header:'.length)
-    return {candidate: (record) => lastHeader(record.headers, name)?.equals(idBytes) ?? false, matchesValue: () => true, needsValue: false}
-  }
+    case 'header': {
+      const matches = (record: LogRecord) => lastHeader(record.headers, locator.name)?.equals(idBytes) ?? false
+      return {candidate: matches, matches}
+    }
 
-  const needles: Buffer[] = [idBytes]
-  if (/^-?\d+$/.test(id) && Number.isSafeInteger(Number(id))) needles.push(avroVarint(BigInt(id)))
-  return {
-    candidate: (record) => record.value !== null && needles.some((needle) => record.value!.includes(needle)),
-    matchesValue: (value) => readValuePath(value, locator).some((found) => found !== null && found !== undefined && String(found) === id),
-    needsValue: true,
+    case 'path': {
+      const needles: Buffer[] = [idBytes]
+      if (/^-?\d+$/.test(id) && Number.isSafeInteger(Number(id))) needles.push(avroVarint(BigInt(id)))
+      return {
+        candidate: (record) => record.value !== null && needles.some((needle) => record.value!.includes(needle)),
+        matches: (_record, decoded) => readValuePath(decoded?.value, locator.path).some((found) => found !== null && found !== undefined && String(found) === id),
+      }
+    }
   }
 }
+
+/** Whether finding a record's id needs its decoded value. */
+export const idReadsValue = (locator: IdLocator): boolean => locator.kind === 'path'
 
 /** An Avro int/long as written: zig-zag, then base-128 varint. */
 function avroVarint(value: bigint): Buffer {
@@ -50,9 +62,19 @@ function avroVarint(value: bigint): Buffer {
 }
 
 /** The flow id of a record, for scanning every id at once (`--stalled`). */
-export function flowIdOf(locator: string, record: LogRecord, decoded: DecodedPayload | null): string | undefined {
-  if (locator === 'key') return record.key?.toString('utf8')
-  if (locator.startsWith('header:')) return lastHeader(record.headers, locator.slice('header:'.length))?.toString('utf8')
-  const found = readValuePath(decoded?.value, locator).find((value) => value !== null && value !== undefined)
-  return found === undefined ? undefined : String(found)
+export function flowIdOf(locator: IdLocator, record: LogRecord, decoded: DecodedPayload | null, decode: DecodeBytes): string | undefined {
+  switch (locator.kind) {
+    case 'key': {
+      return asKeyText(decodedKey(record, decode))
+    }
+
+    case 'header': {
+      return lastHeader(record.headers, locator.name)?.toString('utf8')
+    }
+
+    case 'path': {
+      const found = readValuePath(decoded?.value, locator.path).find((value) => value !== null && value !== undefined)
+      return found === undefined ? undefined : String(found)
+    }
+  }
 }

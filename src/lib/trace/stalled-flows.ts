@@ -1,6 +1,7 @@
 import {RecordDecoder} from '../codec/record-decoder.js'
+import type {DecodeBytes} from '../codec/record-key.js'
 import type {FlowConfig} from '../config/types.js'
-import {type EventLog, lastHeader} from '../log/event-log.js'
+import {type EventLog, lastHeader, type LogRecord} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {readMerged} from '../read/merged-read.js'
 import {planRead} from '../read/read-plan.js'
@@ -8,7 +9,7 @@ import type {StartPosition} from '../read/start-position.js'
 import {eventTypeOf} from '../util/event-type.js'
 import {isoTime, unrepresentableTimeWarning} from '../util/time.js'
 import {maybeYield} from '../util/yield.js'
-import {flowIdOf} from './id-matcher.js'
+import {flowIdOf, idReadsValue} from './id-matcher.js'
 import {formatDuration} from './verdict.js'
 
 export interface StalledFlow {
@@ -47,6 +48,7 @@ export async function findStalledFlows(options: {
   const {flow, log, signal} = options
   const now = options.now ?? Date.now()
   const decoder = new RecordDecoder(options.registry, options.warn)
+  const decode: DecodeBytes = (bytes, topic) => decoder.decode(bytes, topic)
   const existing = new Set((await log.listTopics()).map((t) => t.name))
   const ids = new Map<string, {ended: boolean; lastAt: number; lastEvent: string}>()
   const warnTime = unrepresentableTimeWarning(options.warn)
@@ -61,12 +63,13 @@ export async function findStalledFlows(options: {
     for await (const batch of readMerged({log, ranges, signal})) {
       scanned += batch.length
       // The ce_type header names the event without decoding the value.
-      const needsDecode = batch.filter((r) => locator.startsWith('$.') || !lastHeader(r.headers, 'ce_type'))
-      if (needsDecode.length > 0) await decoder.prepare(needsDecode.map((r) => r.value))
+      const readsValue = (record: LogRecord) => idReadsValue(locator) || !lastHeader(record.headers, 'ce_type')
+      // Keys too: a key written with a schema is decoded before it is compared.
+      await decoder.prepareRecords(locator.kind === 'key' ? batch : batch.filter((record) => readsValue(record)))
       for (const record of batch) {
         await maybeYield()
-        const decoded = locator.startsWith('$.') || !lastHeader(record.headers, 'ce_type') ? decoder.decode(record.value, topic) : null
-        const id = flowIdOf(locator, record, decoded)
+        const decoded = readsValue(record) ? decoder.decode(record.value, topic) : null
+        const id = flowIdOf(locator, record, decoded, decode)
         if (id === undefined) continue
         const type = eventTypeOf(record.headers, decoded?.type) ?? (record.value === null ? 'tombstone' : 'event')
         const state = ids.get(id) ?? {ended: false, lastAt: 0, lastEvent: ''}

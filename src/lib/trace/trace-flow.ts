@@ -1,4 +1,5 @@
 import {RecordDecoder} from '../codec/record-decoder.js'
+import type {DecodeBytes} from '../codec/record-key.js'
 import type {FlowConfig} from '../config/types.js'
 import {CheckFailedError} from '../errors.js'
 import type {EventLog} from '../log/event-log.js'
@@ -52,6 +53,7 @@ export interface TraceOptions {
 export async function traceFlow(options: TraceOptions): Promise<TraceResult> {
   const {flow, id, log, signal} = options
   const decoder = new RecordDecoder(options.registry, options.warn)
+  const decode: DecodeBytes = (bytes, topic) => decoder.decode(bytes, topic)
   const existing = new Set((await log.listTopics()).map((t) => t.name))
   const topics = Object.keys(flow.topics).filter((topic) => {
     if (existing.has(topic)) return true
@@ -74,13 +76,13 @@ export async function traceFlow(options: TraceOptions): Promise<TraceResult> {
       tally.count(batch)
       const candidates = batch.filter((record) => matcher.candidate(record))
       if (candidates.length === 0) continue
-      await decoder.prepare(candidates.map((r) => r.value))
+      await decoder.prepareRecords(candidates)
       for (const record of candidates) {
         await maybeYield()
         const decoded = decoder.decode(record.value, topic)
-        if (matcher.needsValue && !matcher.matchesValue(decoded?.value)) continue
+        if (!matcher.matches(record, decoded, decode)) continue
         warnTime(record)
-        events.push(toFlowEvent(record, decoded, flow, groups, locator.startsWith('$.') ? locator : undefined))
+        events.push(toFlowEvent(record, decoded, flow, groups, locator.kind === 'path' ? locator.path : undefined))
       }
     }
   }

@@ -1,4 +1,4 @@
-import {plainText} from '../codec/raw.js'
+import {type DecodeBytes, decodedKey} from '../codec/record-key.js'
 import {type DecodedPayload, RecordDecoder} from '../codec/record-decoder.js'
 import type {LogRecord} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
@@ -32,6 +32,7 @@ export class ViewBuilder {
   private chunk = new Map<string, PendingChange>()
   private chunkRecords = 0
   private readonly decoder: RecordDecoder
+  private readonly decode: DecodeBytes = (bytes, topic) => this.decoder.decode(bytes, topic)
   private readonly warnTime: (record: LogRecord) => void
   /** Next offset per topic and partition, covering every record added so far (updated in place). */
   readonly positions: PartitionOffsets
@@ -153,8 +154,7 @@ export class ViewBuilder {
   }
 
   private decodeKey(record: LogRecord): unknown {
-    // plainText first: it spares the decoder's checks and result object for the usual id keys.
-    return plainText(record.key) ?? this.decoder.decode(record.key, record.topic)?.value ?? null
+    return decodedKey(record, this.decode)
   }
 
   /** What a projection sees; `needs` leaves out the key and type a mapping does not read. */

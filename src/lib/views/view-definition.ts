@@ -4,12 +4,14 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {headersToJson} from '../codec/json-shape.js'
+import {asKeyText} from '../codec/record-key.js'
+import type {ColumnLocator, IdLocator, RecordField} from '../config/locator.js'
 import {requireTrustedModule} from '../config/trust.js'
 import type {ViewConfig} from '../config/types.js'
 import {ConfigError} from '../errors.js'
 import {lastHeader, type LogRecord} from '../log/event-log.js'
 import {isoTime} from '../util/time.js'
-import {parseValuePath, readValuePath} from '../util/value-path.js'
+import {readValuePath} from '../util/value-path.js'
 
 /** The primary-key column every view table has. */
 export const KEY_COLUMN = 'key'
@@ -84,7 +86,7 @@ export async function compileView(name: string, config: ViewConfig, configDir: s
   const where = `view '${name}'`
   if (!IDENTIFIER.test(config.table)) throw new ConfigError(`${where}: table '${config.table}' is not a plain SQL name`, {hint: 'use letters, digits and _'})
   if (config.from.length === 0) throw new ConfigError(`${where}: 'from' names no topic`)
-  const key = keyExtractor(where, config.key)
+  const key = keyExtractor(config.key)
   let moduleText = ''
   let projection: ColumnProjection | ModuleProjection
   if (config.module === undefined) {
@@ -102,7 +104,9 @@ export async function compileView(name: string, config: ViewConfig, configDir: s
     projection = {kind: 'module', project: moduleProjection(where, await loadProjectModule(where, file), key)}
   }
 
-  const definition = JSON.stringify({columns: Object.entries(config.columns), from: config.from, key: config.key, module: config.module ?? null, table: config.table})
+  // As written in evt.yaml, so a view built before locators were parsed keeps its hash.
+  const columnTexts = Object.entries(config.columns).map(([column, locator]) => [column, locator.text])
+  const definition = JSON.stringify({columns: columnTexts, from: config.from, key: config.key.text, module: config.module ?? null, table: config.table})
   const hash = createHash('sha256').update(definition).update(moduleText).digest('hex')
   const columns = Object.keys(config.columns).filter((column) => column !== '*')
   return {columns, definition, hash, name, projection, table: config.table, topics: config.from}
@@ -113,7 +117,7 @@ function columnProjection(where: string, config: ViewConfig, key: Extract): Colu
   const spreads: Extract[] = []
   for (const [column, spec] of Object.entries(config.columns)) {
     if (column === '*') {
-      spreads.push(columnExtractor(where, column, spec))
+      spreads.push(columnExtractor(spec))
       continue
     }
 
@@ -121,16 +125,16 @@ function columnProjection(where: string, config: ViewConfig, key: Extract): Colu
       throw new ConfigError(`${where}: column name '${column}' is not allowed`, {hint: `use letters, digits and _; '${KEY_COLUMN}' and _evt* are evt's own`})
     }
 
-    extractors.push([column, columnExtractor(where, column, spec)])
+    extractors.push([column, columnExtractor(spec)])
   }
 
   return {
-    keyOf: (input) => keyText(key(input)),
-    keyReadsValue: config.key.startsWith('$.'),
+    keyOf: (input) => asKeyText(key(input)),
+    keyReadsValue: config.key.kind === 'path',
     kind: 'columns',
-    keyIsRecordKey: config.key === 'key',
-    rowReadsKey: Object.values(config.columns).includes('$key'),
-    rowReadsType: Object.values(config.columns).includes('$type'),
+    keyIsRecordKey: config.key.kind === 'key',
+    rowReadsKey: readsRecordField(config, 'key'),
+    rowReadsType: readsRecordField(config, 'type'),
     rowOf(input) {
       const row: Record<string, unknown> = {}
       for (const spread of spreads) {
@@ -160,7 +164,7 @@ function moduleProjection(where: string, projectRecord: (record: object) => Modu
       value: input.value,
     })
     if (result === null || result === undefined) return {kind: 'skip'}
-    const rowKey = keyText(typeof result === 'object' && KEY_COLUMN in result ? result[KEY_COLUMN] : key(input))
+    const rowKey = asKeyText(typeof result === 'object' && KEY_COLUMN in result ? result[KEY_COLUMN] : key(input))
     if (rowKey === undefined) return {kind: 'missing-key'}
     if (result === 'delete') return {key: rowKey, kind: 'delete'}
     if (typeof result !== 'object') throw new ConfigError(`${where}: project() returned ${JSON.stringify(result)}; expected a row object, 'delete', or nothing to skip`)
@@ -194,53 +198,45 @@ async function loadProjectModule(where: string, file: string): Promise<(record: 
   return project as (record: object) => ModuleResult
 }
 
-function keyExtractor(where: string, spec: string): Extract {
-  if (spec === 'key') return (input) => input.key
-  if (spec.startsWith('header:')) return headerExtractor(spec.slice('header:'.length))
-  if (spec.startsWith('$.')) return pathExtractor(where, 'key', spec)
-  throw new ConfigError(`${where}: key '${spec}' is not key, header:NAME or a value path like $.orderId`)
+const readsRecordField = (config: ViewConfig, field: RecordField) => Object.values(config.columns).some((locator) => locator.kind === 'record' && locator.field === field)
+
+function keyExtractor(locator: IdLocator): Extract {
+  return locator.kind === 'key' ? (input) => input.key : columnExtractor(locator)
 }
 
-const METADATA: Record<string, Extract> = {
-  $key: (input) => input.key,
-  $offset: (input) => input.record.offset,
-  $partition: (input) => input.record.partition,
-  $timestamp: (input) => isoTime(input.record.timestamp),
-  $topic: (input) => input.record.topic,
-  $type: (input) => input.type,
+const RECORD_FIELD: Record<RecordField, Extract> = {
+  key: (input) => input.key,
+  offset: (input) => input.record.offset,
+  partition: (input) => input.record.partition,
+  timestamp: (input) => isoTime(input.record.timestamp),
+  topic: (input) => input.record.topic,
+  type: (input) => input.type,
 }
 
-function columnExtractor(where: string, column: string, spec: string): Extract {
-  if (spec === '$') return (input) => input.value
-  if (spec.startsWith('$.')) return pathExtractor(where, column, spec)
-  if (spec.startsWith('header:')) return headerExtractor(spec.slice('header:'.length))
-  const metadata = METADATA[spec]
-  if (metadata) return metadata
-  throw new ConfigError(`${where}: column '${column}' has '${spec}'`, {
-    hint: `use a value path ($.field, $.a.b[0]), header:NAME, or one of ${Object.keys(METADATA).join(', ')}`,
-  })
-}
+function columnExtractor(locator: ColumnLocator): Extract {
+  switch (locator.kind) {
+    case 'header': {
+      return headerExtractor(locator.name)
+    }
 
-function pathExtractor(where: string, column: string, spec: string): Extract {
-  try {
-    parseValuePath(spec)
-  } catch (error) {
-    throw new ConfigError(`${where}: column '${column}': ${(error as Error).message}`)
+    case 'path': {
+      const {path} = locator
+      // A wildcard path collects every match; a plain path is the one value it reaches, or null.
+      if (locator.wildcard) return (input) => readValuePath(input.value, path)
+      return (input) => readValuePath(input.value, path)[0] ?? null
+    }
+
+    case 'record': {
+      return RECORD_FIELD[locator.field]
+    }
+
+    case 'value': {
+      return (input) => input.value
+    }
   }
-
-  // A wildcard path collects every match; a plain path is the one value it reaches, or null.
-  if (spec.includes('[*]')) return (input) => readValuePath(input.value, spec)
-  return (input) => readValuePath(input.value, spec)[0] ?? null
 }
 
 function headerExtractor(name: string): Extract {
   return (input) => lastHeader(input.record.headers, name)?.toString('utf8') ?? null
 }
 
-/** The row key as text: a view table's primary key is TEXT. Missing (null, undefined) → undefined. */
-function keyText(key: unknown): string | undefined {
-  if (key === null || key === undefined) return undefined
-  if (typeof key === 'string') return key
-  if (typeof key === 'number' || typeof key === 'bigint' || typeof key === 'boolean') return String(key)
-  return JSON.stringify(key)
-}

@@ -44,8 +44,9 @@ describe('resolveConfig', () => {
     const config = resolveConfig({cwd: nested, env: {}, overrides: {}})
     expect(config.file).toBe(path.join(dir, 'evt.yaml'))
     expect(config.cluster).toMatchObject({brokers: ['kafka-1:9092', 'kafka-2:9092'], kind: 'kafka', name: 'staging', registry: {url: 'http://registry:8081'}})
-    expect(config.flows.order.topics.payments.id).toBe('$.orderId')
-    expect(config.views.orders.columns).toEqual({status: '$.status'})
+    expect(config.flows.order.topics.payments.id).toEqual({kind: 'path', path: '$.orderId', text: '$.orderId', wildcard: false})
+    expect(config.flows.order.topics.orders.id).toEqual({kind: 'key', text: 'key'})
+    expect(config.views.orders.columns).toEqual({status: {kind: 'path', path: '$.status', text: '$.status', wildcard: false}})
   })
 
   it('lets the environment override the file, and flags override the environment', () => {
@@ -87,7 +88,6 @@ describe('resolveConfig', () => {
     ['clusters:\n  staging: { brokers: [kafka-1] }\n', 'clusters.staging.brokers[0]', 'HOST:PORT'],
     ['clusters:\n  staging: { registry: http://r:1 }\n', 'clusters.staging', "either 'embedded: PATH' or 'brokers"],
     ['clusters:\n  local: { embedded: a.db }\ndefault: nope\n', 'default', 'one of the clusters defined in the file (local)'],
-    ['flows:\n  order:\n    topics:\n      orders: { id: value.orderId }\n', 'flows.order.topics.orders.id', 'key, header:NAME or a value path'],
     ['clusters: [1, 2]\n', 'clusters', 'a map of clusters'],
     ['colours: true\n', 'colours', 'no such setting'],
     ['views:\n  orders: { from: [orders], key: key, columns: { a: $.a } }\n', 'views.orders.table', 'a table name'],
@@ -105,6 +105,18 @@ describe('resolveConfig', () => {
     expect(message).toContain(path.join(dir, 'evt.yaml'))
     expect(message).toContain(`${where}: expected`)
     expect(message).toContain(expected)
+  })
+
+  // Locators are parsed when evt.yaml is read: a bad one fails there, not at the first record.
+  it.each([
+    ['flows:\n  order:\n    topics:\n      orders: { id: value.orderId }\n', "flows.order.topics.orders.id: 'value.orderId' is not key, header:NAME or a value path like $.orderId"],
+    ['flows:\n  order:\n    topics:\n      orders: { id: "$.items[" }\n', "flows.order.topics.orders.id: invalid value path '$.items[' at character 8"],
+    ['flows:\n  order:\n    topics:\n      orders: { id: "header:" }\n', "flows.order.topics.orders.id: 'header:' names no header"],
+    ['views:\n  v: { from: [a], table: t, key: $.id, columns: { at: $time } }\n', "views.v.columns.at: '$time' is not a value path"],
+    ['views:\n  v: { from: [a], table: t, key: "$.a.", columns: { a: $.a } }\n', "views.v.key: invalid value path '$.a.' at character 4"],
+  ])('rejects the locator in %j naming the path and the problem', (text, expected) => {
+    const {dir} = setup(text)
+    expect(() => resolveConfig({cwd: dir, env: {}, overrides: {}})).toThrow(`${path.join(dir, 'evt.yaml')}: ${expected}`)
   })
 
   it('reports YAML syntax errors with the file name', () => {

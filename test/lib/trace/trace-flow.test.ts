@@ -12,13 +12,14 @@ import {CheckFailedError} from '../../../src/lib/errors.js'
 import {lastHeader} from '../../../src/lib/log/event-log.js'
 import {findStalledFlows} from '../../../src/lib/trace/stalled-flows.js'
 import {traceFlow} from '../../../src/lib/trace/trace-flow.js'
+import {parseIdLocator} from '../../../src/lib/config/locator.js'
 import {formatMermaid, formatNarrative} from '../../../src/ui/trace-format.js'
 import {readAll} from '../../helpers/read-all.js'
 
 const flow: FlowConfig = {
   ends: ['OrderConfirmed', 'OrderRejected', 'ShipmentDelivered'],
   owners: {orders: 'orders-service', payments: 'payment-service', shipments: 'shipping-service', stock: 'stock-service'},
-  topics: {orders: {id: 'key'}, payments: {id: '$.orderId'}, shipments: {id: '$.orderId'}, stock: {id: '$.orderId'}},
+  topics: {orders: {id: parseIdLocator('key')}, payments: {id: parseIdLocator('$.orderId')}, shipments: {id: parseIdLocator('$.orderId')}, stock: {id: parseIdLocator('$.orderId')}},
 }
 const END_TYPES = new Set(flow.ends)
 
@@ -93,8 +94,18 @@ describe('evt trace on demo data', () => {
       (types: string[]) => !types.some((t) => END_TYPES.has(t)),
     ]) {
       for (const id of [idWhere(predicate), withDuplicate]) {
-        const diagram = formatMermaid(await traceFlow({flow, flowName: 'order', id, log: backend.log, registry: backend.registry}))
+        const trace = await traceFlow({flow, flowName: 'order', id, log: backend.log, registry: backend.registry})
+        const diagram = formatMermaid(trace)
         await expect(mermaid.parse(diagram)).resolves.toMatchObject({diagramType: 'sequence'})
+        // Each event goes from its writer to every consumer group of its topic, with its time, colons kept.
+        const names = new Map([...diagram.matchAll(/^ {2}participant (\w+) as (.+)$/gm)].map(([, alias, name]) => [alias, name]))
+        const arrows = [...diagram.matchAll(/^ {2}(\w+)(->>|-->>)(\w+): (.+)$/gm)].map(([, from, arrow, to, label]) => `${names.get(from)} ${arrow} ${names.get(to)}: ${label}`)
+        const expected = trace.events.flatMap((event) => {
+          const label = `${new Date(event.timestamp).toISOString().slice(0, 19).replace('T', ' ')} ${event.type} (${event.topic})`
+          if (event.consumedBy.length + event.pendingFor.length === 0) return [`${event.source} ->> ${event.topic} (topic): ${label}`]
+          return [...event.consumedBy.map((group) => `${event.source} ->> ${group}: ${label}`), ...event.pendingFor.map((group) => `${event.source} -->> ${group}: ${label}, not yet read`)]
+        })
+        expect(arrows).toEqual(expected)
       }
     }
 
@@ -142,6 +153,10 @@ describe('evt trace on demo data', () => {
     expect(event.consumedBy).toEqual(['billing'])
     expect(event.pendingFor).toEqual(['audit'])
     expect(formatMermaid(trace)).toMatch(/^sequenceDiagram\n {2}title order \d+/)
-    expect(formatMermaid(trace)).toContain('orders_service->>stock_service: OrderRequested (orders)')
+    const diagram = formatMermaid(trace)
+    const alias = (name: string) => new RegExp(`^ {2}participant (\\w+) as ${name}$`, 'm').exec(diagram)![1]
+    const label = `${new Date(event.timestamp).toISOString().slice(0, 19).replace('T', ' ')} PaymentProcessed (payments)`
+    expect(diagram).toContain(`  ${alias('payment-service')}->>${alias('billing')}: ${label}\n`)
+    expect(diagram).toContain(`  ${alias('payment-service')}-->>${alias('audit')}: ${label}, not yet read\n`)
   })
 })

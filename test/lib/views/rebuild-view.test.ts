@@ -6,6 +6,7 @@ import Database from 'better-sqlite3'
 import {describe, expect, it} from 'vitest'
 
 import {encodeWire} from '../../../src/lib/codec/wire-format.js'
+import {parseColumnLocator, parseIdLocator} from '../../../src/lib/config/locator.js'
 import type {ViewConfig} from '../../../src/lib/config/types.js'
 import {CheckFailedError, ConfigError} from '../../../src/lib/errors.js'
 import {followView, rebuildView} from '../../../src/lib/views/rebuild-view.js'
@@ -36,7 +37,20 @@ const columnsOf = (file: string, table: string) => {
 describe('rebuildView', () => {
   const openBackend = useEmbeddedBackend()
   const tempDir = useTempDir()
-  const view = (config: Partial<ViewConfig>) => compileView('v', {columns: {}, from: ['items'], key: 'key', table: 't', ...config}, tempDir(), undefined)
+  // Written as in evt.yaml; parsed as reading evt.yaml parses it.
+  const view = async (config: Partial<Omit<ViewConfig, 'columns' | 'key'>> & {columns?: Record<string, string>; key?: string}) =>
+    compileView(
+      'v',
+      {
+        from: ['items'],
+        table: 't',
+        ...config,
+        columns: Object.fromEntries(Object.entries(config.columns ?? {}).map(([column, text]) => [column, parseColumnLocator(text)])),
+        key: parseIdLocator(config.key ?? 'key'),
+      },
+      tempDir(),
+      undefined,
+    )
   const json = (value: object) => Buffer.from(JSON.stringify(value))
 
   it('turns a new optional Avro field into a new nullable column; older rows hold NULL there', async () => {
@@ -143,7 +157,7 @@ describe('rebuildView', () => {
 
   it('rejects a mapping it cannot read, naming the view and the column', async () => {
     await expect(view({columns: {at: '$time'}})).rejects.toThrow(ConfigError)
-    await expect(view({columns: {at: '$time'}})).rejects.toThrow(/view 'v': column 'at' has '\$time'/)
+    await expect(view({columns: {at: '$time'}})).rejects.toThrow(/'\$time' is not a value path \(\$\.field, \$\.a\.b\[0\], \$\.items\[\*\]\.sku\), \$ for the whole value, header:NAME, or one of \$key, \$offset/)
     await expect(view({columns: {key: '$.id'}})).rejects.toThrow(/column name 'key' is not allowed/)
     await expect(view({columns: {a: '$.a'}, module: './x.js'})).rejects.toThrow(/either columns or a module/)
     await expect(view({columns: {a: '$.a'}, table: 'drop table'})).rejects.toThrow(/not a plain SQL name/)
