@@ -46,6 +46,8 @@ export interface JsonLine {
   'topic:export': ExportLine
   'topic:produce': ProducedRecord
   'topic:tail': RecordJson
+  /** With --follow: the whole trace so far, one line each time it changes. */
+  trace: TraceJson
 }
 
 export interface RegisterSummary {

@@ -10,8 +10,8 @@ import {UsageError} from '../lib/errors.js'
 import {parseDuration} from '../lib/read/start-position.js'
 import {findStalledFlows} from '../lib/trace/stalled-flows.js'
 import {requireNamed} from '../lib/config/require-named.js'
-import {traceFlow, traceJson} from '../lib/trace/trace-flow.js'
-import {formatMermaid, formatNarrative, formatStalled} from '../ui/trace-format.js'
+import {followFlow, type TraceResult, traceFlow, traceJson} from '../lib/trace/trace-flow.js'
+import {formatFollowUpdate, formatMermaid, formatNarrative, formatStalled} from '../ui/trace-format.js'
 
 export default class Trace extends EvtCommand<typeof Trace> {
   static args = {
@@ -32,10 +32,15 @@ With --stalled it lists every id of the flow that has no end event.`
     '<%= config.bin %> trace order --stalled --older-than 10m',
     '<%= config.bin %> trace order 1042 --from 2026-01-05 --json',
     '<%= config.bin %> trace order --stalled --from -1d --until -1h',
+    '<%= config.bin %> trace order 1042 --follow',
   ]
 
   static flags = {
     'fail-on-stall': Flags.boolean({default: false, description: 'exit 1 when the flow is stalled'}),
+    follow: Flags.boolean({
+      default: false,
+      description: 'after the story so far, show each new event of the id as it arrives; exits 0 once an end event has arrived',
+    }),
     format: Flags.option({description: 'default: narrative (json with --json)', options: ['narrative', 'json', 'mermaid'] as const})(),
     'older-than': Flags.string({default: '0s', description: 'with --stalled: only flows idle at least this long (e.g. 10m, 2h, 1d)'}),
     // --since was trace's name for it before every reader had --from: kept as an alias.
@@ -46,7 +51,7 @@ With --stalled it lists every id of the flow that has no end event.`
 
   static summary = 'Tell the story of one business flow across topics.'
 
-  async run(): Promise<JsonResult['trace']> {
+  async run(): Promise<JsonResult['trace'] | undefined> {
     const {flags} = this
     const config = this.loadConfig()
     const flow = requireNamed('flow', config.flows, this.args.flow, config.file)
@@ -70,7 +75,15 @@ With --stalled it lists every id of the flow that has no end event.`
       return {flow: this.args.flow, scanned, stalled}
     }
 
-    const trace = await traceFlow({flow, flowName: this.args.flow, from, id: this.args.id!, log, registry, signal: this.signal, until, warn})
+    const options = {flow, flowName: this.args.flow, from, id: this.args.id!, log, registry, signal: this.signal, until, warn}
+    if (flags.follow) {
+      if (until !== undefined) throw new UsageError('--follow reads on past the end of the log; it takes no --until')
+      if (format === 'mermaid') throw new UsageError('--follow tells the story as it grows, as a narrative or JSON lines; --format mermaid draws a finished one', {hint: `evt trace ${this.args.flow} ${this.args.id} --format mermaid`})
+      await this.follow(followFlow(options), json)
+      return
+    }
+
+    const trace = await traceFlow(options)
     this.exitIfInterrupted()
     const result = traceJson(trace)
     if (json) return result
@@ -79,6 +92,22 @@ With --stalled it lists every id of the flow that has no end event.`
     else this.log(formatNarrative(trace))
     if (flags['fail-on-stall'] && trace.verdict.status === 'stalled') this.foundProblem('FLOW_STALLED', `${this.args.flow} ${this.args.id} is ${trace.verdict.detail}`)
     return result
+  }
+
+  /**
+   * The story so far, then each new event as a narrative row, and the verdict whenever it changes;
+   * with --json, the whole trace again on one line per change (the last line is the final story).
+   */
+  private async follow(traces: AsyncIterable<TraceResult>, json: boolean): Promise<void> {
+    const color = useInteractiveOutput(false) && !process.env.NO_COLOR && process.env.FORCE_COLOR !== '0'
+    let shown: TraceResult | undefined
+    for await (const trace of traces) {
+      if (json) await this.stdout.writeLines([JSON.stringify(traceJson(trace))])
+      else await this.stdout.writeLines([formatFollowUpdate(shown, trace, {color})])
+      shown = trace
+    }
+
+    this.exitIfInterrupted()
   }
 
   /**

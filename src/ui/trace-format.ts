@@ -1,4 +1,5 @@
 import type {StalledFlow} from '../lib/trace/stalled-flows.js'
+import type {FlowEvent} from '../lib/trace/flow-events.js'
 import type {TraceResult} from '../lib/trace/trace-flow.js'
 import {formatDuration} from '../lib/trace/verdict.js'
 import {prettyTime} from '../lib/util/time.js'
@@ -50,11 +51,41 @@ const VERDICT_STYLE = {completed: 'green', rejected: 'red', stalled: 'yellow', u
  */
 export function formatNarrative(trace: TraceResult, options: {color?: boolean} = {}): string {
   const paint = painter(options.color)
+  const out = [paint(verdictLine(trace), 'bold', VERDICT_STYLE[trace.verdict.status]), '', ...eventRows(trace, () => true, paint)]
+  if (trace.anomalies.length > 0) out.push('', paint('anomalies:', 'magenta'), ...trace.anomalies.map((a) => `  - ${paint(a, 'magenta')}`))
+  out.push('', paint(`scanned ${trace.scanned.records} records in ${trace.scanned.topics.join(', ')}`, 'dim'))
+  return out.join('\n')
+}
+
+/**
+ * What `trace --follow` prints when the story changes: at first the narrative so far (or that
+ * there is nothing yet), then the rows of the events that arrived, the anomalies they brought and
+ * the verdict when it changed.
+ */
+export function formatFollowUpdate(shown: TraceResult | undefined, trace: TraceResult, options: {color?: boolean} = {}): string {
+  const paint = painter(options.color)
+  if (!shown) {
+    if (trace.events.length > 0) return `${formatNarrative(trace, options)}\n`
+    return paint(`no events for ${trace.flow} ${trace.id} yet in ${trace.scanned.topics.join(', ')} (scanned ${trace.scanned.records} records); waiting for them`, 'dim')
+  }
+
+  const position = (event: FlowEvent) => `${event.topic}[${event.partition}]@${event.offset}`
+  const seen = new Set(shown.events.map((event) => position(event)))
+  const out = eventRows(trace, (event) => !seen.has(position(event)), paint)
+  const known = new Set(shown.anomalies)
+  out.push(...trace.anomalies.filter((a) => !known.has(a)).map((a) => `  - ${paint(a, 'magenta')}`))
+  if (verdictLine(trace) !== verdictLine(shown) || shown.events.length === 0) out.push('', paint(verdictLine(trace), 'bold', VERDICT_STYLE[trace.verdict.status]), '')
+  return out.join('\n')
+}
+
+/** Aligned narrative rows (and their consumer groups) of the events `include` picks; widths from the whole trace. */
+function eventRows(trace: TraceResult, include: (event: FlowEvent) => boolean, paint: ReturnType<typeof painter>): string[] {
   const lines = narrativeLines(trace)
   const width = (pick: (line: NarrativeLine) => string) => Math.max(...lines.map((line) => pick(line).length))
   const [deltaWidth, sourceWidth, typeWidth, positionWidth] = [width((l) => l.delta), width((l) => l.source), width((l) => l.type), width((l) => l.position)]
-  const out = [paint(verdictLine(trace), 'bold', VERDICT_STYLE[trace.verdict.status]), '']
-  for (const line of lines) {
+  const out: string[] = []
+  for (const [index, line] of lines.entries()) {
+    if (!include(trace.events[index])) continue
     const cells = [
       paint(line.time, 'dim'),
       paint(line.delta.padStart(deltaWidth), 'gray'),
@@ -67,9 +98,7 @@ export function formatNarrative(trace: TraceResult, options: {color?: boolean} =
     if (line.groups) out.push(`  ${' '.repeat(23 + deltaWidth + 2)}${paint(line.groups, 'dim')}`)
   }
 
-  if (trace.anomalies.length > 0) out.push('', paint('anomalies:', 'magenta'), ...trace.anomalies.map((a) => `  - ${paint(a, 'magenta')}`))
-  out.push('', paint(`scanned ${trace.scanned.records} records in ${trace.scanned.topics.join(', ')}`, 'dim'))
-  return out.join('\n')
+  return out
 }
 
 /**

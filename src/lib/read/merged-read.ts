@@ -1,3 +1,5 @@
+import {setMaxListeners} from 'node:events'
+
 import type {EventLog, LogRecord} from '../log/event-log.js'
 import {MinHeap} from '../util/min-heap.js'
 import {maybeYield} from '../util/yield.js'
@@ -101,6 +103,8 @@ export async function* readLive(options: {
 }): AsyncIterable<LogRecord[]> {
   // Stops the partition readers when the consumer stops early (--limit) or the caller aborts.
   const stop = new AbortController()
+  // Every partition's reader listens to it: many partitions are not a leak.
+  setMaxListeners(options.ranges.length + 10, stop.signal)
   const abort = () => stop.abort()
   options.signal?.addEventListener('abort', abort, {once: true})
   const queue: LogRecord[][] = []

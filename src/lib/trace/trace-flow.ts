@@ -4,12 +4,12 @@ import type {FlowConfig} from '../config/types.js'
 import {CheckFailedError} from '../errors.js'
 import type {EventLog} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
-import {readMerged} from '../read/merged-read.js'
+import {readLive, readMerged} from '../read/merged-read.js'
 import {type PartitionRange, planRead} from '../read/read-plan.js'
 import {explainEmptyRead, ScanTally, summarizeEmptyRead} from '../read/read-summary.js'
 import type {StartPosition} from '../read/start-position.js'
 import {type FlowEvent, toFlowEvent} from './flow-events.js'
-import {idLocatorMatcher} from './id-matcher.js'
+import {type IdMatcher, idLocatorMatcher} from './id-matcher.js'
 import {findAnomalies, judgeFlow, type Verdict} from './verdict.js'
 import {isoTime, isoTimeText, unrepresentableTimeWarning} from '../util/time.js'
 import {maybeYield} from '../util/yield.js'
@@ -45,12 +45,72 @@ export interface TraceOptions {
   warn?: (message: string) => void
 }
 
+/** What one scan of a flow's topics found, and what it read: the follow goes on from there. */
+interface FlowScan {
+  decoder: RecordDecoder
+  events: FlowEvent[]
+  matchers: Map<string, IdMatcher>
+  read: PartitionRange[]
+  tally: ScanTally
+  topics: string[]
+}
+
 /**
  * Every record of one flow id across the flow's topics, in time order, with who wrote it, which
  * consumer groups have read it, a verdict and anomalies. Scans are bounded by the watermarks at
  * start and by --from/--until (through offsets for times).
  */
 export async function traceFlow(options: TraceOptions): Promise<TraceResult> {
+  const scan = await scanFlow(options)
+  if (scan.events.length === 0 && !options.signal?.aborted) throw await noEvents(options, scan)
+  return traceResult(options, scan)
+}
+
+/**
+ * `trace --follow`: the story so far (events may be none yet), then the story again each time a
+ * new event of the id arrives, read live from where the scan stopped; ends after the story that
+ * has an end event (completed or rejected), or when the signal aborts.
+ */
+export async function* followFlow(options: TraceOptions): AsyncIterable<TraceResult> {
+  const scan = await scanFlow(options)
+  let trace = traceResult(options, scan)
+  yield trace
+  if (isOver(trace)) return
+  const {decoder, events, matchers, tally} = scan
+  const decode: DecodeBytes = (bytes, topic) => decoder.decode(bytes, topic)
+  const ranges = scan.read.map((range) => ({...range, from: range.to ?? range.from, to: undefined}))
+  for await (const batch of readLive({log: options.log, ranges, signal: options.signal})) {
+    tally.count(batch)
+    const candidates = batch.filter((record) => matchers.get(record.topic)!.candidate(record))
+    if (candidates.length === 0) continue
+    await decoder.prepareRecords(candidates)
+    let found = false
+    for (const record of candidates) {
+      const decoded = decoder.decode(record.value, record.topic)
+      if (!matchers.get(record.topic)!.matches(record, decoded, decode)) continue
+      // Fresh each time: a live event's readers are the news.
+      const groups = await options.log.groupOffsets(record.topic)
+      events.push(toFlowEvent(record, decoded, options.flow, groups, idPathOf(options.flow, record.topic)))
+      found = true
+    }
+
+    if (found) {
+      trace = traceResult(options, scan)
+      yield trace
+      if (isOver(trace)) return
+    }
+  }
+}
+
+/** A flow that has an end event has nothing more to tell. */
+const isOver = (trace: TraceResult) => trace.verdict.status === 'completed' || trace.verdict.status === 'rejected'
+
+function idPathOf(flow: FlowConfig, topic: string): string | undefined {
+  const locator = flow.topics[topic].id
+  return locator.kind === 'path' ? locator.path : undefined
+}
+
+async function scanFlow(options: TraceOptions): Promise<FlowScan> {
   const {flow, id, log, signal} = options
   const decoder = new RecordDecoder(options.registry, options.warn)
   const decode: DecodeBytes = (bytes, topic) => decoder.decode(bytes, topic)
@@ -66,9 +126,9 @@ export async function traceFlow(options: TraceOptions): Promise<TraceResult> {
   const tally = new ScanTally()
   const warnTime = unrepresentableTimeWarning(options.warn)
   const read: PartitionRange[] = []
+  const matchers = new Map(topics.map((topic) => [topic, idLocatorMatcher(flow.topics[topic].id, id)]))
   for (const topic of topics) {
-    const locator = flow.topics[topic].id
-    const matcher = idLocatorMatcher(locator, id)
+    const matcher = matchers.get(topic)!
     const groups = await log.groupOffsets(topic)
     const ranges = await planRead({follow: false, from, log, topics: [topic], until: options.until})
     read.push(...ranges)
@@ -82,35 +142,42 @@ export async function traceFlow(options: TraceOptions): Promise<TraceResult> {
         const decoded = decoder.decode(record.value, topic)
         if (!matcher.matches(record, decoded, decode)) continue
         warnTime(record)
-        events.push(toFlowEvent(record, decoded, flow, groups, locator.kind === 'path' ? locator.path : undefined))
+        events.push(toFlowEvent(record, decoded, flow, groups, idPathOf(flow, topic)))
       }
     }
   }
 
-  const first = tally.oldest
-  const last = tally.newest
-  const scanned = tally.scanned
-  if (events.length === 0 && !signal?.aborted) {
-    let why: string
-    if (first === undefined) {
-      // Nothing was scanned: say whether the topics are empty or the range missed their data.
-      const summary = await summarizeEmptyRead({from, log, ranges: read, signal, tally, topics, until: options.until, where: false})
-      why = `scanned 0 records; ${explainEmptyRead(summary).replace(/^0 records matched: /, '')}`
-    } else {
-      why = `scanned ${scanned} records between ${isoTimeText(first)} and ${isoTimeText(last!)}`
-    }
+  return {decoder, events, matchers, read, tally, topics}
+}
 
-    throw new CheckFailedError('NO_EVENTS', `no events for ${options.flowName} ${id} in ${topics.join(', ')} (${why})`)
+/** Why a trace found nothing: which topics, and how many records between which times were scanned. */
+async function noEvents(options: TraceOptions, {read, tally, topics}: FlowScan): Promise<CheckFailedError> {
+  const first = tally.oldest
+  let why: string
+  if (first === undefined) {
+    // Nothing was scanned: say whether the topics are empty or the range missed their data.
+    const from = options.from ?? {kind: 'beginning'}
+    const summary = await summarizeEmptyRead({from, log: options.log, ranges: read, signal: options.signal, tally, topics, until: options.until, where: false})
+    why = `scanned 0 records; ${explainEmptyRead(summary).replace(/^0 records matched: /, '')}`
+  } else {
+    why = `scanned ${tally.scanned} records between ${isoTimeText(first)} and ${isoTimeText(tally.newest!)}`
   }
 
+  return new CheckFailedError('NO_EVENTS', `no events for ${options.flowName} ${options.id} in ${topics.join(', ')} (${why})`)
+}
+
+function traceResult(options: TraceOptions, {events, tally, topics}: FlowScan): TraceResult {
+  const first = tally.oldest
+  const last = tally.newest
   events.sort((a, b) => a.timestamp - b.timestamp || a.topic.localeCompare(b.topic) || a.partition - b.partition || a.offset - b.offset)
   return {
     anomalies: findAnomalies(events),
-    events,
+    // A copy: a follow goes on adding to the scan's list.
+    events: [...events],
     flow: options.flowName,
-    id,
-    scanned: {from: first === undefined ? null : isoTime(first), records: scanned, to: last === undefined ? null : isoTime(last), topics},
-    verdict: judgeFlow(events, flow, options.now ?? Date.now()),
+    id: options.id,
+    scanned: {from: first === undefined ? null : isoTime(first), records: tally.scanned, to: last === undefined ? null : isoTime(last), topics},
+    verdict: judgeFlow(events, options.flow, options.now ?? Date.now()),
   }
 }
 
