@@ -1,12 +1,10 @@
-import {createRequire} from 'node:module'
-import type {Root, Type} from 'protobufjs'
+import type {Type} from 'protobufjs'
 
-import {EvtError, UsageError} from '../errors.js'
+import {EvtError} from '../errors.js'
 import type {SchemaRegistry, StoredSchema} from '../registry/schema-registry.js'
 import {referencedTexts} from '../registry/references.js'
+import {nestedMessages, parseProtobuf, topLevelMessages} from '../schema/protobuf-schema.js'
 import type {SchemaCodec} from './schema-codec.js'
-
-const require = createRequire(import.meta.url)
 
 /**
  * Confluent's Protobuf payload: after the 5-byte header, the *message indexes* — a zig-zag varint
@@ -16,48 +14,27 @@ const require = createRequire(import.meta.url)
  * this follows the format Confluent's serializers write.
  */
 export async function buildProtobufCodec(schema: StoredSchema, registry: SchemaRegistry): Promise<SchemaCodec> {
-  const protobuf = require('protobufjs') as typeof import('protobufjs')
-  const root: Root = new protobuf.Root()
-  try {
-    for (const text of await referencedTexts(schema, registry)) protobuf.parse(text, root, {keepCase: true})
-    protobuf.parse(schema.schema, root, {keepCase: true})
-    root.resolveAll()
-    const topLevel = messageOrder(protobuf.parse(schema.schema, {keepCase: true}).root, protobuf).map((name) => root.lookupType(name))
-    if (topLevel.length === 0) throw new EvtError('SCHEMA_INVALID', 'the schema declares no message')
-    return {
-      decode(payload) {
-        const [indexes, at] = readIndexes(payload)
-        let type = topLevel[indexes[0]]
-        for (const index of indexes.slice(1)) type = type?.nestedArray.filter((n): n is Type => n instanceof protobuf.Type)[index]
-        if (!type) throw new EvtError('DATA_CORRUPT', `message indexes [${indexes.join(', ')}] name no message of this schema`)
-        const message = type.decode(payload.subarray(at))
-        return type.toObject(message, {bytes: String, defaults: true, enums: String, longs: String})
-      },
-      encode(value) {
-        const type = topLevel[0]
-        const problem = type.verify(value as Record<string, unknown>)
-        if (problem) throw new EvtError('SCHEMA_INVALID', problem)
-        return Buffer.concat([Buffer.from([0]), Buffer.from(type.encode(type.fromObject(value as Record<string, unknown>)).finish())])
-      },
-      recordName: topLevel[0].fullName.replace(/^\./, ''),
-    }
-  } catch (error) {
-    throw new UsageError(`Protobuf schema ${schema.id} cannot be used: ${(error as Error).message}`, {code: 'SCHEMA_INVALID'})
+  // Parse errors are already SCHEMA_INVALID UsageErrors; callers say which schema cannot be used.
+  const {file, root} = parseProtobuf(schema.schema, await referencedTexts(schema, registry))
+  const topLevel = topLevelMessages(file).map((name) => root.lookupType(name))
+  if (topLevel.length === 0) throw new EvtError('SCHEMA_INVALID', `Protobuf schema ${schema.id} declares no message`)
+  return {
+    decode(payload) {
+      const [indexes, at] = readIndexes(payload)
+      let type: Type | undefined = topLevel[indexes[0]]
+      for (const index of indexes.slice(1)) type = type && nestedMessages(type)[index]
+      if (!type) throw new EvtError('DATA_CORRUPT', `message indexes [${indexes.join(', ')}] name no message of this schema`)
+      const message = type.decode(payload.subarray(at))
+      return type.toObject(message, {bytes: String, defaults: true, enums: String, longs: String})
+    },
+    encode(value) {
+      const type = topLevel[0]
+      const problem = type.verify(value as Record<string, unknown>)
+      if (problem) throw new EvtError('SCHEMA_INVALID', problem)
+      return Buffer.concat([Buffer.from([0]), Buffer.from(type.encode(type.fromObject(value as Record<string, unknown>)).finish())])
+    },
+    recordName: topLevel[0].fullName.replace(/^\./, ''),
   }
-}
-
-/** Full names of a file's top-level messages, in declaration order (what index 0, 1, ... mean). */
-function messageOrder(root: Root, protobuf: typeof import('protobufjs')): string[] {
-  const names: string[] = []
-  const visit = (namespace: import('protobufjs').NamespaceBase) => {
-    for (const nested of namespace.nestedArray) {
-      if (nested instanceof protobuf.Type) names.push(nested.fullName)
-      else if (nested instanceof protobuf.Namespace) visit(nested)
-    }
-  }
-
-  visit(root)
-  return names
 }
 
 function readIndexes(payload: Buffer): [number[], number] {

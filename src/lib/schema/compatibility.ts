@@ -72,7 +72,9 @@ function schemaReadIssues(
     }
 
     case 'PROTOBUF': {
-      return roles.readerIsNew ? protobufReadIssues(candidate.schema, existing.schema, roles) : protobufReadIssues(existing.schema, candidate.schema, roles)
+      return roles.readerIsNew
+        ? protobufReadIssues(candidate.schema, existing.schema, roles, candidateRefs, existingRefs)
+        : protobufReadIssues(existing.schema, candidate.schema, roles, existingRefs, candidateRefs)
     }
   }
 }

@@ -1,159 +1,138 @@
-import {UsageError} from '../errors.js'
 import type {Incompatibility, ReadRoles} from './avro-compat.js'
-
-type Json = Record<string, unknown>
-/** A reader schema, a writer schema and the property path they are at. */
-type Pair = [unknown, unknown, string]
+import {itemsRule, tupleRule, uniqueItemsRule} from './json-schema/array-rules.js'
+import {becameCombinedRule, combinedRule, combinerAddedRule, stoppedCombiningRule} from './json-schema/combiner-rules.js'
+import {ANYTHING, type Json, type SchemaNode, acceptsAnything, combinersOf, isLocalRef, onlyCombines, resolve} from './json-schema/model.js'
+import {dependentRequiredRule, dependentSchemasRule, endRule, patternPropertiesRule, propertiesRule, requiredRule} from './json-schema/object-rules.js'
+import {boundsRule, constRule, enumRule, multipleOfRule, notRule, patternRule, typeRule, unanalysedRule} from './json-schema/value-rules.js'
+import {type Context, type Finding, type Pair, type Walk, finding, newContext} from './json-schema/walk.js'
 
 /**
- * JSON Schema compatibility as a reader/writer question: every document the writer's schema
- * accepts must be accepted by the reader's. Covers the common rules: type narrowing and widening
- * (integer ⊂ number), properties becoming required, open and closed content models
- * (additionalProperties), enums, numeric and length bounds, array items and local $refs.
+ * JSON Schema compatibility as Confluent Schema Registry decides it: the writer's schema is the
+ * "original", the reader's the "update", and they are compatible when every difference is of a
+ * kind Confluent deems compatible. Checks: types (integer ⊂ number, type arrays), enum and const,
+ * numeric, length, item, property and contains bounds, multipleOf, pattern, uniqueItems,
+ * `not`, allOf/anyOf/oneOf (criteria, branch counts, a maximum matching of branches), properties
+ * against open, partially open (patternProperties, additionalProperties or unevaluatedProperties
+ * schemas) and closed content models, required (a default makes it compatible), dependencies /
+ * dependentRequired / dependentSchemas, items, additionalItems, tuples (prefixItems or array-form
+ * items), unevaluatedItems and local $refs. Like Confluent, `format` and `contains` are not
+ * compared. Stricter than Confluent, which does not compare them: pattern properties declared
+ * under the same pattern on both sides; if/then/else and propertyNames must stay unchanged, and a
+ * $ref to another document the same.
  */
 export function jsonSchemaReadIssues(readerText: string, writerText: string, roles: ReadRoles): Incompatibility[] {
   const readerRoot = JSON.parse(readerText) as Json
   const writerRoot = JSON.parse(writerText) as Json
-  const issues: Incompatibility[] = []
-  const written = roles.readerIsNew ? `written by ${roles.writer}` : `written with ${roles.writer}`
-  const where = (path: string) => (path ? `property '${path}'` : 'the document')
-
-  /** Follows local $refs to the schema they name, however long the chain; a chain that loops is an error. */
-  const resolve = (schema: unknown, root: Json): Json => {
-    let current = (schema ?? {}) as Json
-    const seen = new Set<Json>()
-    while (typeof current.$ref === 'string' && (current.$ref === '#' || current.$ref.startsWith('#/'))) {
-      if (seen.has(current)) throw new UsageError(`the JSON Schema's $ref '${current.$ref}' refers to itself through other $refs: the compatibility check is incomplete`, {code: 'SCHEMA_INVALID'})
-      seen.add(current)
-      const target = current.$ref
-        .slice(1)
-        .split('/')
-        .slice(1)
-        .reduce<unknown>((node, key) => (node as Json | undefined)?.[key.replaceAll('~1', '/').replaceAll('~0', '~')], root)
-      if (target === undefined || target === null || typeof target !== 'object') {
-        throw new UsageError(`the JSON Schema's $ref '${current.$ref}' names nothing in the schema: the compatibility check is incomplete`, {code: 'SCHEMA_INVALID'})
-      }
-
-      current = target as Json
-    }
-
-    return current
-  }
-
-  const typesOf = (schema: Json): Set<string> | undefined => {
-    if (schema.type === undefined) return undefined
-    return new Set(Array.isArray(schema.type) ? (schema.type as string[]) : [schema.type as string])
-  }
-
-  const change = (path: string, what: string, reason: string) => issues.push({change: `${where(path)} ${what}`, path, reason})
-
-  /**
-   * Compares one reader/writer pair and yields the pairs beneath it instead of recursing, so the
-   * driver below walks schemas of any depth on the heap, in the same order a recursion would.
-   * A pair already compared (a shared or recursive $ref) is not compared again.
-   */
-  const compared = new Map<Json, Set<Json>>()
-  function* compare(readerSchema: unknown, writerSchema: unknown, path: string): Generator<Pair, void, undefined> {
-    const reader = resolve(readerSchema, readerRoot)
-    const writer = resolve(writerSchema, writerRoot)
-    if (reader === writer) return
-    const done = compared.get(reader) ?? new Set<Json>()
-    if (done.has(writer)) return
-    done.add(writer)
-    compared.set(reader, done)
-
-    const readerTypes = typesOf(reader)
-    const writerTypes = typesOf(writer)
-    if (readerTypes) {
-      const accepts = (type: string) => readerTypes.has(type) || (type === 'integer' && readerTypes.has('number'))
-      const lost = writerTypes ? [...writerTypes].filter((type) => !accepts(type)) : ['any type']
-      if (lost.length > 0) {
-        const [before, after] = roles.readerIsNew ? [describe(writerTypes), describe(readerTypes)] : [describe(readerTypes), describe(writerTypes)]
-        change(path, `changed type ${before} → ${after}`, `a reader on ${describe(readerTypes)} rejects ${lost.join(', ')} values ${written}`)
-        return
-      }
-    }
-
-    if (Array.isArray(reader.enum)) {
-      const allowed = new Set(reader.enum.map((value) => JSON.stringify(value)))
-      const extra = Array.isArray(writer.enum) ? writer.enum.filter((value) => !allowed.has(JSON.stringify(value))) : ['any value']
-      if (extra.length > 0) change(path, `enum ${roles.readerIsNew ? 'lost' : 'gained'} ${extra.map((v) => JSON.stringify(v)).join(', ')}`, `a reader on ${roles.reader} rejects those values ${written}`)
-    }
-
-    for (const [bound, tighter] of [
-      ['maximum', (r: number, w: number) => r < w],
-      ['exclusiveMaximum', (r: number, w: number) => r < w],
-      ['maxLength', (r: number, w: number) => r < w],
-      ['maxItems', (r: number, w: number) => r < w],
-      ['minimum', (r: number, w: number) => r > w],
-      ['exclusiveMinimum', (r: number, w: number) => r > w],
-      ['minLength', (r: number, w: number) => r > w],
-      ['minItems', (r: number, w: number) => r > w],
-    ] as const) {
-      const readerBound = reader[bound]
-      if (typeof readerBound !== 'number') continue
-      const writerBound = writer[bound]
-      if (typeof writerBound !== 'number' || tighter(readerBound, writerBound)) {
-        change(path, `${bound} narrowed ${writerBound ?? 'unbounded'} → ${readerBound}`, `a reader on ${roles.reader} rejects values ${written} beyond ${readerBound}`)
-      }
-    }
-
-    if (reader.items !== undefined && writer.items !== undefined) yield [reader.items, writer.items, `${path}[]`]
-
-    const readerProps = (reader.properties ?? {}) as Json
-    const writerProps = (writer.properties ?? {}) as Json
-    const readerRequired = new Set((reader.required as string[] | undefined) ?? [])
-    const writerRequired = new Set((writer.required as string[] | undefined) ?? [])
-    const readerClosed = reader.additionalProperties === false
-    const writerClosed = writer.additionalProperties === false
-    const child = (name: string) => (path ? `${path}.${name}` : name)
-
-    for (const name of readerRequired) {
-      if (!writerRequired.has(name)) {
-        change(
-          child(name),
-          roles.readerIsNew ? 'became required' : 'is no longer required',
-          `a reader on ${roles.reader} requires it, but documents ${written} may lack it`,
-        )
-      }
-    }
-
-    for (const name of Object.keys(writerProps)) {
-      if (name in readerProps) yield [readerProps[name], writerProps[name], child(name)]
-      else if (readerClosed) {
-        change(child(name), roles.readerIsNew ? 'was removed from a closed content model' : 'was added, but the old content model is closed', `a reader on ${roles.reader} (additionalProperties: false) rejects documents ${written} that carry it`)
-      }
-    }
-
-    if (readerClosed && !writerClosed) {
-      change(path, roles.readerIsNew ? 'closed its content model (additionalProperties: false)' : 'opened its content model', `a reader on ${roles.reader} rejects unknown properties that documents ${written} may carry`)
-    }
-
-    if (!writerClosed) {
-      for (const name of Object.keys(readerProps).filter((n) => !(n in writerProps))) {
-        const constrained = Object.keys(resolve(readerProps[name], readerRoot)).length > 0
-        if (constrained) {
-          change(
-            child(name),
-            roles.readerIsNew ? 'was added to an open content model' : 'was removed from an open content model',
-            `documents ${written} may carry '${name}' with any value, which a reader on ${roles.reader} may reject`,
-          )
-        }
-      }
-    }
-  }
-
-  const stack = [compare(readerRoot, writerRoot, '')]
-  while (stack.length > 0) {
-    const next = stack.at(-1)!.next()
-    if (next.done) stack.pop()
-    else stack.push(compare(...next.value))
-  }
-
-  return issues
+  const findings = walk(newContext(roles), {root: writerRoot, schema: writerRoot}, {root: readerRoot, schema: readerRoot})
+  return findings.map(({path, reason, what}) => ({change: `${path ? `property '${path}'` : 'the document'} ${what}`, path, reason}))
 }
 
-function describe(types: Set<string> | undefined): string {
-  if (!types) return 'any'
-  return [...types].join('|')
+/**
+ * Runs comparePair and every comparison it asks for on a stack of generators instead of the call
+ * stack, so schemas of any depth are walked; each finished comparison's findings go back to the
+ * one that asked.
+ */
+function walk(context: Context, writer: SchemaNode, reader: SchemaNode): Finding[] {
+  const stack: Walk[] = [comparePair(context, writer, reader)]
+  let answer: Finding[] = []
+  for (;;) {
+    const step = stack.at(-1)!.next(answer)
+    if (step.done) {
+      stack.pop()
+      answer = step.value
+      if (stack.length === 0) return answer
+    } else {
+      stack.push(comparePair(context, step.value.writer, step.value.reader))
+      answer = []
+    }
+  }
 }
+
+/** Compares one pair: the shortcuts Confluent takes first, then memoised, the schemas themselves. */
+function* comparePair(context: Context, writerNode: SchemaNode, readerNode: SchemaNode): Walk {
+  const {words} = context
+  const writer = resolve(writerNode)
+  const reader = resolve(readerNode)
+  // Nothing is ever written under `false`, and a reader on `true` or {} accepts everything.
+  if (writer.schema === false || acceptsAnything(reader.schema)) return []
+  if (reader.schema === false) {
+    return [finding('', words.pick('became false', 'was false'), `a reader on ${words.reader} accepts no value there, and documents ${words.written} may have one`)]
+  }
+
+  const pair: Pair = {reader: reader.schema as Json, readerRoot: reader.root, writer: writer.schema === true ? ANYTHING : writer.schema, writerRoot: writer.root}
+  const unresolved = unresolvedRefRule(context, pair)
+  if (unresolved) return unresolved
+
+  const cached = context.done.get(pair.writer)?.get(pair.reader)
+  if (cached) return cached
+  const comparing = context.comparing.get(pair.writer) ?? new Set<Json>()
+  if (comparing.has(pair.reader)) return []
+  comparing.add(pair.reader)
+  context.comparing.set(pair.writer, comparing)
+  const findings = yield* compareSchemas(context, pair)
+  comparing.delete(pair.reader)
+  const done = context.done.get(pair.writer) ?? new Map<Json, Finding[]>()
+  done.set(pair.reader, findings)
+  context.done.set(pair.writer, done)
+  return findings
+}
+
+/** A $ref to another document: evt cannot follow it, so only the very same $ref is known to be compatible. */
+function unresolvedRefRule({words}: Context, {reader, writer}: Pair): Finding[] | undefined {
+  if (typeof reader.$ref !== 'string' || isLocalRef(reader.$ref)) return undefined
+  if (writer.$ref === reader.$ref) return []
+  const [before, after] = words.oldNew(String(writer.$ref ?? 'an inline schema'), reader.$ref)
+  return [finding('', `changed ${before} → ${after}`, `evt cannot follow the $ref '${reader.$ref}', so it cannot show that a reader on ${words.reader} accepts documents ${words.written}`)]
+}
+
+/** Dispatches on combiners the way Confluent does: both combined, one combined, or neither. */
+function* compareSchemas(context: Context, pair: Pair): Walk {
+  const writerCombiners = combinersOf(pair.writer)
+  const readerCombiners = combinersOf(pair.reader)
+  if (writerCombiners.length === 0 && readerCombiners.length === 0) return yield* compareKeywords(context, pair)
+  const writerOnlyCombines = writerCombiners.length === 1 && onlyCombines(pair.writer)
+  const readerOnlyCombines = readerCombiners.length === 1 && onlyCombines(pair.reader)
+  if (writerOnlyCombines && readerOnlyCombines) return yield* combinedRule(context, pair, writerCombiners[0], readerCombiners[0])
+  if (readerOnlyCombines && writerCombiners.length === 0) return yield* becameCombinedRule(context, pair, readerCombiners[0])
+  if (writerOnlyCombines && readerCombiners.length === 0) return yield* stoppedCombiningRule(context, pair, writerCombiners[0])
+
+  // Combiners beside other keywords (Confluent reads them as allOf the keywords and the combiner):
+  // the keywords and each combiner are compared on their own.
+  const findings = yield* compareKeywords(context, pair)
+  for (const combiner of readerCombiners) {
+    const counterpart = writerCombiners.includes(combiner) ? combiner : writerCombiners.length === 1 ? writerCombiners[0] : undefined
+    findings.push(...(counterpart ? yield* combinedRule(context, pair, counterpart, combiner) : combinerAddedRule(context, pair, combiner)))
+  }
+
+  return findings
+}
+
+
+/** Every keyword rule but the combiners'. A changed type says it all, as in Confluent. */
+function* compareKeywords(context: Context, pair: Pair): Walk {
+  const typeChange = typeRule(context, pair)
+  if (typeChange) return [typeChange]
+  const findings = [
+    ...enumRule(context, pair),
+    ...constRule(context, pair),
+    ...boundsRule(context, pair),
+    ...multipleOfRule(context, pair),
+    ...patternRule(context, pair),
+    ...uniqueItemsRule(context, pair),
+    ...requiredRule(context, pair),
+    ...dependentRequiredRule(context, pair),
+    ...unanalysedRule(context, pair),
+  ]
+  findings.push(
+    ...(yield* notRule(context, pair)),
+    ...(yield* propertiesRule(context, pair)),
+    ...(yield* patternPropertiesRule(pair)),
+    ...(yield* dependentSchemasRule(context, pair)),
+    ...(yield* endRule(context, pair, 'additionalProperties', '*', 'unknown properties')),
+    ...(yield* endRule(context, pair, 'unevaluatedProperties', '*', 'unevaluated properties')),
+    ...(yield* itemsRule(context, pair)),
+    ...(yield* tupleRule(context, pair)),
+  )
+  return findings
+}
+

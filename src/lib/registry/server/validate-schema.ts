@@ -1,11 +1,8 @@
-import {createRequire} from 'node:module'
-
 import {EvtError, NotFoundError} from '../../errors.js'
 import {referencedTexts} from '../references.js'
 import type {SchemaDefinition, SchemaRegistry} from '../schema-registry.js'
+import {parseProtobuf} from '../../schema/protobuf-schema.js'
 import {restErrors} from './rest-error.js'
-
-const require = createRequire(import.meta.url)
 
 /**
  * Refuses schema text that clients could not use, before anything is stored: like Confluent's
@@ -58,19 +55,4 @@ async function parseAvroWithAvsc(schema: string, referenced: string[]): Promise<
   const registry = {}
   for (const text of referenced) avro.Type.forSchema(JSON.parse(text), {registry})
   avro.Type.forSchema(JSON.parse(schema), {registry})
-}
-
-function parseProtobuf(schema: string, referenced: string[]): void {
-  const protobuf = require('protobufjs') as typeof import('protobufjs')
-  const common = protobuf.common as unknown as Record<string, undefined | import('protobufjs').INamespace>
-  const root = new protobuf.Root()
-  const wellKnown = new Set<string>()
-  for (const text of [...referenced, schema]) {
-    const parsed = protobuf.parse(text, root, {keepCase: true})
-    for (const name of [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])]) if (common[name]) wellKnown.add(name)
-  }
-
-  // google/protobuf/*.proto imports resolve to the definitions protobufjs ships, as on Confluent.
-  for (const name of wellKnown) root.addJSON(common[name]!.nested ?? {})
-  root.resolveAll()
 }

@@ -1,0 +1,59 @@
+import {describe, expect, it} from 'vitest'
+
+import {buildProtobufCodec} from '../../../src/lib/codec/protobuf-codec.js'
+import {RecordDecoder} from '../../../src/lib/codec/record-decoder.js'
+import {encodeWire} from '../../../src/lib/codec/wire-format.js'
+import {useEmbeddedBackend} from '../../helpers/embedded-backend.js'
+
+const event = [
+  'syntax = "proto3";',
+  'package shop;',
+  'import "google/protobuf/timestamp.proto";',
+  'import "google/protobuf/wrappers.proto";',
+  'message Shipped {',
+  '  string order_id = 1;',
+  '  google.protobuf.Timestamp at = 2;',
+  '  google.protobuf.StringValue carrier = 3;',
+  '}',
+  '',
+].join('\n')
+
+/** The bytes a producer with the well-known types compiled in would write. */
+async function shippedBytes(): Promise<Buffer> {
+  const protobuf = (await import('protobufjs')).default
+  const root = new protobuf.Root()
+  for (const name of ['google/protobuf/timestamp.proto', 'google/protobuf/wrappers.proto']) root.addJSON(protobuf.common.get(name)?.nested ?? {})
+  protobuf.parse(event, root, {keepCase: true})
+  const type = root.lookupType('shop.Shipped')
+  return Buffer.from(type.encode({at: {nanos: 250_000_000, seconds: 1_767_605_400}, carrier: {value: 'post'}, order_id: 'o-7'}).finish())
+}
+
+describe('Protobuf well-known types', () => {
+  const openBackend = useEmbeddedBackend()
+
+  it('decodes a google.protobuf.Timestamp field as an object, as protobufjs toObject gives it, not base64', async () => {
+    const {registry} = await openBackend()
+    const {id} = await registry.register('shipped-value', {references: [], schema: event, schemaType: 'PROTOBUF'})
+    const codec = await buildProtobufCodec(await registry.getSchema(id), registry)
+    const expected = {at: {nanos: 250_000_000, seconds: '1767605400'}, carrier: {value: 'post'}, order_id: 'o-7'}
+    expect(codec.decode(Buffer.concat([Buffer.from([0]), await shippedBytes()]))).toEqual(expected)
+
+    const record = encodeWire(id, Buffer.concat([Buffer.from([0]), await shippedBytes()]))
+    const decoder = new RecordDecoder(registry)
+    await decoder.prepare([record])
+    expect(decoder.decode(record, 'shipped')).toMatchObject({encoding: 'protobuf', value: expected})
+  })
+
+  it('says once why a schema cannot be used', async () => {
+    const {registry} = await openBackend()
+    const {id} = await registry.register('broken-value', {references: [], schema: 'syntax = "proto3";\nmessage A {\n  Missing m = 1;\n}\n', schemaType: 'PROTOBUF'})
+    const record = encodeWire(id, Buffer.from([0]))
+    const warnings: string[] = []
+    const decoder = new RecordDecoder(registry, (message) => warnings.push(message))
+    await decoder.prepare([record])
+    const decoded = decoder.decode(record, 'broken')
+    expect(decoded).toMatchObject({encoding: 'base64', error: expect.stringContaining('Missing')})
+    expect(decoded?.error?.match(/cannot be used/g)).toHaveLength(1)
+    expect(warnings).toEqual([`${decoded?.error}; its records are shown raw`])
+  })
+})
