@@ -40,6 +40,8 @@ export interface JsonResult {
 
 /** Commands that stream: one JSON value per line, of this type. */
 export interface JsonLine {
+  /** With --live: each order as it is placed. */
+  demo: {order: string; placedAt: string}
   'registry:serve': {url: string}
   /** With --dry-run: the records that would be sent. */
   replay: RecordJson

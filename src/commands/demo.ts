@@ -6,10 +6,11 @@ import type {JsonResult} from '../cli/results.js'
 import {compressionFlag, positiveIntFlag} from '../cli/flags.js'
 import {writeDemoConfig} from '../lib/demo/demo-config.js'
 import {demoLockFile} from '../lib/demo/demo-lock.js'
+import {runLiveDemo} from '../lib/demo/live-demo.js'
 import {type DemoReport, seedDemo} from '../lib/demo/seed-demo.js'
 import {UsageError} from '../lib/errors.js'
 import {parseTime} from '../lib/read/start-position.js'
-import {formatDemoSummary, nextStepsAfterDemo} from '../ui/demo-summary.js'
+import {formatDemoSummary, liveDemoIntro, nextStepsAfterDemo} from '../ui/demo-summary.js'
 
 /** A share from 0 to 1, e.g. 0.05. */
 const tombstoneRateFlag = Flags.custom<number>({
@@ -38,11 +39,17 @@ the second exits 2 (DEMO_RUNNING).`
     '<%= config.bin %> demo --orders 250000 --seed 7',
     '<%= config.bin %> demo --orders 150000 --tombstone-rate 0.05',
     '<%= config.bin %> demo --brokers 127.0.0.1:9092 --registry http://127.0.0.1:8080/apis/ccompat/v7',
+    '<%= config.bin %> demo --live --rate 2',
   ]
 
   static flags = {
     compression: compressionFlag(),
+    live: Flags.boolean({
+      default: false,
+      description: 'keep placing orders now, until Ctrl-C: each flow plays in about a minute, some stall, and simulated services (billing, audit lagging 45 s, fulfilment) commit consumer offsets',
+    }),
     orders: positiveIntFlag({default: 500, description: 'how many orders to generate'}),
+    rate: Flags.string({default: '1', description: 'with --live: orders placed per second (e.g. 0.2 for one every 5 s)', helpValue: 'N'}),
     seed: Flags.integer({default: 42, description: 'seed of the generator: same seed, same log'}),
     start: Flags.string({
       default: '2026-01-05T09:00:00Z',
@@ -56,8 +63,13 @@ the second exits 2 (DEMO_RUNNING).`
   static summary = 'Seed the current cluster with a deterministic retail demo.'
   static writesLog = true
 
-  async run(): Promise<JsonResult['demo']> {
+  async run(): Promise<JsonResult['demo'] | undefined> {
     const config = this.loadConfig()
+    if (this.flags.live) {
+      await this.runLive(config)
+      return
+    }
+
     const start = parseTime(this.flags.start)
     if (start === undefined) throw new UsageError(`cannot read --start '${this.flags.start}': expected ISO-8601 or now`)
     const {log, registry} = await this.openBackend(config)
@@ -76,5 +88,29 @@ the second exits 2 (DEMO_RUNNING).`
     }
 
     return output
+  }
+
+  /** `--live`: orders happening now until Ctrl-C; each placed order is one line (a JSON line with --json). */
+  private async runLive(config: ReturnType<Demo['loadConfig']>): Promise<void> {
+    const rate = Number(this.flags.rate)
+    if (!/^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(this.flags.rate) || !(rate > 0) || rate > 1000) {
+      throw new UsageError(`cannot read --rate '${this.flags.rate}': expected orders per second, more than 0 and at most 1000, e.g. 2 or 0.2`)
+    }
+
+    const {log, registry} = await this.openBackend(config)
+    const written = writeDemoConfig(config.cluster, process.cwd(), config.file)
+    const json = this.jsonEnabled()
+    if (!json) this.note(liveDemoIntro(config.cluster.name, rate, written))
+    const result = await runLiveDemo({
+      lockFile: demoLockFile(config.cluster),
+      log,
+      onOrder: (orderId) => (json ? this.logJson({order: orderId, placedAt: new Date().toISOString()}) : this.log(`placed order ${orderId}`)),
+      rate,
+      registry,
+      seed: this.flags.seed,
+      signal: this.signal,
+    })
+    if (!json) this.note(`live demo stopped: ${result.orders} orders, ${result.events} events written`)
+    this.exitIfInterrupted()
   }
 }

@@ -26,3 +26,17 @@ export function nextStepsAfterDemo(): string {
     '  evt rebuild view orders',
   ].join('\n')
 }
+
+/** What `evt demo --live` says before it starts: what it does, and what to watch from another terminal. */
+export function liveDemoIntro(cluster: string, rate: number, config: string | undefined): string {
+  return [
+    `live demo on '${cluster}': placing ${rate === 1 ? 'an order' : `${rate} orders`} a second, stamped now, until Ctrl-C`,
+    '  each order plays out in about a minute; about 1 in 20 stalls; billing reads payments at once, audit 45 s behind',
+    ...(config ? [`  wrote ${config}`] : []),
+    '',
+    'watch it from another terminal:',
+    '  evt topic tail orders payments --follow',
+    '  evt trace order ID --follow            (an id printed below)',
+    '  evt trace order --stalled --older-than 1m',
+  ].join('\n')
+}

@@ -9,6 +9,7 @@ import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 import {type Backend, openBackend} from '../../src/lib/backend.js'
 import {RETAIL_TOPICS} from '../../src/lib/demo/retail-schemas.js'
 import {runCli} from '../helpers/run-cli.js'
+import {startEvt} from '../reliability/kafka-faults.js'
 
 const {brokers, registry} = inject('kafka')
 const kafkaFlags = ['--brokers', brokers, '--registry', registry]
@@ -63,6 +64,35 @@ describe('the kafka backend through the CLI', () => {
     const groupsAfter = (await admin.listGroups()).groups.map((g) => g.groupId)
     expect(groupsAfter.filter((group) => !groupsBefore.includes(group))).toEqual([])
   })
+
+  it('plays the live demo on Kafka: consumer offsets committed without joining the groups, a trace that shows them, 130 on Ctrl-C', async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'evt-kafka-live-'))
+    const live = startEvt(['demo', '--live', '--rate', '4', ...kafkaFlags], {cwd})
+    await live.waitFor('a placed order', (stdout) => /^placed order \d+$/m.test(stdout), 30_000)
+    const firstOrder = /^placed order (\d+)$/m.exec(live.stdout())![1]
+    // Its payment comes 1-11 s after the order; billing commits within a second of it, audit 45 s later.
+    let paid: {consumedBy: string[]; pendingFor: string[]} | undefined
+    for (let attempt = 0; attempt < 60 && !paid; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      const trace = await runCli(['trace', 'order', firstOrder, '--json', ...kafkaFlags], {cwd})
+      if (trace.code !== 0) continue
+      paid = JSON.parse(trace.stdout).events.find((e: {consumedBy: string[]; type: string}) => e.type.startsWith('Payment') && e.consumedBy.length > 0)
+    }
+
+    live.child.kill('SIGINT')
+    const done = await live.done
+    expect(done.code, done.stderr).toBe(130)
+    expect(done.stderr).toMatch(/live demo stopped: \d+ orders, \d+ events written/)
+    expect(done.stderr).not.toMatch(/Error/)
+    // A stalled or rejected-for-stock first order has no payment: the seed's first order is paid.
+    expect(paid).toMatchObject({consumedBy: ['billing'], pendingFor: ['audit']})
+    const {groups} = await admin.describeGroups(['billing', 'audit', 'fulfilment'])
+    expect(groups.map((group) => [group.groupId, group.state, group.members.length])).toEqual([
+      ['billing', 'Empty', 0],
+      ['audit', 'Empty', 0],
+      ['fulfilment', 'Empty', 0],
+    ])
+  }, 90_000)
 
   it('decodes Avro written by Confluent\'s Python client through the registry', async () => {
     const topic = `python-${randomUUID().slice(0, 8)}`

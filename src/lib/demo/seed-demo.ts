@@ -129,7 +129,7 @@ function* retailEvents(options: {orders: number; seed: number; start: number; to
 const partitionKey = (topic: string, partition: number) => `${topic}/${partition}`
 
 /** Where the log puts the event: the default partitioner on its key (every demo record has one). */
-function partitionOf(event: RetailEvent, partitions: Map<string, number>): number {
+export function partitionOf(event: RetailEvent, partitions: Map<string, number>): number {
   return partitionForKey(Buffer.from(event.key), partitions.get(event.topic)!)
 }
 
@@ -202,7 +202,7 @@ interface EventCodec {
 }
 
 /** Encodes demo events as records: Confluent wire-format Avro plus CloudEvents-style headers. */
-class RetailEncoder {
+export class RetailEncoder {
   private readonly scratch = Buffer.alloc(64 * 1024)
   private readonly tombstoneSource = Buffer.from('orders-service')
 
@@ -251,7 +251,7 @@ class RetailEncoder {
   }
 }
 
-async function ensureTopics(log: EventLog): Promise<{name: string; partitions: number}[]> {
+export async function ensureTopics(log: EventLog): Promise<{name: string; partitions: number}[]> {
   const existing = new Map((await log.listTopics()).map((topic) => [topic.name, topic.partitions]))
   for (const name of RETAIL_TOPICS) {
     if (!existing.has(name)) {

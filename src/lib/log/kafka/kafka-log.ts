@@ -50,6 +50,12 @@ export class KafkaEventLog implements EventLog {
     await Promise.allSettled(connections.map(async (connection) => (await connection)?.disconnect()))
   }
 
+  /**
+   * A standalone commit (generation -1, no member), as a simple consumer or `kafka-consumer-groups
+   * --reset-offsets` makes one: a single request to the group's coordinator. (kafkajs's setOffsets
+   * joins the group with a consumer each time: seconds per call, and a member left behind when the
+   * process dies blocks the next.) Kafka refuses it while the group has live members.
+   */
   async commitGroupOffsets(group: string, offsets: Omit<GroupOffset, 'group'>[]): Promise<void> {
     const byTopic = new Map<string, {offset: string; partition: number}[]>()
     for (const {offset, partition, topic} of offsets) {
@@ -57,8 +63,13 @@ export class KafkaEventLog implements EventLog {
       partitions.push({offset: String(offset), partition})
       byTopic.set(topic, partitions)
     }
-    await this.adminCall(async (admin) => {
-      for (const [topic, partitions] of byTopic) await admin.setOffsets({groupId: group, partitions, topic})
+
+    if (byTopic.size === 0) return
+    const cluster = await this.fetchClusterFor(byTopic.keys().next().value!)
+    const topics = [...byTopic].map(([topic, partitions]) => ({partitions, topic}))
+    await this.call(async () => {
+      const coordinator = await cluster.findGroupCoordinator({groupId: group})
+      await coordinator.offsetCommit({groupGenerationId: -1, groupId: group, memberId: '', topics})
     })
   }
 

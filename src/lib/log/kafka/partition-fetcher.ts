@@ -31,6 +31,12 @@ interface InternalBroker {
   /** Two connections per broker; index 1 carries Fetch requests. */
   connectionPool: {getConnection(index: number): Promise<unknown>; host: string; port: number}
   lookupRequest(apiKey: number, definitions: unknown): (request: object) => FetchProtocol
+  offsetCommit(request: {
+    groupGenerationId: number
+    groupId: string
+    memberId: string
+    topics: {partitions: {offset: string; partition: number}[]; topic: string}[]
+  }): Promise<unknown>
 }
 
 export interface InternalCluster {
@@ -38,6 +44,7 @@ export interface InternalCluster {
   connect(): Promise<void>
   disconnect(): Promise<void>
   findBroker(options: {nodeId: string}): Promise<InternalBroker>
+  findGroupCoordinator(options: {groupId: string}): Promise<InternalBroker>
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>
   /** Every topic's metadata, from any broker: `topics: []` asks for all. */
   metadata(options: {topics: string[]}): Promise<{topicMetadata: {topic: string}[]}>
