@@ -65,7 +65,7 @@ export async function rebuildView(options: RebuildOptions): Promise<RebuildResul
   let store: undefined | ViewStore
   try {
     if (resumed) copyFileSync(file, building)
-    store = new ViewStore(await openSqlite(building), view.table)
+    store = new ViewStore(await openSqlite(building), view.table, view)
     // Marked as evt's: a later rebuild or diff tells it from another application's database.
     store.db.pragma(`application_id = ${EVT_APPLICATION_ID}`)
     tuneForBulkLoad(store.db)
@@ -139,7 +139,7 @@ async function followFile(
     throw new UsageError(`${file} was removed while following view '${view.name}' (${appliedBefore} records applied)`, {code: 'FILE_NOT_FOUND', data: {file}, hint: `run evt rebuild view ${view.name} --follow to build it again`})
   }
 
-  const store = new ViewStore(await openSqlite(file), view.table)
+  const store = new ViewStore(await openSqlite(file), view.table, view)
   const identity = fileIdentity(file)
   let applied = appliedBefore
   try {

@@ -1,4 +1,4 @@
-import {type DecodeBytes, decodedKey} from '../codec/record-key.js'
+import {asKeyText, type DecodeBytes, decodedKey} from '../codec/record-key.js'
 import {type DecodedPayload, RecordDecoder} from '../codec/record-decoder.js'
 import type {LogRecord} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
@@ -20,7 +20,7 @@ export interface ViewCounts {
 }
 
 /** The last change per key in a chunk; a mapped view keeps the record itself and projects it at write time. */
-type PendingChange = ViewChange | {kind: 'record'; record: LogRecord; value?: DecodedPayload | null}
+type PendingChange = ViewChange | {kind: 'record'; record: LogRecord; recordKey?: string; value?: DecodedPayload | null}
 
 /**
  * Projects records into a view store, keeping only the last change per key of each chunk and
@@ -30,6 +30,9 @@ type PendingChange = ViewChange | {kind: 'record'; record: LogRecord; value?: De
 export class ViewBuilder {
   readonly counts: ViewCounts = {missingKey: {count: 0, first: []}, records: 0, tombstones: 0}
   private chunk = new Map<string, PendingChange>()
+  /** With rowsKeepRecordKey: the record keys of this chunk's tombstones, and the rows each record key wrote in it. */
+  private deletedRecordKeys = new Set<string>()
+  private rowsByRecordKey = new Map<string, Set<string>>()
   private chunkRecords = 0
   private readonly decoder: RecordDecoder
   private readonly decode: DecodeBytes = (bytes, topic) => this.decoder.decode(bytes, topic)
@@ -82,8 +85,9 @@ export class ViewBuilder {
    */
   flush(options: {meta?: ViewMeta; offsets?: boolean} = {}): void {
     const {meta} = options
-    if (this.chunk.size === 0 && !meta && !options.offsets) return
-    this.store.apply(this.changes(), {columns: meta ? this.view.columns : undefined, meta, offsets: meta || options.offsets ? this.positions : undefined})
+    if (this.chunk.size === 0 && this.deletedRecordKeys.size === 0 && !meta && !options.offsets) return
+    const deletedRecordKeys = this.deletedRecordKeys
+    this.store.apply(this.changes(), {columns: meta ? this.view.columns : undefined, deletedRecordKeys, meta, offsets: meta || options.offsets ? this.positions : undefined})
   }
 
   private addMapped(record: LogRecord, projection: ColumnProjection): void {
@@ -94,13 +98,41 @@ export class ViewBuilder {
       type: null,
       value: value?.value ?? null,
     })
-    // A tombstone of a view keyed by a value field carries no key to delete: nothing to do.
-    if (record.value === null) {
+    if (this.view.rowsKeepRecordKey) {
+      this.addKeepingRecordKey(record, key, value)
+    } else if (record.value === null) {
       if (key !== undefined) this.chunk.set(key, {kind: 'delete'})
     } else if (key === undefined) {
       this.countMissingKey(record)
     } else {
       this.chunk.set(key, {kind: 'record', record, value})
+    }
+  }
+
+  /**
+   * A view keyed by a value path or a header: a tombstone has no value to find its row key in, so
+   * it deletes the rows its record key wrote — those of this chunk here, those written before by
+   * the store (`deletedRecordKeys`, applied before this chunk's rows).
+   */
+  private addKeepingRecordKey(record: LogRecord, key: string | undefined, value: DecodedPayload | null | undefined): void {
+    const recordKey = asKeyText(decodedKey(record, this.decode))
+    if (record.value === null) {
+      if (recordKey === undefined) return
+      for (const rowKey of this.rowsByRecordKey.get(recordKey) ?? []) {
+        const pending = this.chunk.get(rowKey)
+        if (pending?.kind === 'record' && pending.recordKey === recordKey) this.chunk.set(rowKey, {kind: 'delete'})
+      }
+
+      this.rowsByRecordKey.delete(recordKey)
+      this.deletedRecordKeys.add(recordKey)
+    } else if (key === undefined) {
+      this.countMissingKey(record)
+    } else {
+      this.chunk.set(key, {kind: 'record', record, recordKey, value})
+      if (recordKey !== undefined) {
+        const rows = this.rowsByRecordKey.get(recordKey) ?? new Set<string>()
+        this.rowsByRecordKey.set(recordKey, rows.add(key))
+      }
     }
   }
 
@@ -140,10 +172,12 @@ export class ViewBuilder {
       // Only a column mapping keeps records to project later.
       const mapping = projection as ColumnProjection
       const input = this.input(change.record, change.value, {key: mapping.rowReadsKey, type: mapping.rowReadsType})
-      changes.set(key, {kind: 'upsert', record: change.record, row: mapping.rowOf(input)})
+      changes.set(key, {kind: 'upsert', record: change.record, recordKey: change.recordKey, row: mapping.rowOf(input)})
     }
 
     this.chunk = new Map()
+    this.deletedRecordKeys = new Set()
+    this.rowsByRecordKey = new Map()
     this.chunkRecords = 0
     return changes
   }

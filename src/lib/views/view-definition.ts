@@ -65,6 +65,12 @@ export interface CompiledView {
   hash: string
   name: string
   projection: ColumnProjection | ModuleProjection
+  /**
+   * Rows keep the key of the record that wrote them (`_evt_key`), so that a tombstone — which has
+   * no value to find a row key in — deletes the rows its record key wrote: a mapping keyed by a
+   * value path or a header.
+   */
+  rowsKeepRecordKey: boolean
   table: string
   topics: string[]
 }
@@ -106,10 +112,19 @@ export async function compileView(name: string, config: ViewConfig, configDir: s
 
   // As written in evt.yaml, so a view built before locators were parsed keeps its hash.
   const columnTexts = Object.entries(config.columns).map(([column, locator]) => [column, locator.text])
-  const definition = JSON.stringify({columns: columnTexts, from: config.from, key: config.key.text, module: config.module ?? null, table: config.table})
+  const rowsKeepRecordKey = projection.kind === 'columns' && !projection.keyIsRecordKey
+  // Marked, so a build from before rows kept their record key cannot be resumed (its rows lack it).
+  const definition = JSON.stringify({
+    columns: columnTexts,
+    from: config.from,
+    key: config.key.text,
+    module: config.module ?? null,
+    table: config.table,
+    ...(rowsKeepRecordKey ? {rowsKeepRecordKey} : {}),
+  })
   const hash = createHash('sha256').update(definition).update(moduleText).digest('hex')
   const columns = Object.keys(config.columns).filter((column) => column !== '*')
-  return {columns, definition, hash, name, projection, table: config.table, topics: config.from}
+  return {columns, definition, hash, name, projection, rowsKeepRecordKey, table: config.table, topics: config.from}
 }
 
 function columnProjection(where: string, config: ViewConfig, key: Extract): ColumnProjection {

@@ -8,7 +8,7 @@ import {ViewBuilder} from './view-builder.js'
 import {type CompiledView, KEY_COLUMN} from './view-definition.js'
 import {requireSqliteFile} from '../util/sqlite-file.js'
 import {openSqlite} from './view-file.js'
-import {quote, ViewStore} from './view-store.js'
+import {quote, RECORD_KEY_COLUMN, ViewStore} from './view-store.js'
 
 type Row = Record<string, unknown>
 
@@ -36,7 +36,7 @@ export async function diffView(options: {file: string; log: EventLog; registry: 
   requireSqliteFile(file)
   await requireTopics(log, view.topics)
   const local = await openSqlite(file, {readonly: true})
-  const expected = new ViewStore(await openSqlite(':memory:'), view.table)
+  const expected = new ViewStore(await openSqlite(':memory:'), view.table, view)
   try {
     const localColumns = tableColumns(local, view.table, file)
     const ranges = await planRead({follow: false, from: {kind: 'beginning'}, log, topics: view.topics})
@@ -90,7 +90,8 @@ function tableColumns(db: ViewStore['db'], table: string, where: string): string
   const columns = (db.pragma(`table_info(${quote(table)})`) as {name: string}[]).map((c) => c.name)
   if (columns.length === 0) throw new UsageError(`${where} has no table '${table}'`, {code: 'NOT_EVT_FILE', hint: 'point --db at a copy of this view'})
   if (!columns.includes(KEY_COLUMN)) throw new UsageError(`table '${table}' in ${where} has no '${KEY_COLUMN}' column to match rows by`, {code: 'NOT_EVT_FILE'})
-  return columns.filter((c) => c !== KEY_COLUMN)
+  // The row key matches rows; evt's own _evt_key is bookkeeping a copy need not have.
+  return columns.filter((c) => c !== KEY_COLUMN && c !== RECORD_KEY_COLUMN)
 }
 
 /** Numbers compare by value (12 = 12.0, INTEGER or REAL); everything else must be identical. */
@@ -110,6 +111,6 @@ function jsonValue(value: unknown): unknown {
 
 function jsonRow(row: Row): Row {
   const out: Row = {}
-  for (const column in row) if (column !== KEY_COLUMN) out[column] = jsonValue(row[column])
+  for (const column in row) if (column !== KEY_COLUMN && column !== RECORD_KEY_COLUMN) out[column] = jsonValue(row[column])
   return out
 }

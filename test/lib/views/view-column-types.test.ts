@@ -1,0 +1,123 @@
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import {describe, expect, it} from 'vitest'
+
+import {parseColumnLocator, parseIdLocator} from '../../../src/lib/config/locator.js'
+import type {OutgoingRecord} from '../../../src/lib/log/event-log.js'
+import {rebuildView} from '../../../src/lib/views/rebuild-view.js'
+import {compileView} from '../../../src/lib/views/view-definition.js'
+import {useEmbeddedBackend} from '../../helpers/embedded-backend.js'
+import {useTempDir} from '../../helpers/temp-dir.js'
+
+/*
+ * A column's type must never cost good values: one odd value among numbers once made the column
+ * TEXT (the first key in sort order decided) and every number NULL; a column created before any
+ * value arrived stayed TEXT, so --resume stored every later number as NULL.
+ */
+describe('view column types', () => {
+  const openBackend = useEmbeddedBackend()
+  const tempDir = useTempDir()
+  const T0 = Date.parse('2026-05-01T10:00:00Z')
+  const record = (key: string, value: object, at: number): OutgoingRecord => ({key: Buffer.from(key), partition: 0, timestamp: T0 + at, topic: 'orders', value: Buffer.from(JSON.stringify(value))})
+  const view = () => compileView('orders', {columns: {note: parseColumnLocator('$.note'), total: parseColumnLocator('$.total')}, from: ['orders'], key: parseIdLocator('key'), table: 'orders'}, tempDir(), undefined)
+  const read = (file: string) => {
+    const db = new Database(file, {readonly: true})
+    try {
+      return {
+        columns: (db.pragma('table_info(orders)') as {name: string; type: string}[]).map((c) => `${c.name} ${c.type}`),
+        rows: db.prepare('SELECT * FROM orders ORDER BY key').all(),
+      }
+    } finally {
+      db.close()
+    }
+  }
+
+  it('types a column by most of its values: one text among numbers is the one stored NULL, and reported', async () => {
+    const {log, registry} = await openBackend()
+    await log.createTopic('orders', {partitions: 1})
+    // 'a' sorts first and holds the odd value.
+    await log.produce([record('a', {total: 'lots'}, 0), record('b', {total: 1.5}, 1), record('c', {total: 2.5}, 2)])
+    const file = path.join(tempDir(), 'orders.db')
+    const result = await rebuildView({file, log, registry, view: await view()})
+    expect(read(file).columns).toEqual(['key TEXT', 'total REAL', 'note '])
+    expect(read(file).rows).toEqual([
+      {key: 'a', note: null, total: null},
+      {key: 'b', note: null, total: 1.5},
+      {key: 'c', note: null, total: 2.5},
+    ])
+    expect(result.typeMismatches).toEqual([{column: 'total', count: 1, expected: 'REAL', first: ['orders/0@0'], got: 'TEXT'}])
+  })
+
+  it('gives a column that had no value its type when values arrive: --resume equals a full rebuild', async () => {
+    const {log, registry} = await openBackend()
+    await log.createTopic('orders', {partitions: 1})
+    const file = path.join(tempDir(), 'orders.db')
+    // Built over an empty topic: the columns exist, untyped.
+    await rebuildView({file, log, registry, view: await view()})
+    expect(read(file).columns).toEqual(['key TEXT', 'note ', 'total '])
+
+    await log.produce([record('a', {note: 'gift', total: 12.5}, 0), record('b', {total: 3}, 1)])
+    const resumed = await rebuildView({file, log, registry, resume: true, view: await view()})
+    expect(resumed.typeMismatches).toEqual([])
+    const full = path.join(tempDir(), 'full.db')
+    await rebuildView({file: full, log, registry, view: await view()})
+    expect(read(file).rows).toEqual([
+      {key: 'a', note: 'gift', total: 12.5},
+      {key: 'b', note: null, total: 3},
+    ])
+    expect(read(file).columns).toEqual(['key TEXT', 'note TEXT', 'total REAL'])
+    expect(read(file)).toEqual(read(full))
+  })
+})
+
+describe('tombstones of a view keyed by a value path', () => {
+  const openBackend = useEmbeddedBackend()
+  const tempDir = useTempDir()
+  const T0 = Date.parse('2026-05-01T10:00:00Z')
+  const value = (key: string, fields: object | null, at: number): OutgoingRecord => ({
+    key: Buffer.from(key),
+    partition: 0,
+    timestamp: T0 + at,
+    topic: 'payments',
+    value: fields === null ? null : Buffer.from(JSON.stringify(fields)),
+  })
+  const view = () =>
+    compileView('paid', {columns: {amount: parseColumnLocator('$.amount')}, from: ['payments'], key: parseIdLocator('$.orderId'), table: 'paid'}, tempDir(), undefined)
+  const rows = (file: string) => {
+    const db = new Database(file, {readonly: true})
+    try {
+      return db.prepare('SELECT key, amount FROM paid ORDER BY key').all()
+    } finally {
+      db.close()
+    }
+  }
+
+  it('delete the rows their record key wrote, in this chunk or an earlier build, and not rows written again after them', async () => {
+    const {log, registry} = await openBackend()
+    await log.createTopic('payments', {partitions: 1})
+    await log.produce([
+      value('P-1', {amount: 10, orderId: '1'}, 0),
+      value('P-2', {amount: 20, orderId: '2'}, 1),
+      value('P-3', {amount: 30, orderId: '3'}, 2),
+      // Same chunk: P-1's row goes; P-3 is deleted and then written again.
+      value('P-1', null, 3),
+      value('P-3', null, 4),
+      value('P-3', {amount: 33, orderId: '3'}, 5),
+    ])
+    const file = path.join(tempDir(), 'paid.db')
+    const built = await rebuildView({file, log, registry, view: await view()})
+    expect(built.tombstones).toBe(2)
+    expect(rows(file)).toEqual([
+      {amount: 20, key: '2'},
+      {amount: 33, key: '3'},
+    ])
+
+    // A later tombstone deletes what an earlier build stored; --resume equals a full rebuild.
+    await log.produce([value('P-2', null, 6)])
+    await rebuildView({file, log, registry, resume: true, view: await view()})
+    expect(rows(file)).toEqual([{amount: 33, key: '3'}])
+    const full = path.join(tempDir(), 'full.db')
+    await rebuildView({file: full, log, registry, view: await view()})
+    expect(rows(full)).toEqual(rows(file))
+  })
+})
