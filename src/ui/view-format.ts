@@ -30,7 +30,8 @@ export function formatRebuildSummary(result: RebuildResult): string {
 }
 
 /** The divergence of a local copy: a count line, then one line per row missing, extra or changed. */
-export function formatViewDiff(diff: ViewDiff): string {
+/** The counts, the column differences, and up to `limit` differing rows (all without a limit); then how many were not listed. */
+export function formatViewDiff(diff: ViewDiff, options: {limit?: number} = {}): string {
   const total = diff.missing.length + diff.extra.length + diff.changed.length
   const lines = [
     total === 0 && diff.columns.missing.length === 0
@@ -39,12 +40,16 @@ export function formatViewDiff(diff: ViewDiff): string {
   ]
   if (diff.columns.missing.length > 0) lines.push(`columns missing from the copy: ${diff.columns.missing.join(', ')}`)
   if (diff.columns.extra.length > 0) lines.push(`columns only in the copy (not compared): ${diff.columns.extra.join(', ')}`)
-  for (const {key, row} of diff.missing) lines.push(`- missing ${key}  ${JSON.stringify(row)}`)
-  for (const {key, row} of diff.extra) lines.push(`+ extra   ${key}  ${JSON.stringify(row)}`)
-  for (const {columns, key} of diff.changed) {
-    const changes = Object.entries(columns).map(([column, {local, log}]) => `${column}: ${JSON.stringify(local)} → ${JSON.stringify(log)}`)
-    lines.push(`~ changed ${key}  ${changes.join(', ')}  (copy → log)`)
-  }
-
+  const rows = [
+    ...diff.missing.map(({key, row}) => `- missing ${key}  ${JSON.stringify(row)}`),
+    ...diff.extra.map(({key, row}) => `+ extra   ${key}  ${JSON.stringify(row)}`),
+    ...diff.changed.map(({columns, key}) => {
+      const changes = Object.entries(columns).map(([column, {local, log}]) => `${column}: ${JSON.stringify(local)} → ${JSON.stringify(log)}`)
+      return `~ changed ${key}  ${changes.join(', ')}  (copy → log)`
+    }),
+  ]
+  const shown = options.limit === undefined ? rows : rows.slice(0, options.limit)
+  lines.push(...shown)
+  if (shown.length < rows.length && shown.length > 0) lines.push(`… and ${rows.length - shown.length} more rows (--limit N lists more, --json all)`)
   return lines.join('\n')
 }

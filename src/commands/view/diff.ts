@@ -2,13 +2,22 @@ import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
 import path from 'node:path'
 
+import {existsSync} from 'node:fs'
+
 import {EvtCommand} from '../../cli/base-command.js'
+import {positiveIntFlag} from '../../cli/flags.js'
+import {useInteractiveOutput} from '../../cli/output.js'
 import {prose} from '../../cli/prose.js'
 import type {JsonResult} from '../../cli/results.js'
 import {requireNamed} from '../../lib/config/require-named.js'
 import {compileView} from '../../lib/views/view-definition.js'
+import {UsageError} from '../../lib/errors.js'
 import {diffView, hasDifferences} from '../../lib/views/view-diff.js'
+import {defaultViewFile} from '../../lib/views/view-file.js'
 import {formatViewDiff} from '../../ui/view-format.js'
+
+/** Rows listed on a terminal unless --limit says otherwise: the counts say how many there are in all. */
+const TERMINAL_LIMIT = 20
 
 export default class ViewDiff extends EvtCommand<typeof ViewDiff> {
   static args = {name: Args.string({description: "a view named under 'views:' in evt.yaml", required: true})}
@@ -18,12 +27,15 @@ only the copy has, and the rows that differ, column by column. The copy is opene
 never modified. Exit 0 when it matches, 1 when it diverged.`
 
   static examples = [
-    '<%= config.bin %> view diff orders --db ./orders.db',
-    '<%= config.bin %> view diff orders --db ~/.evt/views/orders.db --json',
+    '<%= config.bin %> view diff orders',
+    '<%= config.bin %> view diff orders --db ./orders.db --summary',
+    '<%= config.bin %> view diff orders --db ./orders.db --json',
   ]
 
   static flags = {
-    db: Flags.string({description: 'the local copy to compare (read-only)', helpValue: 'PATH', required: true}),
+    db: Flags.string({description: "the local copy to compare, read-only (default: the view's own file, $EVT_HOME/views/NAME.db)", helpValue: 'PATH'}),
+    limit: positiveIntFlag({char: 'n', description: 'list at most this many differing rows (default: 20 on a terminal, all in a pipe); the counts are always complete', helpValue: 'N'}),
+    summary: Flags.boolean({default: false, description: 'print the counts only, no rows'}),
   }
 
   static summary = 'Show how a local copy of a view diverged from the log.'
@@ -33,9 +45,15 @@ never modified. Exit 0 when it matches, 1 when it diverged.`
     const configDir = config.file ? path.dirname(config.file) : process.cwd()
     const view = await compileView(this.args.name, requireNamed('view', config.views, this.args.name, config.file), configDir, config.file)
     const {log, registry} = await this.openBackend(config)
-    const diff = await diffView({file: path.resolve(this.flags.db), log, registry, signal: this.signal, view, warn: (message) => this.warn(message)})
+    const file = this.flags.db ? path.resolve(this.flags.db) : defaultViewFile(config.home, view.name)
+    if (!this.flags.db && !existsSync(file)) {
+      throw new UsageError(`view '${view.name}' has no build at ${file} to compare`, {code: 'FILE_NOT_FOUND', hint: `run evt rebuild view ${view.name}, or give the copy with --db PATH`})
+    }
+
+    const diff = await diffView({file, log, registry, signal: this.signal, view, warn: (message) => this.warn(message)})
     this.exitIfInterrupted()
-    if (!this.jsonEnabled()) this.log(formatViewDiff(diff))
+    const limit = this.flags.summary ? 0 : (this.flags.limit ?? (useInteractiveOutput(false) ? TERMINAL_LIMIT : undefined))
+    if (!this.jsonEnabled()) this.log(formatViewDiff(diff, {limit}))
     if (hasDifferences(diff)) this.foundProblem('VIEW_DIVERGED')
     return diff
   }
