@@ -48,3 +48,13 @@ export async function acquireDemoLock(file: string): Promise<DemoLock> {
   const locked = db
   return {release: () => locked.close()}
 }
+
+/** Runs `write` holding the demo lock of `file` (no lock without a file), released however it ends. */
+export async function withDemoLock<T>(file: string | undefined, write: () => Promise<T>): Promise<T> {
+  const lock = file === undefined ? undefined : await acquireDemoLock(file)
+  try {
+    return await write()
+  } finally {
+    lock?.release()
+  }
+}

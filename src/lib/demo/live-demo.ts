@@ -2,7 +2,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 
 import type {EventLog, GroupOffset, OutgoingRecord} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
-import {acquireDemoLock} from './demo-lock.js'
+import {withDemoLock} from './demo-lock.js'
 import {SeededRandom} from './random.js'
 import {FIRST_ORDER_ID, generateOrder, type OrderOutcome, type RetailEvent} from './retail-flow.js'
 import {ensureTopics, partitionOf, RetailEncoder} from './seed-demo.js'
@@ -51,12 +51,7 @@ export interface LiveDemoResult {
  * signal aborts.
  */
 export async function runLiveDemo(options: LiveDemoOptions): Promise<LiveDemoResult> {
-  const lock = options.lockFile === undefined ? undefined : await acquireDemoLock(options.lockFile)
-  try {
-    return await playLive(options)
-  } finally {
-    lock?.release()
-  }
+  return withDemoLock(options.lockFile, () => playLive(options))
 }
 
 async function playLive(options: LiveDemoOptions): Promise<LiveDemoResult> {

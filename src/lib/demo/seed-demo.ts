@@ -12,7 +12,7 @@ import {generateOrder, ORDER_GAP_MS, type OrderOutcome, type RetailEvent} from '
 import {TimeOrderedQueue} from './time-queue.js'
 import {avroSchemaOf, RETAIL_EVENT_TYPES, RETAIL_NAMESPACE, RETAIL_PARTITIONS, RETAIL_TOPICS} from './retail-schemas.js'
 import {EvtError} from '../errors.js'
-import {acquireDemoLock} from './demo-lock.js'
+import {withDemoLock} from './demo-lock.js'
 
 export interface SeedDemoOptions {
   compression?: CompressionName
@@ -53,12 +53,7 @@ const BATCH = 20_000
  * anything else are left alone.
  */
 export async function seedDemo(options: SeedDemoOptions): Promise<SeedDemoResult> {
-  const lock = options.lockFile === undefined ? undefined : await acquireDemoLock(options.lockFile)
-  try {
-    return await seedUnlocked(options)
-  } finally {
-    lock?.release()
-  }
+  return withDemoLock(options.lockFile, () => seedUnlocked(options))
 }
 
 async function seedUnlocked(options: SeedDemoOptions): Promise<SeedDemoResult> {
