@@ -12,15 +12,21 @@ import {UsageError} from '../lib/errors.js'
 import {parseTime} from '../lib/read/start-position.js'
 import {formatDemoSummary, liveDemoIntro, nextStepsAfterDemo} from '../ui/demo-summary.js'
 
+/** A decimal number from the command line (`0.05`, `.2`, `3`) up to `max`; zero only when `zero` allows it. */
+const decimalFlag = (name: string, expected: string, options: {helpValue: string; max: number; zero: boolean}) =>
+  Flags.custom<number>({
+    helpValue: options.helpValue,
+    async parse(input) {
+      const value = Number(input)
+      if (!/^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(input) || value > options.max || (value === 0 && !options.zero)) throw new UsageError(`cannot read --${name} '${input}': expected ${expected}`)
+      return value
+    },
+  })
+
 /** A share from 0 to 1, e.g. 0.05. */
-const tombstoneRateFlag = Flags.custom<number>({
-  helpValue: 'RATE',
-  async parse(input) {
-    const rate = Number(input)
-    if (!/^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(input) || rate > 1) throw new UsageError(`cannot read --tombstone-rate '${input}': expected a number from 0 to 1, e.g. 0.05`)
-    return rate
-  },
-})
+const tombstoneRateFlag = decimalFlag('tombstone-rate', 'a number from 0 to 1, e.g. 0.05', {helpValue: 'RATE', max: 1, zero: true})
+/** Orders per second for --live. */
+const liveRateFlag = decimalFlag('rate', 'orders per second, more than 0 and at most 1000, e.g. 2 or 0.2', {helpValue: 'N', max: 1000, zero: false})
 
 export default class Demo extends EvtCommand<typeof Demo> {
   static description = prose`Registers one Avro schema per retail event type (TopicRecordNameStrategy) and writes a
@@ -49,7 +55,7 @@ the second exits 2 (DEMO_RUNNING).`
       description: 'keep placing orders now, until Ctrl-C: each flow plays in about a minute, some stall, and simulated services (billing, audit lagging 45 s, fulfilment) commit consumer offsets',
     }),
     orders: positiveIntFlag({default: 500, description: 'how many orders to generate'}),
-    rate: Flags.string({default: '1', description: 'with --live: orders placed per second (e.g. 0.2 for one every 5 s)', helpValue: 'N'}),
+    rate: liveRateFlag({default: 1, description: 'with --live: orders placed per second (e.g. 0.2 for one every 5 s)'}),
     seed: Flags.integer({default: 42, description: 'seed of the generator: same seed, same log'}),
     start: Flags.string({
       default: '2026-01-05T09:00:00Z',
@@ -92,11 +98,7 @@ the second exits 2 (DEMO_RUNNING).`
 
   /** `--live`: orders happening now until Ctrl-C; each placed order is one line (a JSON line with --json). */
   private async runLive(config: ReturnType<Demo['loadConfig']>): Promise<void> {
-    const rate = Number(this.flags.rate)
-    if (!/^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(this.flags.rate) || !(rate > 0) || rate > 1000) {
-      throw new UsageError(`cannot read --rate '${this.flags.rate}': expected orders per second, more than 0 and at most 1000, e.g. 2 or 0.2`)
-    }
-
+    const {rate} = this.flags
     const {log, registry} = await this.openBackend(config)
     const written = writeDemoConfig(config.cluster, process.cwd(), config.file)
     const json = this.jsonEnabled()

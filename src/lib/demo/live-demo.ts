@@ -17,7 +17,7 @@ const LIVE_ID_FLOOR = 100_000
  * The simulated services that read the demo's topics, committing offsets as a consumer group
  * does: `lagMs` 0 reads everything at once; a lagging one has read only what is older than that.
  */
-export const LIVE_CONSUMERS: {group: string; lagMs: number; topic: string}[] = [
+const LIVE_CONSUMERS: {group: string; lagMs: number; topic: string}[] = [
   {group: 'billing', lagMs: 0, topic: 'payments'},
   {group: 'audit', lagMs: 45_000, topic: 'payments'},
   {group: 'fulfilment', lagMs: 0, topic: 'orders'},
@@ -38,7 +38,6 @@ export interface LiveDemoOptions {
 
 export interface LiveDemoResult {
   events: number
-  firstOrderId: string
   orders: number
   outcomes: Record<OrderOutcome, number>
 }
@@ -104,7 +103,7 @@ async function playLive(options: LiveDemoOptions): Promise<LiveDemoResult> {
   }
 
   await committing
-  return {events, firstOrderId: String(firstId), orders, outcomes}
+  return {events, orders, outcomes}
 }
 
 /**
