@@ -31,6 +31,15 @@ export default defineConfig({
       },
       {
         test: {
+          // Views built in a real PostgreSQL server (scripts/postgres), read from the embedded log.
+          globalSetup: ['test/postgres/postgres-global-setup.ts'],
+          include: ['test/postgres/**/*.test.ts'],
+          name: 'postgres',
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           // A 3-node KRaft cluster (scripts/kafka/start.sh --brokers 3) for tests that stop, kill and
           // restart single nodes. Run on its own (`npm run test:cluster`, or the second vitest run
           // of `npm test`): the single-node harness of 'integration' must not run at the same time.

@@ -42,6 +42,9 @@ export const ERROR_CODES = [
   'REGISTRY_ERROR',
   'BROKER_REFUSED',
   'REGISTRY_REFUSED',
+  // The database a view is built in.
+  'DATABASE_UNREACHABLE',
+  'DATABASE_ERROR',
   // A check that found a problem.
   'SCHEMA_INCOMPATIBLE',
   'VIEW_DIVERGED',

@@ -19,7 +19,7 @@ export function progressBar(percent: number, width: number): string {
 export function formatRebuildSummary(result: RebuildResult): string {
   const rate = result.seconds > 0 ? Math.round(result.records / result.seconds) : result.records
   const lines = [
-    `${result.resumed ? 'caught up' : 'rebuilt'} view ${result.view}: ${result.rows} rows from ${result.records} records (${result.tombstones} tombstones) in ${result.seconds.toFixed(2)} s, ${rate} records/s → ${result.file}`,
+    `${result.resumed ? 'caught up' : 'rebuilt'} view ${result.view}: ${result.rows} rows from ${result.records} records (${result.tombstones} tombstones) in ${result.seconds.toFixed(2)} s, ${rate} records/s → ${result.db}`,
   ]
   if (result.missingKey.count > 0) lines.push(`  skipped ${result.missingKey.count} records without a row key (first at ${result.missingKey.first.join(', ')})`)
   for (const m of result.typeMismatches) {

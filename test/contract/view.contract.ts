@@ -1,8 +1,7 @@
-import {createHash, randomUUID} from 'node:crypto'
-import {copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {randomUUID} from 'node:crypto'
+import {copyFileSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import Database from 'better-sqlite3'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {type Backend, openBackend} from '../../src/lib/backend.js'
@@ -12,17 +11,17 @@ import {lastHeader, type LogRecord, type OutgoingRecord} from '../../src/lib/log
 import {readAll} from '../helpers/read-all.js'
 import {cleanEnv, runCli} from '../helpers/run-cli.js'
 import {useTempDir} from '../helpers/temp-dir.js'
+import {type Row, sqliteTarget, type TargetUnderTest} from './view-targets.js'
 
 const T0 = Date.parse('2026-04-01T08:00:00Z')
 
-type Row = Record<string, unknown>
-
 /**
  * `evt rebuild view`, `evt view diff` and `evt replay`, run as a user runs them (bin/run.js against
- * an evt.yaml naming the cluster under test), checked against what the log holds.
+ * an evt.yaml naming the cluster under test), checked against what the log holds — with the views
+ * built where `target` keeps them (a SQLite file each, or tables in a PostgreSQL database).
  */
-export function viewContract(name: string, cluster: () => ClusterConfig): void {
-  describe(`views and replay: ${name}`, () => {
+export function viewContract(name: string, cluster: () => ClusterConfig, target: TargetUnderTest = sqliteTarget): void {
+  describe(`views${target.kind === 'sqlite' ? ' and replay' : ''}: ${name}, ${target.kind}`, () => {
     const tempDir = useTempDir()
     let backend: Backend
     let clusterYaml: string
@@ -35,18 +34,23 @@ export function viewContract(name: string, cluster: () => ClusterConfig): void {
       await backend?.close()
     })
 
-    /** A project dir whose evt.yaml points at the cluster under test and defines views over `topic`. */
-    const project = (topic: string): string => {
+    /**
+     * A project dir whose evt.yaml points at the cluster under test and defines views over `topic`,
+     * each with its `target:` in a database of the project's own; `db(view)` says where.
+     */
+    const project = async (topic: string): Promise<{db: (view: string) => string; dir: string}> => {
       const dir = tempDir()
+      const database = await target.database(dir)
+      const db = (view: string) => target.place(database, view)
       writeFileSync(
         path.join(dir, 'evt.yaml'),
         [
           `clusters: {under-test: ${clusterYaml}}`,
           'default: under-test',
           'views:',
-          `  items: {from: [${topic}], table: items, key: key, columns: {name: $.name, qty: $.qty, tags: $.tags, source: 'header:source', at: $timestamp}}`,
-          `  by-sku: {from: [${topic}], table: skus, key: $.sku, columns: {name: $.name}}`,
-          `  slow: {from: [${topic}], table: items, module: ./slow-projection.mjs}`,
+          `  items: {from: [${topic}], table: items, key: key, columns: {name: $.name, qty: $.qty, tags: $.tags, source: 'header:source', at: $timestamp}, target: '${db('items')}'}`,
+          `  by-sku: {from: [${topic}], table: skus, key: $.sku, columns: {name: $.name}, target: '${db('by-sku')}'}`,
+          `  slow: {from: [${topic}], table: slow, module: ./slow-projection.mjs, target: '${db('slow')}'}`,
         ].join('\n'),
       )
       // A projection module that takes 1 ms a record, so a test can kill a rebuild half-way.
@@ -56,7 +60,7 @@ export function viewContract(name: string, cluster: () => ClusterConfig): void {
       )
       // As `evt trust` would: the module runs only from a trusted evt.yaml.
       trustConfig({configFile: path.join(dir, 'evt.yaml'), modules: [path.join(dir, 'slow-projection.mjs')], store: trustStoreFile(cleanEnv())})
-      return dir
+      return {db, dir}
     }
 
     const evt = (dir: string, ...args: string[]) => runCli(args, {cwd: dir})
@@ -104,28 +108,17 @@ export function viewContract(name: string, cluster: () => ClusterConfig): void {
       return [...rows.values()].sort((a, b) => ((a.key as string) < (b.key as string) ? -1 : 1))
     }
 
-    const tableRows = (file: string, table = 'items'): Row[] => {
-      const db = new Database(file, {readonly: true})
-      try {
-        return db.prepare(`SELECT * FROM ${table} ORDER BY key`).all() as Row[]
-      } finally {
-        db.close()
-      }
-    }
-
-    const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex')
-
     it('rebuild equals the last value per key of the log, tombstones applied, keyless records counted', async () => {
       const topic = await newTopic()
       await seed(topic, 300)
-      const dir = project(topic)
+      const {db, dir} = await project(topic)
       const result = await evt(dir, 'rebuild', 'view', 'items', '--json')
       expect(result.stderr).toBe('')
       expect(result.code).toBe(0)
       const summary = JSON.parse(result.stdout)
       const records = await readAll(backend.log, topic)
       const expected = expectedRows(records)
-      expect(tableRows(path.join(dir, '.evt/views/items.db'))).toEqual(expected)
+      expect(await target.rows(db('items'), 'items')).toEqual(expected)
       expect(summary).toMatchObject({records: 300, rows: expected.length, tombstones: records.filter((r) => r.value === null).length, view: 'items'})
       expect(summary.missingKey.count).toBe(records.filter((r) => r.key === null && r.value !== null).length)
       const highs = Object.fromEntries((await backend.log.watermarks(topic)).map((m) => [String(m.partition), m.high]))
@@ -135,73 +128,71 @@ export function viewContract(name: string, cluster: () => ClusterConfig): void {
     it('--resume after new records equals a full rebuild; a changed definition refuses --resume', async () => {
       const topic = await newTopic()
       await seed(topic, 200)
-      const dir = project(topic)
+      const {db, dir} = await project(topic)
       expect((await evt(dir, 'rebuild', 'view', 'items')).code).toBe(0)
       await seed(topic, 150, 200)
       const resumed = await evt(dir, 'rebuild', 'view', 'items', '--resume', '--json')
       expect(resumed.code).toBe(0)
       expect(JSON.parse(resumed.stdout)).toMatchObject({records: 150, resumed: true})
-      const full = await evt(dir, 'rebuild', 'view', 'items', '--db', path.join(dir, 'full.db'))
-      expect(full.code).toBe(0)
-      expect(tableRows(path.join(dir, '.evt/views/items.db'))).toEqual(tableRows(path.join(dir, 'full.db')))
-      expect(tableRows(path.join(dir, 'full.db'))).toEqual(expectedRows(await readAll(backend.log, topic)))
+      const full = target.place(await target.database(dir), 'full')
+      expect((await evt(dir, 'rebuild', 'view', 'items', '--db', full)).code).toBe(0)
+      expect(await target.rows(db('items'), 'items')).toEqual(await target.rows(full, 'items'))
+      expect(await target.rows(full, 'items')).toEqual(expectedRows(await readAll(backend.log, topic)))
 
       writeFileSync(path.join(dir, 'evt.yaml'), readFileSync(path.join(dir, 'evt.yaml'), 'utf8').replace('qty: $.qty, ', ''))
-      const before = sha256(path.join(dir, 'full.db'))
-      const refused = await evt(dir, 'rebuild', 'view', 'items', '--db', path.join(dir, 'full.db'), '--resume')
+      const before = await target.fingerprint(full, 'items')
+      const refused = await evt(dir, 'rebuild', 'view', 'items', '--db', full, '--resume')
       expect(refused.code).toBe(2)
       expect(refused.stderr).toMatch(/definition of view 'items' changed .*full rebuild/s)
-      expect(sha256(path.join(dir, 'full.db'))).toBe(before)
+      expect(await target.fingerprint(full, 'items')).toBe(before)
     })
 
-    it('a rebuild killed with SIGKILL half-way leaves the old file byte-identical; the next run succeeds', async () => {
+    it('a rebuild killed with SIGKILL half-way leaves the old build identical; the next run removes the leftover and succeeds', async () => {
       const topic = await newTopic()
       await seed(topic, 600)
-      const dir = project(topic)
-      const file = path.join(dir, '.evt/views/slow.db')
+      const {db, dir} = await project(topic)
       expect((await evt(dir, 'rebuild', 'view', 'slow')).code).toBe(0)
-      const before = sha256(file)
+      const before = await target.fingerprint(db('slow'), 'slow')
       await seed(topic, 600, 600)
-      const building = () => readdirSync(path.dirname(file)).filter((entry) => entry.includes('.building-'))
+      let leftovers: string[] = []
       const killed = await runCli(['rebuild', 'view', 'slow'], {
         cwd: dir,
         onSpawn(child) {
-          const poll = setInterval(() => {
-            if (building().length === 0) return
-            clearInterval(poll)
+          const poll = async (): Promise<void> => {
+            leftovers = await target.leftovers(db('slow'), 'slow')
             // Well inside the ~1.2 s the slow projection needs for these records.
-            setTimeout(() => child.kill('SIGKILL'), 150)
-          }, 10)
+            if (leftovers.length > 0) setTimeout(() => child.kill('SIGKILL'), 150)
+            else if (child.exitCode === null) setTimeout(poll, 10)
+          }
+
+          void poll()
         },
       })
       expect(killed.code).toBeNull()
-      expect(sha256(file)).toBe(before)
-      expect(building()).toHaveLength(1)
+      expect(await target.fingerprint(db('slow'), 'slow')).toBe(before)
+      expect(await target.leftovers(db('slow'), 'slow')).toHaveLength(1)
 
       const again = await evt(dir, 'rebuild', 'view', 'slow', '--json')
       expect(again.code).toBe(0)
       expect(JSON.parse(again.stdout).records).toBe(1200)
-      expect(building()).toHaveLength(0)
+      expect(await target.leftovers(db('slow'), 'slow')).toHaveLength(0)
     })
 
     it('view diff reports exactly the rows deleted, changed and inserted by hand, and nothing after a rebuild', async () => {
       const topic = await newTopic()
       await seed(topic, 120)
-      const dir = project(topic)
+      const {db, dir} = await project(topic)
       expect((await evt(dir, 'rebuild', 'view', 'items')).code).toBe(0)
-      const copy = path.join(dir, 'copy.db')
-      copyFileSync(path.join(dir, '.evt/views/items.db'), copy)
+      // A SQLite copy is a file of its own; a PostgreSQL copy is edited in place.
+      const copy = target.kind === 'sqlite' ? path.join(dir, 'copy.db') : db('items')
+      if (copy !== db('items')) copyFileSync(db('items'), copy)
       const clean = await evt(dir, 'view', 'diff', 'items', '--db', copy)
       expect(clean.code).toBe(0)
       expect(clean.stdout).toMatch(/matches view items/)
 
-      const rows = tableRows(copy)
-      const db = new Database(copy)
-      db.prepare('DELETE FROM items WHERE key = ?').run(rows[0].key)
-      db.prepare('UPDATE items SET name = ?, qty = qty + 1 WHERE key = ?').run('edited', rows[1].key)
-      db.prepare("INSERT INTO items (key, name) VALUES ('hand-made', 'x')").run()
-      db.close()
-      const before = sha256(copy)
+      const rows = await target.rows(copy, 'items')
+      await target.exec(copy, `DELETE FROM items WHERE key = '${rows[0].key}'; UPDATE items SET name = 'edited', qty = qty + 1 WHERE key = '${rows[1].key}'; INSERT INTO items (key, name) VALUES ('hand-made', 'x')`)
+      const before = await target.fingerprint(copy, 'items')
       const diverged = await evt(dir, 'view', 'diff', 'items', '--db', copy, '--json')
       expect(diverged.code).toBe(1)
       const diff = JSON.parse(diverged.stdout)
@@ -209,52 +200,51 @@ export function viewContract(name: string, cluster: () => ClusterConfig): void {
       expect(diff.missing[0].row).toMatchObject({name: rows[0].name, qty: rows[0].qty})
       expect(diff.extra).toEqual([{key: 'hand-made', row: expect.objectContaining({name: 'x', qty: null})}])
       expect(diff.changed).toEqual([{columns: {name: {local: 'edited', log: rows[1].name}, qty: {local: (rows[1].qty as number) + 1, log: rows[1].qty}}, key: rows[1].key}])
-      expect(sha256(copy)).toBe(before)
+      expect(await target.fingerprint(copy, 'items')).toBe(before)
     })
 
-    it('replay copies a range with keys, values and headers intact; --dry-run sends nothing', async () => {
-      const source = await newTopic(1)
-      const target = await newTopic(2)
-      await seed(source, 10)
-      const dir = project(source)
-      const dry = await evt(dir, 'replay', source, '--to', target, '--from', '3', '--limit', '4', '--dry-run', '--json')
-      expect(dry.code).toBe(0)
-      expect(dry.stdout.trim().split('\n').map((line) => JSON.parse(line).offset)).toEqual([3, 4, 5, 6])
-      expect((await backend.log.watermarks(target)).every((m) => m.high === 0)).toBe(true)
+    if (target.kind === 'sqlite') {
+      it('replay copies a range with keys, values and headers intact; --dry-run sends nothing', async () => {
+        const source = await newTopic(1)
+        const replayTo = await newTopic(2)
+        await seed(source, 10)
+        const {dir} = await project(source)
+        const dry = await evt(dir, 'replay', source, '--to', replayTo, '--from', '3', '--limit', '4', '--dry-run', '--json')
+        expect(dry.code).toBe(0)
+        expect(dry.stdout.trim().split('\n').map((line) => JSON.parse(line).offset)).toEqual([3, 4, 5, 6])
+        expect((await backend.log.watermarks(replayTo)).every((m) => m.high === 0)).toBe(true)
 
-      const replayed = await evt(dir, 'replay', source, '--to', target, '--from', '3', '--limit', '4', '--keep-partition', '--keep-timestamp', '--json')
-      expect(replayed.code).toBe(0)
-      expect(JSON.parse(replayed.stdout)).toMatchObject({records: 4, to: target})
-      const strip = ({headers, key, partition, timestamp, value}: LogRecord) => ({headers, key, partition, timestamp, value})
-      const sourceRecords = (await readAll(backend.log, source)).slice(3, 7)
-      expect((await readAll(backend.log, target)).map((r) => strip(r))).toEqual(sourceRecords.map((r) => strip(r)))
-    })
+        const replayed = await evt(dir, 'replay', source, '--to', replayTo, '--from', '3', '--limit', '4', '--keep-partition', '--keep-timestamp', '--json')
+        expect(replayed.code).toBe(0)
+        expect(JSON.parse(replayed.stdout)).toMatchObject({records: 4, to: replayTo})
+        const strip = ({headers, key, partition, timestamp, value}: LogRecord) => ({headers, key, partition, timestamp, value})
+        const sourceRecords = (await readAll(backend.log, source)).slice(3, 7)
+        expect((await readAll(backend.log, replayTo)).map((r) => strip(r))).toEqual(sourceRecords.map((r) => strip(r)))
+      })
+    }
 
-    it('refuses what it must not touch: a file that is not SQLite, an unknown view, a view keyed by a missing field with --strict', async () => {
+    it('refuses what it must not touch: what evt did not build, an unknown view, a view keyed by a missing field with --strict', async () => {
       const topic = await newTopic()
       await seed(topic, 60)
-      const dir = project(topic)
-      const notSqlite = path.join(dir, 'notes.db')
-      writeFileSync(notSqlite, 'my notes, not a database\n')
-      const rebuilt = await evt(dir, 'rebuild', 'view', 'items', '--db', notSqlite)
+      const {db, dir} = await project(topic)
+      const foreign = await target.foreign(dir, 'items')
+      const rebuilt = await evt(dir, 'rebuild', 'view', 'items', '--db', foreign.db)
       expect(rebuilt.code).toBe(2)
-      expect(rebuilt.stderr).toMatch(/notes\.db is not a SQLite database/)
-      expect(readFileSync(notSqlite, 'utf8')).toBe('my notes, not a database\n')
-      expect((await evt(dir, 'view', 'diff', 'items', '--db', notSqlite)).code).toBe(2)
+      expect(rebuilt.stderr).toMatch(target.kind === 'sqlite' ? /notes-\w+\.db is not a SQLite database/ : /table 'items' in postgres:\S+ was not built by evt/)
+      expect(await foreign.unchanged()).toBe(true)
+      if (target.kind === 'sqlite') expect((await evt(dir, 'view', 'diff', 'items', '--db', foreign.db)).code).toBe(2)
 
       const unknown = await evt(dir, 'rebuild', 'view', 'nope')
       expect(unknown.code).toBe(2)
       expect(unknown.stderr).toMatch(/unknown view 'nope'.*items/s)
 
       expect((await evt(dir, 'rebuild', 'view', 'by-sku')).code).toBe(0)
-      const file = path.join(dir, '.evt/views/by-sku.db')
-      const before = sha256(file)
+      const before = await target.fingerprint(db('by-sku'), 'skus')
       await seed(topic, 30, 60)
       const strict = await evt(dir, 'rebuild', 'view', 'by-sku', '--strict')
       expect(strict.code).toBe(1)
       expect(strict.stderr).toMatch(/records without a row key \(first at /)
-      expect(sha256(file)).toBe(before)
-      expect(existsSync(file)).toBe(true)
+      expect(await target.fingerprint(db('by-sku'), 'skus')).toBe(before)
     })
   })
 }

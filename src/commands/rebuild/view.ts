@@ -11,35 +11,37 @@ import {UsageError} from '../../lib/errors.js'
 import {followView, type RebuildProgress, rebuildView, type RebuildResult} from '../../lib/views/rebuild-view.js'
 import {requireNamed} from '../../lib/config/require-named.js'
 import {compileView} from '../../lib/views/view-definition.js'
-import {defaultViewFile} from '../../lib/views/view-file.js'
+import {viewTarget} from '../../lib/views/view-targets.js'
 import {formatRebuildSummary} from '../../ui/view-format.js'
 
 export default class RebuildView extends EvtCommand<typeof RebuildView> {
   static args = {name: Args.string({description: "a view named under 'views:' in evt.yaml (omit with --all)"})}
-  static description = prose`Regenerates a local SQLite copy of a view from the log, the golden source. The high watermarks
-of the view's topics are captured at start; every record from the beginning up to them is
-projected into rows (last write wins by key, tombstones delete) in a new file next to the
-target, stored with the offsets it reached and the view's definition, and then renamed over the
-target in one atomic step: readers never see a half-built view, and Ctrl-C, a crash or a broker
-failure leave the previous file exactly as it was. --resume catches up from the stored offsets;
---follow then keeps applying new records. Default target: $EVT_HOME/views/NAME.db.`
+  static description = prose`Regenerates a local copy of a view from the log, the golden source, in a SQLite file or a
+PostgreSQL database. The high watermarks of the view's topics are captured at start; every
+record from the beginning up to them is projected into rows (last write wins by key, tombstones
+delete) in a new file next to the target (or a new table next to it), stored with the offsets it
+reached and the view's definition, and then swapped in one atomic step: readers never see a
+half-built view, and Ctrl-C, a crash or a broker failure leave the previous build exactly as it
+was. --resume catches up from the stored offsets; --follow then keeps applying new records.
+Default target: the view's target: in evt.yaml, else $EVT_HOME/views/NAME.db.`
 
   static examples = [
     '<%= config.bin %> rebuild view orders',
     '<%= config.bin %> rebuild view orders --db ./orders.db --json',
     '<%= config.bin %> rebuild view orders --resume --follow',
+    'PGPASSWORD=… <%= config.bin %> rebuild view orders --db postgres://app@db.internal:5432/orders',
     '<%= config.bin %> rebuild view --all',
   ]
 
   static flags = {
     all: Flags.boolean({default: false, description: 'rebuild every view in evt.yaml, each to its default file', exclusive: ['db', 'follow']}),
-    db: Flags.string({description: 'the SQLite file to replace (default: $EVT_HOME/views/NAME.db)', helpValue: 'PATH'}),
+    db: Flags.string({description: "the SQLite file, or postgres://USER@HOST:PORT/DB, to build the view in (default: the view's target: in evt.yaml, else $EVT_HOME/views/NAME.db)", helpValue: 'PATH|URL'}),
     follow: Flags.boolean({char: 'f', default: false, description: 'after the rebuild, keep applying new records until Ctrl-C'}),
-    resume: Flags.boolean({default: false, description: 'catch up from the offsets stored in the file instead of rebuilding from the beginning'}),
-    strict: Flags.boolean({default: false, description: 'exit 1, keeping the previous file, when a record has no row key or a value has the wrong type'}),
+    resume: Flags.boolean({default: false, description: 'catch up from the offsets stored with the build instead of rebuilding from the beginning'}),
+    strict: Flags.boolean({default: false, description: 'exit 1, keeping the previous build, when a record has no row key or a value has the wrong type'}),
   }
 
-  static summary = 'Rebuild a local SQLite view from the log, atomically.'
+  static summary = 'Rebuild a view (SQLite or PostgreSQL) from the log, atomically.'
 
   async run(): Promise<JsonResult['rebuild:view']> {
     const {flags} = this
@@ -53,14 +55,18 @@ failure leave the previous file exactly as it was. --resume catches up from the 
     const warn = (message: string) => this.warn(message)
     const results: RebuildResult[] = []
     for (const view of views) {
-      const file = flags.db ? path.resolve(flags.db) : defaultViewFile(config.home, view.name)
-      const result = await this.withProgress(view.name, (onProgress) => rebuildView({file, log, onProgress, registry, resume: flags.resume, signal: this.signal, strict: flags.strict, view, warn}))
-      results.push(result)
-      if (!this.jsonEnabled()) this.log(formatRebuildSummary(result))
-      if (flags.follow) {
-        this.note(`following new records into ${file} (Ctrl-C to stop)`)
-        const applied = await followView({file, log, registry, signal: this.signal, view, warn})
-        this.note(`applied ${applied} new records to ${file}`)
+      const target = viewTarget(view, {configDir, db: flags.db, home: config.home})
+      try {
+        const result = await this.withProgress(view.name, (onProgress) => rebuildView({log, onProgress, registry, resume: flags.resume, signal: this.signal, strict: flags.strict, target, view, warn}))
+        results.push(result)
+        if (!this.jsonEnabled()) this.log(formatRebuildSummary(result))
+        if (flags.follow) {
+          this.note(`following new records into ${target.where} (Ctrl-C to stop)`)
+          const applied = await followView({log, registry, signal: this.signal, target, view, warn})
+          this.note(`applied ${applied} new records to ${target.where}`)
+        }
+      } finally {
+        await target.close()
       }
     }
 

@@ -13,7 +13,8 @@ import {requireNamed} from '../../lib/config/require-named.js'
 import {compileView} from '../../lib/views/view-definition.js'
 import {UsageError} from '../../lib/errors.js'
 import {diffView, hasDifferences} from '../../lib/views/view-diff.js'
-import {defaultViewFile} from '../../lib/views/view-file.js'
+import {viewTarget} from '../../lib/views/view-targets.js'
+import {SqliteTarget} from '../../lib/views/sqlite/sqlite-target.js'
 import {formatViewDiff} from '../../ui/view-format.js'
 
 /** Rows listed on a terminal unless --limit says otherwise: the counts say how many there are in all. */
@@ -21,8 +22,8 @@ const TERMINAL_LIMIT = 20
 
 export default class ViewDiff extends EvtCommand<typeof ViewDiff> {
   static args = {name: Args.string({description: "a view named under 'views:' in evt.yaml", required: true})}
-  static description = prose`Compares a local copy of a view — a SQLite file with the view's table, perhaps stale or
-edited by hand — with what the log says now, and lists the rows missing from the copy, the rows
+  static description = prose`Compares a local copy of a view — a SQLite file or a PostgreSQL database with the view's
+table, perhaps stale or edited by hand — with what the log says now, and lists the rows missing from the copy, the rows
 only the copy has, and the rows that differ, column by column. The copy is opened read-only and
 never modified. Exit 0 when it matches, 1 when it diverged.`
 
@@ -33,7 +34,7 @@ never modified. Exit 0 when it matches, 1 when it diverged.`
   ]
 
   static flags = {
-    db: Flags.string({description: "the local copy to compare, read-only (default: the view's own file, $EVT_HOME/views/NAME.db)", helpValue: 'PATH'}),
+    db: Flags.string({description: "the local copy to compare, read-only: a SQLite file or postgres://USER@HOST:PORT/DB (default: the view's own target)", helpValue: 'PATH|URL'}),
     limit: positiveIntFlag({char: 'n', description: 'list at most this many differing rows (default: 20 on a terminal, all in a pipe); the counts are always complete', helpValue: 'N'}),
     summary: Flags.boolean({default: false, description: 'print the counts only, no rows'}),
   }
@@ -45,12 +46,20 @@ never modified. Exit 0 when it matches, 1 when it diverged.`
     const configDir = config.file ? path.dirname(config.file) : process.cwd()
     const view = await compileView(this.args.name, requireNamed('view', config.views, this.args.name, config.file), configDir, config.file)
     const {log, registry} = await this.openBackend(config)
-    const file = this.flags.db ? path.resolve(this.flags.db) : defaultViewFile(config.home, view.name)
-    if (!this.flags.db && !existsSync(file)) {
-      throw new UsageError(`view '${view.name}' has no build at ${file} to compare`, {code: 'FILE_NOT_FOUND', hint: `run evt rebuild view ${view.name}, or give the copy with --db PATH`})
+    const target = viewTarget(view, {configDir, db: this.flags.db, home: config.home})
+    if (!this.flags.db && target instanceof SqliteTarget && !existsSync(target.file)) {
+      throw new UsageError(`view '${view.name}' has no build at ${target.file} to compare`, {code: 'FILE_NOT_FOUND', hint: `run evt rebuild view ${view.name}, or give the copy with --db PATH`})
     }
 
-    const diff = await diffView({file, log, registry, signal: this.signal, view, warn: (message) => this.warn(message)})
+    let diff
+    try {
+      diff = await diffView({log, registry, signal: this.signal, target, view, warn: (message) => this.warn(message)})
+    } catch (error) {
+      throw target.explain(error)
+    } finally {
+      await target.close()
+    }
+
     this.exitIfInterrupted()
     const limit = this.flags.summary ? 0 : (this.flags.limit ?? (useInteractiveOutput(false) ? TERMINAL_LIMIT : undefined))
     if (!this.jsonEnabled()) this.log(formatViewDiff(diff, {limit}))

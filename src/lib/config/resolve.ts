@@ -305,6 +305,7 @@ function readView(node: ConfigNode): ViewConfig {
     key: node.child('key').present ? node.child('key').parsed('key, header:NAME or a value path like $.orderId', parseIdLocator) : parseIdLocator('key'),
     module: moduleNode.optionalString(),
     table: node.child('table').string('a table name'),
+    target: node.child('target').optionalString('a SQLite path or a postgres:// URL'),
   }
 }
 

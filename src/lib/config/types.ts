@@ -56,6 +56,8 @@ export interface ViewConfig {
   key: IdLocator
   module?: string
   table: string
+  /** Where the view is built: a SQLite path or a postgres:// URL (default: a file under EVT_HOME/views). */
+  target?: string
 }
 
 export interface EvtConfig {

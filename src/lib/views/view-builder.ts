@@ -6,7 +6,8 @@ import {eventTypeOf} from '../util/event-type.js'
 import {unrepresentableTimeWarning} from '../util/time.js'
 import {maybeYield} from '../util/yield.js'
 import type {ColumnProjection, CompiledView, Projection, ProjectionInput} from './view-definition.js'
-import {type PartitionOffsets, positionOf, setOffset, type ViewChange, type ViewMeta, type ViewStore} from './view-store.js'
+import {positionOf} from './column-types.js'
+import {type PartitionOffsets, setOffset, type ViewChange, type ViewMeta, type ViewTable} from './view-table.js'
 
 /** Records buffered before they are written: one transaction each, deduplicated by key. */
 const CHUNK_RECORDS = 20_000
@@ -42,7 +43,7 @@ export class ViewBuilder {
 
   constructor(
     private readonly view: CompiledView,
-    private readonly store: ViewStore,
+    private readonly store: ViewTable,
     options: {positions: PartitionOffsets; registry: SchemaRegistry; warn?: (message: string) => void},
   ) {
     this.decoder = new RecordDecoder(options.registry, options.warn)
@@ -76,18 +77,18 @@ export class ViewBuilder {
     }
 
     this.chunkRecords += records.length
-    if (this.chunkRecords >= CHUNK_RECORDS) this.flush()
+    if (this.chunkRecords >= CHUNK_RECORDS) await this.flush()
   }
 
   /**
    * Writes what is buffered in one transaction; with `offsets` the positions reached go in it too
    * (each live batch), and with `meta` also the definition and every mapped column (the end of a build).
    */
-  flush(options: {meta?: ViewMeta; offsets?: boolean} = {}): void {
+  async flush(options: {meta?: ViewMeta; offsets?: boolean} = {}): Promise<void> {
     const {meta} = options
     if (this.chunk.size === 0 && this.deletedRecordKeys.size === 0 && !meta && !options.offsets) return
     const deletedRecordKeys = this.deletedRecordKeys
-    this.store.apply(this.changes(), {columns: meta ? this.view.columns : undefined, deletedRecordKeys, meta, offsets: meta || options.offsets ? this.positions : undefined})
+    await this.store.apply(this.changes(), {columns: meta ? this.view.columns : undefined, deletedRecordKeys, meta, offsets: meta || options.offsets ? this.positions : undefined})
   }
 
   private addMapped(record: LogRecord, projection: ColumnProjection): void {

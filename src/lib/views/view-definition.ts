@@ -72,6 +72,8 @@ export interface CompiledView {
    */
   rowsKeepRecordKey: boolean
   table: string
+  /** Where evt.yaml says the view is built, if it says. */
+  target?: string
   topics: string[]
 }
 
@@ -124,7 +126,7 @@ export async function compileView(name: string, config: ViewConfig, configDir: s
   })
   const hash = createHash('sha256').update(definition).update(moduleText).digest('hex')
   const columns = Object.keys(config.columns).filter((column) => column !== '*')
-  return {columns, definition, hash, name, projection, rowsKeepRecordKey, table: config.table, topics: config.from}
+  return {columns, definition, hash, name, projection, rowsKeepRecordKey, table: config.table, target: config.target, topics: config.from}
 }
 
 function columnProjection(where: string, config: ViewConfig, key: Extract): ColumnProjection {

@@ -1,14 +1,15 @@
-import {InterruptedError, UsageError} from '../errors.js'
+import {InterruptedError} from '../errors.js'
 import type {EventLog} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {readMerged} from '../read/merged-read.js'
 import {planRead} from '../read/read-plan.js'
 import {requireTopics} from '../read/read-records.js'
+import {openSqlite} from './sqlite/view-file.js'
+import {SqliteViewTable} from './sqlite/sqlite-view-table.js'
 import {ViewBuilder} from './view-builder.js'
 import {type CompiledView, KEY_COLUMN} from './view-definition.js'
-import {requireSqliteFile} from '../util/sqlite-file.js'
-import {openSqlite} from './view-file.js'
-import {quote, RECORD_KEY_COLUMN, ViewStore} from './view-store.js'
+import {quote, RECORD_KEY_COLUMN} from './view-table.js'
+import type {ViewTarget} from './view-target.js'
 
 type Row = Record<string, unknown>
 
@@ -27,37 +28,36 @@ export interface ViewDiff {
 }
 
 /**
- * Compares a local copy of a view (any SQLite file with the view's table, perhaps edited by hand)
- * with what the log says now: rows missing, extra and changed column by column. The log side is
- * built in memory; `file` is opened read-only and never modified.
+ * Compares a local copy of a view (any SQLite file or PostgreSQL database with the view's table,
+ * perhaps edited by hand) with what the log says now: rows missing, extra and changed column by
+ * column. The log side is built in memory; the copy is only read, never modified.
  */
-export async function diffView(options: {file: string; log: EventLog; registry: SchemaRegistry; signal?: AbortSignal; view: CompiledView; warn?: (message: string) => void}): Promise<ViewDiff> {
-  const {file, log, view} = options
-  requireSqliteFile(file)
+export async function diffView(options: {log: EventLog; registry: SchemaRegistry; signal?: AbortSignal; target: ViewTarget; view: CompiledView; warn?: (message: string) => void}): Promise<ViewDiff> {
+  const {log, target, view} = options
   await requireTopics(log, view.topics)
-  const local = await openSqlite(file, {readonly: true})
-  const expected = new ViewStore(await openSqlite(':memory:'), view.table, view)
+  const local = await target.readTable(view.table)
+  const expected = new SqliteViewTable(await openSqlite(':memory:'), view.table, view)
   try {
-    const localColumns = tableColumns(local, view.table, file)
+    const localColumns = ownColumns(local.columns)
     const ranges = await planRead({follow: false, from: {kind: 'beginning'}, log, topics: view.topics})
     const builder = new ViewBuilder(view, expected, {positions: new Map(), registry: options.registry, warn: options.warn})
     for await (const batch of readMerged({log, ranges, signal: options.signal})) await builder.add(batch, options.signal)
     // Interrupted: a diff against part of the log would be wrong, and comparing takes a while.
     if (options.signal?.aborted) throw new InterruptedError(`diff of view '${view.name}' interrupted`)
-    builder.flush({meta: {builtAt: new Date().toISOString(), definition: view.definition, hash: view.hash, name: view.name, table: view.table}})
+    await builder.flush({meta: {builtAt: new Date().toISOString(), definition: view.definition, hash: view.hash, name: view.name, table: view.table}})
 
-    const logColumns = tableColumns(expected.db, view.table, 'the log')
+    const logColumns = ownColumns((expected.db.pragma(`table_info(${quote(view.table)})`) as {name: string}[]).map((c) => c.name))
     const common = logColumns.filter((column) => localColumns.includes(column))
     const localRows = new Map<string, Row>()
-    for (const row of local.prepare(`SELECT * FROM ${quote(view.table)}`).iterate() as Iterable<Row>) localRows.set(String(row[KEY_COLUMN]), row)
+    for (const row of local.rows) localRows.set(String(row[KEY_COLUMN]), row)
     const diff: ViewDiff = {
       changed: [],
       columns: {extra: localColumns.filter((c) => !logColumns.includes(c)), missing: logColumns.filter((c) => !localColumns.includes(c))},
-      db: file,
+      db: target.where,
       extra: [],
       missing: [],
       records: builder.counts.records,
-      rows: {local: localRows.size, log: expected.rowCount()},
+      rows: {local: localRows.size, log: await expected.rowCount()},
       view: view.name,
     }
     for (const row of expected.db.prepare(`SELECT * FROM ${quote(view.table)} ORDER BY ${quote(KEY_COLUMN)}`).iterate() as Iterable<Row>) {
@@ -77,7 +77,6 @@ export async function diffView(options: {file: string; log: EventLog; registry: 
     for (const [key, row] of [...localRows].sort(([a], [b]) => (a < b ? -1 : 1))) diff.extra.push({key, row: jsonRow(row)})
     return diff
   } finally {
-    local.close()
     expected.db.close()
   }
 }
@@ -86,11 +85,8 @@ export function hasDifferences(diff: ViewDiff): boolean {
   return diff.missing.length + diff.extra.length + diff.changed.length + diff.columns.missing.length > 0
 }
 
-function tableColumns(db: ViewStore['db'], table: string, where: string): string[] {
-  const columns = (db.pragma(`table_info(${quote(table)})`) as {name: string}[]).map((c) => c.name)
-  if (columns.length === 0) throw new UsageError(`${where} has no table '${table}'`, {code: 'NOT_EVT_FILE', hint: 'point --db at a copy of this view'})
-  if (!columns.includes(KEY_COLUMN)) throw new UsageError(`table '${table}' in ${where} has no '${KEY_COLUMN}' column to match rows by`, {code: 'NOT_EVT_FILE'})
-  // The row key matches rows; evt's own _evt_key is bookkeeping a copy need not have.
+/** The row key matches rows; evt's own _evt_key is bookkeeping a copy need not have. */
+function ownColumns(columns: string[]): string[] {
   return columns.filter((c) => c !== KEY_COLUMN && c !== RECORD_KEY_COLUMN)
 }
 

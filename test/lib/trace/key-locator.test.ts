@@ -8,6 +8,7 @@ import {parseColumnLocator, parseIdLocator} from '../../../src/lib/config/locato
 import type {FlowConfig} from '../../../src/lib/config/types.js'
 import {findStalledFlows} from '../../../src/lib/trace/stalled-flows.js'
 import {traceFlow} from '../../../src/lib/trace/trace-flow.js'
+import {SqliteTarget} from '../../../src/lib/views/sqlite/sqlite-target.js'
 import {rebuildView} from '../../../src/lib/views/rebuild-view.js'
 import {compileView} from '../../../src/lib/views/view-definition.js'
 import {useEmbeddedBackend} from '../../helpers/embedded-backend.js'
@@ -58,7 +59,7 @@ describe('the key locator', () => {
 
     const file = path.join(tempDir(), 'orders.db')
     const view = await compileView('orders', {columns: {status: parseColumnLocator('$.status')}, from: ['orders'], key: parseIdLocator('key'), table: 'orders'}, tempDir(), undefined)
-    await rebuildView({file, log, registry, view})
+    await rebuildView({log, target: new SqliteTarget(file), registry, view})
     const db = new Database(file, {readonly: true})
     try {
       expect(db.prepare('SELECT key FROM orders ORDER BY key').all()).toEqual([{key: '1042'}, {key: '1043'}, {key: '{"order":7}'}])

@@ -9,6 +9,7 @@ import {encodeWire} from '../../../src/lib/codec/wire-format.js'
 import {parseColumnLocator, parseIdLocator} from '../../../src/lib/config/locator.js'
 import type {ViewConfig} from '../../../src/lib/config/types.js'
 import {CheckFailedError, ConfigError} from '../../../src/lib/errors.js'
+import {SqliteTarget} from '../../../src/lib/views/sqlite/sqlite-target.js'
 import {followView, rebuildView} from '../../../src/lib/views/rebuild-view.js'
 import {compileView} from '../../../src/lib/views/view-definition.js'
 import {useEmbeddedBackend} from '../../helpers/embedded-backend.js'
@@ -66,7 +67,7 @@ describe('rebuildView', () => {
       {key: Buffer.from('b'), timestamp: T0 + 1, topic: 'items', value: encode(second.id, v2, {coupon: 'SPRING', price: 2, sku: 'b'})},
     ])
     const file = path.join(tempDir(), 'items.db')
-    const result = await rebuildView({file, log, registry, view: await view({columns: {'*': '$', at: '$timestamp', type: '$type'}})})
+    const result = await rebuildView({log, target: new SqliteTarget(file), registry, view: await view({columns: {'*': '$', at: '$timestamp', type: '$type'}})})
     expect(result.typeMismatches).toEqual([])
     expect(columnsOf(file, 't')).toEqual(['key TEXT', 'sku TEXT', 'price REAL', 'at TEXT', 'type TEXT', 'coupon TEXT'])
     expect(rows(file, 'SELECT key, sku, price, coupon, type FROM t ORDER BY key')).toEqual([
@@ -84,7 +85,7 @@ describe('rebuildView', () => {
     ])
     const file = path.join(tempDir(), 'items.db')
     const mapped = await view({columns: {qty: '$.qty'}})
-    const result = await rebuildView({file, log, registry, view: mapped})
+    const result = await rebuildView({log, target: new SqliteTarget(file), registry, view: mapped})
     expect(result.typeMismatches).toEqual([{column: 'qty', count: 1, expected: 'INTEGER', first: ['items/1@0'], got: 'TEXT'}])
     expect(rows(file, 'SELECT key, qty, typeof(qty) AS type FROM t ORDER BY key')).toEqual([
       {key: 'a', qty: 3, type: 'integer'},
@@ -93,7 +94,7 @@ describe('rebuildView', () => {
 
     const before = readFileSync(file)
     await log.produce([{key: Buffer.from('c'), partition: 0, timestamp: T0 + 2, topic: 'items', value: json({qty: 'many'})}])
-    await expect(rebuildView({file, log, registry, strict: true, view: mapped})).rejects.toThrow(CheckFailedError)
+    await expect(rebuildView({log, target: new SqliteTarget(file), registry, strict: true, view: mapped})).rejects.toThrow(CheckFailedError)
     expect(readFileSync(file).equals(before)).toBe(true)
   })
 
@@ -102,7 +103,7 @@ describe('rebuildView', () => {
     await log.createTopic('items', {partitions: 1})
     await log.produce([{headers: [['ce_type', Buffer.from('ItemAdded')], ['who', Buffer.from('shop')]], key: Buffer.from('a'), timestamp: T0, topic: 'items', value: json({n: {deep: [1, 2]}})}])
     const file = path.join(tempDir(), 'items.db')
-    await rebuildView({file, log, registry, view: await view({columns: {at: '$timestamp', deep: '$.n.deep', first: '$.n.deep[0]', offset: '$offset', partition: '$partition', topic: '$topic', type: '$type', who: 'header:who'}})})
+    await rebuildView({log, target: new SqliteTarget(file), registry, view: await view({columns: {at: '$timestamp', deep: '$.n.deep', first: '$.n.deep[0]', offset: '$offset', partition: '$partition', topic: '$topic', type: '$type', who: 'header:who'}})})
     expect(rows(file, 'SELECT * FROM t')).toEqual([{at: new Date(T0).toISOString(), deep: '[1,2]', first: 1, key: 'a', offset: 0, partition: 0, topic: 'items', type: 'ItemAdded', who: 'shop'}])
   })
 
@@ -112,10 +113,10 @@ describe('rebuildView', () => {
     await log.produce([{key: Buffer.from('a'), timestamp: T0, topic: 'items', value: json({qty: 1})}])
     const file = path.join(tempDir(), 'items.db')
     const mapped = await view({columns: {qty: '$.qty'}})
-    await rebuildView({file, log, registry, view: mapped})
+    await rebuildView({log, target: new SqliteTarget(file), registry, view: mapped})
     const stop = new AbortController()
     let applied = 0
-    const following = followView({file, log, onApplied: (records) => (applied = records), registry, signal: stop.signal, view: mapped})
+    const following = followView({log, target: new SqliteTarget(file), onApplied: (records) => (applied = records), registry, signal: stop.signal, view: mapped})
     await log.produce([
       {key: Buffer.from('a'), timestamp: T0 + 1, topic: 'items', value: null},
       {key: Buffer.from('b'), timestamp: T0 + 2, topic: 'items', value: json({qty: 2})},
@@ -148,7 +149,7 @@ describe('rebuildView', () => {
       ].join('\n'),
     )
     const file = path.join(tempDir(), 'items.db')
-    await rebuildView({file, log, registry, view: await view({module: './project.ts'})})
+    await rebuildView({log, target: new SqliteTarget(file), registry, view: await view({module: './project.ts'})})
     expect(rows(file, 'SELECT key, double FROM t ORDER BY key')).toEqual([
       {double: 2, key: 'a'},
       {double: 10, key: 'c'},

@@ -4,6 +4,7 @@ import {describe, expect, it} from 'vitest'
 
 import {parseColumnLocator, parseIdLocator} from '../../../src/lib/config/locator.js'
 import type {OutgoingRecord} from '../../../src/lib/log/event-log.js'
+import {SqliteTarget} from '../../../src/lib/views/sqlite/sqlite-target.js'
 import {rebuildView} from '../../../src/lib/views/rebuild-view.js'
 import {compileView} from '../../../src/lib/views/view-definition.js'
 import {useEmbeddedBackend} from '../../helpers/embedded-backend.js'
@@ -38,7 +39,7 @@ describe('view column types', () => {
     // 'a' sorts first and holds the odd value.
     await log.produce([record('a', {total: 'lots'}, 0), record('b', {total: 1.5}, 1), record('c', {total: 2.5}, 2)])
     const file = path.join(tempDir(), 'orders.db')
-    const result = await rebuildView({file, log, registry, view: await view()})
+    const result = await rebuildView({log, target: new SqliteTarget(file), registry, view: await view()})
     expect(read(file).columns).toEqual(['key TEXT', 'total REAL', 'note '])
     expect(read(file).rows).toEqual([
       {key: 'a', note: null, total: null},
@@ -53,14 +54,14 @@ describe('view column types', () => {
     await log.createTopic('orders', {partitions: 1})
     const file = path.join(tempDir(), 'orders.db')
     // Built over an empty topic: the columns exist, untyped.
-    await rebuildView({file, log, registry, view: await view()})
+    await rebuildView({log, target: new SqliteTarget(file), registry, view: await view()})
     expect(read(file).columns).toEqual(['key TEXT', 'note ', 'total '])
 
     await log.produce([record('a', {note: 'gift', total: 12.5}, 0), record('b', {total: 3}, 1)])
-    const resumed = await rebuildView({file, log, registry, resume: true, view: await view()})
+    const resumed = await rebuildView({log, target: new SqliteTarget(file), registry, resume: true, view: await view()})
     expect(resumed.typeMismatches).toEqual([])
     const full = path.join(tempDir(), 'full.db')
-    await rebuildView({file: full, log, registry, view: await view()})
+    await rebuildView({log, target: new SqliteTarget(full), registry, view: await view()})
     expect(read(file).rows).toEqual([
       {key: 'a', note: 'gift', total: 12.5},
       {key: 'b', note: null, total: 3},
@@ -105,7 +106,7 @@ describe('tombstones of a view keyed by a value path', () => {
       value('P-3', {amount: 33, orderId: '3'}, 5),
     ])
     const file = path.join(tempDir(), 'paid.db')
-    const built = await rebuildView({file, log, registry, view: await view()})
+    const built = await rebuildView({log, target: new SqliteTarget(file), registry, view: await view()})
     expect(built.tombstones).toBe(2)
     expect(rows(file)).toEqual([
       {amount: 20, key: '2'},
@@ -114,10 +115,10 @@ describe('tombstones of a view keyed by a value path', () => {
 
     // A later tombstone deletes what an earlier build stored; --resume equals a full rebuild.
     await log.produce([value('P-2', null, 6)])
-    await rebuildView({file, log, registry, resume: true, view: await view()})
+    await rebuildView({log, target: new SqliteTarget(file), registry, resume: true, view: await view()})
     expect(rows(file)).toEqual([{amount: 33, key: '3'}])
     const full = path.join(tempDir(), 'full.db')
-    await rebuildView({file: full, log, registry, view: await view()})
+    await rebuildView({log, target: new SqliteTarget(full), registry, view: await view()})
     expect(rows(full)).toEqual(rows(file))
   })
 })

@@ -3,8 +3,8 @@ import path from 'node:path'
 
 import type Database from 'better-sqlite3'
 
-import {UsageError} from '../errors.js'
-import {EVT_APPLICATION_ID, makeDirectories, requireSqliteFile} from '../util/sqlite-file.js'
+import {UsageError} from '../../errors.js'
+import {EVT_APPLICATION_ID, makeDirectories, requireSqliteFile} from '../../util/sqlite-file.js'
 
 const BUILDING = '.building-'
 

@@ -1,0 +1,151 @@
+import type {LogRecord} from '../log/event-log.js'
+
+/** The kinds of value a view column holds, named as SQLite declares them; each target maps them to its own types. */
+export type SqlType = 'BLOB' | 'INTEGER' | 'REAL' | 'TEXT'
+/** The declared type of a column that has had no value yet: it takes its type from the first values that arrive. */
+export const UNTYPED = ''
+export type DeclaredType = SqlType | typeof UNTYPED
+
+export type SqlValue = bigint | Buffer | number | string
+
+export interface TypeMismatch {
+  column: string
+  count: number
+  /** Declared SQL type of the column. */
+  expected: string
+  /** Positions (topic/partition@offset) of the first records that did not fit. */
+  first: string[]
+  got: string
+}
+
+/** A row to write: its column values as decoded, and the record it came from (for reports). */
+export interface PendingRow {
+  record: LogRecord
+  row: Record<string, unknown>
+}
+
+const FIRST_POSITIONS = 5
+
+/**
+ * The columns of one view table and their types, shared by every target so that SQLite and
+ * PostgreSQL type a view alike. A column takes its type from the first chunk that gives it values —
+ * the kind most of them have, numbers before text in a tie; a column that had no value yet is
+ * typed when values arrive. A value that does not fit its column is written as NULL and reported,
+ * never coerced, and never changes the type of the others.
+ */
+export class ColumnTypes {
+  readonly mismatches = new Map<string, TypeMismatch>()
+
+  /** `declared`: the table's columns (without the row key) in order, with their types. */
+  constructor(readonly declared: Map<string, DeclaredType>) {}
+
+  /** The columns a chunk gives their first values, with the type the majority of those values has: new ones and untyped ones. */
+  typesToDeclare(rows: Iterable<PendingRow>): {added: Map<string, SqlType>; typed: Map<string, SqlType>} {
+    const tallies = new Map<string, Map<SqlType, number>>()
+    for (const {row} of rows) {
+      for (const name in row) {
+        const declared = this.declared.get(name)
+        if (declared !== undefined && declared !== UNTYPED) continue
+        const value = toSql(row[name])
+        if (value === null) continue
+        const tally = tallies.get(name) ?? new Map<SqlType, number>()
+        const type = sqlTypeOf(value)
+        tally.set(type, (tally.get(type) ?? 0) + 1)
+        tallies.set(name, tally)
+      }
+    }
+
+    const added = new Map<string, SqlType>()
+    const typed = new Map<string, SqlType>()
+    for (const [name, tally] of tallies) (this.declared.has(name) ? typed : added).set(name, majorityType(tally))
+    return {added, typed}
+  }
+
+  /** Records a column's (new) type. */
+  declare(name: string, type: DeclaredType): void {
+    this.declared.set(name, type)
+  }
+
+  /**
+   * The values of `columns` for one row, in that order: NULL where the row has none, and where a
+   * value does not fit its column's type (reported with the record's position).
+   */
+  cells(pending: PendingRow, columns: string[], fitsColumn: (name: string, value: SqlValue, type: SqlType) => boolean = () => true): (null | SqlValue)[] {
+    const cells: (null | SqlValue)[] = []
+    for (const name of columns) {
+      const value = toSql(pending.row[name])
+      if (value === null) {
+        cells.push(null)
+        continue
+      }
+
+      const declared = this.declared.get(name) ?? UNTYPED
+      const type = sqlTypeOf(value)
+      if (!fits(declared, type) || !fitsColumn(name, value, type)) {
+        this.reportMismatch(name, declared, describeValue(value, type), pending.record)
+        cells.push(null)
+        continue
+      }
+
+      cells.push(value)
+    }
+
+    return cells
+  }
+
+  private reportMismatch(column: string, expected: string, got: string, record: LogRecord): void {
+    const id = `${column}:${got}`
+    const mismatch = this.mismatches.get(id) ?? {column, count: 0, expected, first: [], got}
+    mismatch.count++
+    if (mismatch.first.length < FIRST_POSITIONS) mismatch.first.push(positionOf(record))
+    this.mismatches.set(id, mismatch)
+  }
+}
+
+/** Where a record sits, as evt prints it: topic/partition@offset. */
+export function positionOf(record: LogRecord): string {
+  return `${record.topic}/${record.partition}@${record.offset}`
+}
+
+/** A decoded value as a view stores it: objects and arrays as JSON text, booleans as 0/1. */
+export function toSql(value: unknown): null | SqlValue {
+  if (value === null || value === undefined) return null
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') return value
+  if (typeof value === 'boolean') return value ? 1 : 0
+  if (Buffer.isBuffer(value)) return value
+  return JSON.stringify(value, (_key, inner: unknown) => (typeof inner === 'bigint' ? inner.toString() : inner))
+}
+
+/** Integers a 64-bit column holds exactly are INTEGER; other numbers (fractions, 1e20) REAL. */
+export function sqlTypeOf(value: SqlValue): SqlType {
+  if (typeof value === 'string') return 'TEXT'
+  if (Buffer.isBuffer(value)) return 'BLOB'
+  if (typeof value === 'bigint' || Number.isSafeInteger(value)) return 'INTEGER'
+  return 'REAL'
+}
+
+function describeValue(value: SqlValue, type: SqlType): string {
+  return typeof value === 'string' && value.includes('\0') ? 'TEXT with a NUL character' : type
+}
+
+/** The kind most values have; INTEGER and REAL count together as numbers (REAL when any is). */
+function majorityType(tally: Map<SqlType, number>): SqlType {
+  const count = (type: SqlType) => tally.get(type) ?? 0
+  const numbers = count('INTEGER') + count('REAL')
+  const numeric: SqlType = count('REAL') > 0 ? 'REAL' : 'INTEGER'
+  // Ties go to the more specific kind: numbers, then bytes, then text.
+  const ranked: [SqlType, number][] = [
+    [numeric, numbers],
+    ['BLOB', count('BLOB')],
+    ['TEXT', count('TEXT')],
+  ]
+  return ranked.reduce((best, next) => (next[1] > best[1] ? next : best))[0]
+}
+
+/** Numbers fit either numeric type; text only TEXT; bytes only BLOB; an untyped column takes anything. */
+function fits(declared: string, type: SqlType): boolean {
+  if (declared === UNTYPED) return true
+  const numeric = declared === 'INTEGER' || declared === 'REAL'
+  if (type === 'INTEGER' || type === 'REAL') return numeric
+  return declared === type
+}

@@ -1,0 +1,151 @@
+import type Database from 'better-sqlite3'
+
+import {ColumnTypes, type DeclaredType, type PendingRow, type SqlType, UNTYPED} from '../column-types.js'
+import {KEY_COLUMN} from '../view-definition.js'
+import {type ApplyExtras, type PartitionOffsets, quote, RECORD_KEY_COLUMN, setOffset, type ViewChange, type ViewMeta, type ViewTable} from '../view-table.js'
+
+type Upsert = {columns: string[]; statement: Database.Statement}
+
+/**
+ * A view table in a SQLite file, with `_evt_view` (name, definition and its hash) and
+ * `_evt_offsets` (the next offset per partition) next to it. SQLite cannot change a column's
+ * type, so a column that had no value yet is declared without one and, when values arrive, the
+ * table is copied into one declared with the new types.
+ */
+export class SqliteViewTable implements ViewTable {
+  readonly columnTypes: ColumnTypes
+  private upsert?: Upsert
+  private readonly deleteRow: Database.Statement
+  private readonly deleteByRecordKey?: Database.Statement
+
+  constructor(
+    readonly db: Database.Database,
+    readonly table: string,
+    options: {rowsKeepRecordKey?: boolean} = {},
+  ) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS _evt_view (name TEXT NOT NULL, definition TEXT NOT NULL, definition_hash TEXT NOT NULL, table_name TEXT NOT NULL, built_at TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS _evt_offsets (topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL, PRIMARY KEY (topic, partition)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS ${quote(table)} (${quote(KEY_COLUMN)} TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;
+    `)
+    const declared = new Map<string, DeclaredType>()
+    for (const column of db.pragma(`table_info(${quote(table)})`) as {name: string; type: string}[]) {
+      if (column.name !== KEY_COLUMN) declared.set(column.name, column.type.toUpperCase() as DeclaredType)
+    }
+
+    this.columnTypes = new ColumnTypes(declared)
+    if (options.rowsKeepRecordKey) {
+      if (!declared.has(RECORD_KEY_COLUMN)) this.addColumn(RECORD_KEY_COLUMN, 'TEXT')
+      this.indexRecordKeys()
+      this.deleteByRecordKey = db.prepare(`DELETE FROM ${quote(table)} WHERE ${quote(RECORD_KEY_COLUMN)} = ?`)
+    }
+
+    this.deleteRow = db.prepare(`DELETE FROM ${quote(table)} WHERE ${quote(KEY_COLUMN)} = ?`)
+  }
+
+  async apply(changes: Map<string, ViewChange>, extras: ApplyExtras = {}): Promise<void> {
+    this.applyNow(changes, extras)
+  }
+
+  async meta(): Promise<undefined | ViewMeta> {
+    const row = this.db.prepare('SELECT name, definition, definition_hash AS hash, table_name AS "table", built_at AS builtAt FROM _evt_view').get()
+    return row as undefined | ViewMeta
+  }
+
+  async offsets(): Promise<PartitionOffsets> {
+    const rows = this.db.prepare('SELECT topic, partition, next_offset AS offset FROM _evt_offsets').all() as {offset: number; partition: number; topic: string}[]
+    const offsets: PartitionOffsets = new Map()
+    for (const row of rows) setOffset(offsets, row.topic, row.partition, row.offset)
+    return offsets
+  }
+
+  async rowCount(): Promise<number> {
+    return (this.db.prepare(`SELECT count(*) AS n FROM ${quote(this.table)}`).get() as {n: number}).n
+  }
+
+  private applyNow(changes: Map<string, ViewChange>, extras: ApplyExtras): void {
+    const keys = [...changes.keys()].sort()
+    const upserts = new Map<string, PendingRow & {recordKey?: string}>()
+    for (const key of keys) {
+      const change = changes.get(key)!
+      if (change.kind === 'upsert') upserts.set(key, change)
+    }
+
+    this.db.transaction(() => {
+      // Tombstones first: rows this chunk writes again come back below, as their records came after.
+      for (const recordKey of extras.deletedRecordKeys ?? []) this.deleteByRecordKey!.run(recordKey)
+      this.declareTypes(upserts.values())
+      for (const key of keys) {
+        const upsert = upserts.get(key)
+        if (upsert) this.upsertRow(key, upsert)
+        else this.deleteRow.run(key)
+      }
+
+      for (const name of extras.columns ?? []) if (!this.columnTypes.declared.has(name)) this.addColumn(name, UNTYPED)
+      if (extras.offsets) this.writeOffsets(extras.offsets)
+      if (extras.meta) this.writeMeta(extras.meta)
+    })()
+  }
+
+  private declareTypes(rows: Iterable<PendingRow>): void {
+    const {added, typed} = this.columnTypes.typesToDeclare(rows)
+    for (const [name, type] of added) this.addColumn(name, type)
+    if (typed.size > 0) this.retype(typed)
+  }
+
+  /** Copies the table into one declared with the new types (the columns keep their order). */
+  private retype(types: Map<string, SqlType>): void {
+    for (const [name, type] of types) this.columnTypes.declare(name, type)
+    const columns = [...this.columnTypes.declared]
+    const definitions = [`${quote(KEY_COLUMN)} TEXT PRIMARY KEY NOT NULL`, ...columns.map(([name, type]) => `${quote(name)} ${type}`)]
+    const names = [KEY_COLUMN, ...columns.map(([name]) => name)].map((name) => quote(name)).join(', ')
+    const copy = quote(`_evt_retype_${this.table}`)
+    this.db.exec(`
+      CREATE TABLE ${copy} (${definitions.join(', ')}) WITHOUT ROWID;
+      INSERT INTO ${copy} (${names}) SELECT ${names} FROM ${quote(this.table)};
+      DROP TABLE ${quote(this.table)};
+      ALTER TABLE ${copy} RENAME TO ${quote(this.table)};
+    `)
+    if (this.deleteByRecordKey) this.indexRecordKeys()
+    this.upsert = undefined
+  }
+
+  private indexRecordKeys(): void {
+    this.db.exec(`CREATE INDEX IF NOT EXISTS ${quote(`${this.table}_evt_key`)} ON ${quote(this.table)} (${quote(RECORD_KEY_COLUMN)})`)
+  }
+
+  private addColumn(name: string, type: DeclaredType): void {
+    this.db.exec(`ALTER TABLE ${quote(this.table)} ADD COLUMN ${quote(name)} ${type}`)
+    this.columnTypes.declare(name, type)
+    this.upsert = undefined
+  }
+
+  /** Every column is written, so a field a newer record lacks becomes NULL (last write wins). */
+  private upsertRow(key: string, pending: PendingRow & {recordKey?: string}): void {
+    const upsert = this.upsertStatement()
+    const cells: unknown[] = this.columnTypes.cells(pending, upsert.columns)
+    if (this.deleteByRecordKey) cells[upsert.columns.indexOf(RECORD_KEY_COLUMN)] = pending.recordKey ?? null
+    upsert.statement.run(key, ...cells)
+  }
+
+  private upsertStatement(): Upsert {
+    if (this.upsert) return this.upsert
+    const columns = [...this.columnTypes.declared.keys()]
+    const names = [KEY_COLUMN, ...columns].map((name) => quote(name)).join(', ')
+    const placeholders = ['?', ...columns.map(() => '?')].join(', ')
+    const updates = columns.length === 0 ? 'NOTHING' : `UPDATE SET ${columns.map((name) => `${quote(name)} = excluded.${quote(name)}`).join(', ')}`
+    const statement = this.db.prepare(`INSERT INTO ${quote(this.table)} (${names}) VALUES (${placeholders}) ON CONFLICT (${quote(KEY_COLUMN)}) DO ${updates}`)
+    this.upsert = {columns, statement}
+    return this.upsert
+  }
+
+  private writeMeta(meta: ViewMeta): void {
+    this.db.prepare('DELETE FROM _evt_view').run()
+    this.db.prepare('INSERT INTO _evt_view (name, definition, definition_hash, table_name, built_at) VALUES (?, ?, ?, ?, ?)').run(meta.name, meta.definition, meta.hash, meta.table, meta.builtAt)
+  }
+
+  private writeOffsets(offsets: PartitionOffsets): void {
+    const statement = this.db.prepare('INSERT INTO _evt_offsets (topic, partition, next_offset) VALUES (?, ?, ?) ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset')
+    for (const [topic, partitions] of offsets) for (const [partition, offset] of partitions) statement.run(topic, partition, offset)
+  }
+}
