@@ -82,13 +82,13 @@ export class ViewBuilder {
 
   /**
    * Writes what is buffered in one transaction; with `offsets` the positions reached go in it too
-   * (each live batch), and with `meta` also the definition and every mapped column (the end of a build).
+   * (each live batch), and with `meta` also the definition (the end of a build).
    */
   async flush(options: {meta?: ViewMeta; offsets?: boolean} = {}): Promise<void> {
     const {meta} = options
     if (this.chunk.size === 0 && this.deletedRecordKeys.size === 0 && !meta && !options.offsets) return
     const deletedRecordKeys = this.deletedRecordKeys
-    await this.store.apply(this.changes(), {columns: meta ? this.view.columns : undefined, deletedRecordKeys, meta, offsets: meta || options.offsets ? this.positions : undefined})
+    await this.store.apply(this.changes(), {deletedRecordKeys, meta, offsets: meta || options.offsets ? this.positions : undefined})
   }
 
   private addMapped(record: LogRecord, projection: ColumnProjection): void {

@@ -20,8 +20,6 @@ export type PartitionOffsets = Map<string, Map<number, number>>
 
 /** What goes in the same transaction as a chunk's rows. */
 export interface ApplyExtras {
-  /** The mapping's columns that never had a value (added untyped, so the table has them all). */
-  columns?: string[]
   /** Record keys whose tombstones delete the rows they wrote (views with rowsKeepRecordKey); applied first. */
   deletedRecordKeys?: Set<string>
   meta?: ViewMeta

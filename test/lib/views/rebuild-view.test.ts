@@ -69,7 +69,7 @@ describe('rebuildView', () => {
     const file = path.join(tempDir(), 'items.db')
     const result = await rebuildView({log, target: new SqliteTarget(file), registry, view: await view({columns: {'*': '$', at: '$timestamp', type: '$type'}})})
     expect(result.typeMismatches).toEqual([])
-    expect(columnsOf(file, 't')).toEqual(['key TEXT', 'sku TEXT', 'price REAL', 'at TEXT', 'type TEXT', 'coupon TEXT'])
+    expect(columnsOf(file, 't')).toEqual(['key TEXT', 'at TEXT', 'type TEXT', 'sku TEXT', 'price REAL', 'coupon TEXT'])
     expect(rows(file, 'SELECT key, sku, price, coupon, type FROM t ORDER BY key')).toEqual([
       {coupon: null, key: 'a', price: 1.5, sku: 'a', type: 'Item'},
       {coupon: 'SPRING', key: 'b', price: 2, sku: 'b', type: 'Item'},

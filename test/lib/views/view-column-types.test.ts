@@ -40,7 +40,7 @@ describe('view column types', () => {
     await log.produce([record('a', {total: 'lots'}, 0), record('b', {total: 1.5}, 1), record('c', {total: 2.5}, 2)])
     const file = path.join(tempDir(), 'orders.db')
     const result = await rebuildView({log, target: new SqliteTarget(file), registry, view: await view()})
-    expect(read(file).columns).toEqual(['key TEXT', 'total REAL', 'note '])
+    expect(read(file).columns).toEqual(['key TEXT', 'note ', 'total REAL'])
     expect(read(file).rows).toEqual([
       {key: 'a', note: null, total: null},
       {key: 'b', note: null, total: 1.5},

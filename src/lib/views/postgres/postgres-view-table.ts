@@ -36,10 +36,11 @@ export class PostgresViewTable implements ViewTable {
   }
 
   /**
-   * Opens `table`, creating it when missing. With `buildId`, every apply first checks, holding the
+   * Opens `table`, creating it when missing, with the mapping's `columns` (untyped until values come,
+   * in the order evt.yaml names them). With `buildId`, every apply first checks, holding the
    * lock on the bookkeeping row, that the view's table is still that build (a follower's guard).
    */
-  static async open(client: Client, table: string, options: {buildId?: string; rowsKeepRecordKey: boolean; viewTable: string}): Promise<PostgresViewTable> {
+  static async open(client: Client, table: string, options: {buildId?: string; columns: string[]; rowsKeepRecordKey: boolean; viewTable: string}): Promise<PostgresViewTable> {
     await client.query(`CREATE TABLE IF NOT EXISTS ${quote(table)} (${quote(KEY_COLUMN)} text PRIMARY KEY)`)
     const {rows} = await client.query<{comment: null | string; name: string; type: string}>(
       `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, col_description(a.attrelid, a.attnum) AS comment
@@ -56,6 +57,7 @@ export class PostgresViewTable implements ViewTable {
 
     const view = new PostgresViewTable(client, table, declared, options)
     for (const [name, type] of physical) view.physical.set(name, type)
+    for (const name of options.columns) if (!declared.has(name)) await view.addColumn(name, UNTYPED)
     if (options.rowsKeepRecordKey && !declared.has(RECORD_KEY_COLUMN)) {
       await view.addColumn(RECORD_KEY_COLUMN, 'TEXT')
       await client.query(`CREATE INDEX ON ${quote(table)} (${quote(RECORD_KEY_COLUMN)})`)
@@ -80,7 +82,6 @@ export class PostgresViewTable implements ViewTable {
       await this.declareTypes(upserts.map((upsert) => upsert.pending))
       if (deletes.length > 0) await this.client.query(`DELETE FROM ${quote(this.table)} WHERE ${quote(KEY_COLUMN)} = ANY($1::text[])`, [deletes])
       if (upserts.length > 0) await this.upsertRows(upserts)
-      for (const name of extras.columns ?? []) if (!this.columnTypes.declared.has(name)) await this.addColumn(name, UNTYPED)
       if (extras.offsets) await this.writeOffsets(extras.offsets)
       if (extras.meta) await this.writeMeta(extras.meta)
       await this.client.query('COMMIT')

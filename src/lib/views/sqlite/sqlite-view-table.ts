@@ -21,7 +21,8 @@ export class SqliteViewTable implements ViewTable {
   constructor(
     readonly db: Database.Database,
     readonly table: string,
-    options: {rowsKeepRecordKey?: boolean} = {},
+    /** `columns`: the mapping's, created (untyped) up front so a table has them in the order evt.yaml names them. */
+    options: {columns?: string[]; rowsKeepRecordKey?: boolean} = {},
   ) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS _evt_view (name TEXT NOT NULL, definition TEXT NOT NULL, definition_hash TEXT NOT NULL, table_name TEXT NOT NULL, built_at TEXT NOT NULL);
@@ -34,6 +35,7 @@ export class SqliteViewTable implements ViewTable {
     }
 
     this.columnTypes = new ColumnTypes(declared)
+    for (const name of options.columns ?? []) if (!declared.has(name)) this.addColumn(name, UNTYPED)
     if (options.rowsKeepRecordKey) {
       if (!declared.has(RECORD_KEY_COLUMN)) this.addColumn(RECORD_KEY_COLUMN, 'TEXT')
       this.indexRecordKeys()
@@ -81,7 +83,6 @@ export class SqliteViewTable implements ViewTable {
         else this.deleteRow.run(key)
       }
 
-      for (const name of extras.columns ?? []) if (!this.columnTypes.declared.has(name)) this.addColumn(name, UNTYPED)
       if (extras.offsets) this.writeOffsets(extras.offsets)
       if (extras.meta) this.writeMeta(extras.meta)
     })()
