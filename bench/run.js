@@ -133,6 +133,29 @@ function restartBroker() {
   execFileSync('bash', [path.join(root, 'scripts/kafka/start.sh')], {stdio: 'ignore'})
 }
 
+/**
+ * Views built in PostgreSQL (scripts/postgres: a local server, fsync off), when the machine has
+ * one to start: the orders view and the four-topic view, each rate as measured by evt.
+ */
+function benchPostgres(home, {events, ordersEvents}) {
+  try {
+    execFileSync('bash', [path.join(root, 'scripts/postgres/start.sh')], {stdio: 'ignore'})
+  } catch {
+    console.warn('no PostgreSQL server to start (apt-get install postgresql): the PostgreSQL figures are left out')
+    return
+  }
+
+  const db = 'postgres://postgres@127.0.0.1:5433/evt'
+  try {
+    const orders = Array.from({length: runs}, () => rebuildOrders(home, 'local', db))
+    report(`evt rebuild view orders into PostgreSQL (${ordersEvents} events, embedded), as measured by evt`, 'events/s', orders.map((s) => JSON.parse(s.stdout)).map((r) => r.records / r.seconds), {note: 'target ≥ 150,000', rss: summary(orders).rss, target: (rate) => rate >= 150_000})
+    const activity = Array.from({length: runs}, () => evt(home, 'rebuild', 'view', 'order_activity', '--json', '--db', db))
+    report(`evt rebuild view order_activity into PostgreSQL, 4 topics (${events} events, embedded), as measured by evt`, 'events/s', activity.map((s) => JSON.parse(s.stdout)).map((r) => r.records / r.seconds), {note: 'target ≥ 150,000', rss: summary(activity).rss, target: (rate) => rate >= 150_000})
+  } finally {
+    execFileSync('bash', [path.join(root, 'scripts/postgres/stop.sh')], {stdio: 'ignore'})
+  }
+}
+
 /** One point of the scale curve: the four commands once each on a seeded data set. */
 function scalePoint(home, cluster, data) {
   const exportFile = path.join(home, 'export.jsonl')
@@ -245,6 +268,7 @@ try {
   phase('embedded: other figures')
   const activity = Array.from({length: runs}, () => evt(home, 'rebuild', 'view', 'order_activity', '--json'))
   report(`evt rebuild view order_activity, 4 topics (${events} events, embedded), as measured by evt`, 'events/s', activity.map((s) => JSON.parse(s.stdout)).map((r) => r.records / r.seconds), {rss: summary(activity).rss})
+  benchPostgres(home, {events, ordersEvents})
   for (const [label, id] of [['start', firstOrder], ['middle', firstOrder + Math.floor(embeddedOrders / 2)], ['end', firstOrder + embeddedOrders - 1]]) {
     const trace = Array.from({length: runs}, () => evt(home, 'trace', 'order', String(id), '--json'))
     report(`evt trace order ${id} (${label}, ${events} events, embedded)`, 's', trace.map((s) => s.seconds), {rss: summary(trace).rss})

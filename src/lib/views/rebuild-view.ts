@@ -61,6 +61,7 @@ export async function rebuildView(options: RebuildOptions): Promise<RebuildResul
   const resumed = Boolean(options.resume && exists)
   if (options.resume && !exists) options.warn?.(`no earlier build of view '${view.name}' at ${target.where}: building it from the beginning`)
   let build: undefined | ViewBuild
+  let builder: undefined | ViewBuilder
   try {
     build = await target.startBuild(view, {copyCurrent: resumed})
     const {table} = build
@@ -69,10 +70,10 @@ export async function rebuildView(options: RebuildOptions): Promise<RebuildResul
     const total = ranges.reduce((sum, range) => sum + (range.to! - range.from), 0)
     const positions: PartitionOffsets = new Map()
     for (const range of ranges) setOffset(positions, range.topic, range.partition, range.from)
-    const builder = new ViewBuilder(view, table, {positions, registry: options.registry, warn: options.warn})
+    builder = new ViewBuilder(view, table, {positions, registry: options.registry, warn: options.warn})
     options.onProgress?.({records: 0, total})
     for await (const batch of readMerged({log, ranges, signal: options.signal})) {
-      const progress = () => options.onProgress?.({records: builder.counts.records, total})
+      const progress = () => options.onProgress?.({records: builder!.counts.records, total})
       await builder.add(batch, options.signal, progress)
       progress()
     }
@@ -95,6 +96,7 @@ export async function rebuildView(options: RebuildOptions): Promise<RebuildResul
     await build.commit()
     return result
   } catch (error) {
+    await builder?.settle()
     await build?.discard()
     throw target.explain(error)
   }

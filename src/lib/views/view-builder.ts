@@ -40,6 +40,8 @@ export class ViewBuilder {
   private readonly warnTime: (record: LogRecord) => void
   /** Next offset per topic and partition, covering every record added so far (updated in place). */
   readonly positions: PartitionOffsets
+  /** The full chunk being written while the next one gathers (a database server writes on another core). */
+  private writing?: Promise<unknown>
 
   constructor(
     private readonly view: CompiledView,
@@ -77,18 +79,34 @@ export class ViewBuilder {
     }
 
     this.chunkRecords += records.length
-    if (this.chunkRecords >= CHUNK_RECORDS) await this.flush()
+    if (this.chunkRecords < CHUNK_RECORDS) return
+    // One chunk in flight at most: chunks apply in order, and a failure surfaces here.
+    await this.writing
+    const deletedRecordKeys = this.deletedRecordKeys
+    const written = this.store.apply(this.changes(), {deletedRecordKeys})
+    // Held until awaited above or in flush, so a failure is not an unhandled rejection meanwhile.
+    written.catch(() => {})
+    this.writing = written
   }
 
   /**
-   * Writes what is buffered in one transaction; with `offsets` the positions reached go in it too
-   * (each live batch), and with `meta` also the definition (the end of a build).
+   * Writes what is buffered in one transaction, after the chunk in flight; with `offsets` the
+   * positions reached go in it too (each live batch), and with `meta` also the definition (the end of a build).
    */
   async flush(options: {meta?: ViewMeta; offsets?: boolean} = {}): Promise<void> {
+    const writing = this.writing
+    this.writing = undefined
+    await writing
     const {meta} = options
     if (this.chunk.size === 0 && this.deletedRecordKeys.size === 0 && !meta && !options.offsets) return
     const deletedRecordKeys = this.deletedRecordKeys
     await this.store.apply(this.changes(), {deletedRecordKeys, meta, offsets: meta || options.offsets ? this.positions : undefined})
+  }
+
+  /** Waits for the chunk in flight, whatever its outcome: before a failed build is discarded. */
+  async settle(): Promise<void> {
+    await this.writing?.catch(() => {})
+    this.writing = undefined
   }
 
   private addMapped(record: LogRecord, projection: ColumnProjection): void {
