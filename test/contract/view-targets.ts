@@ -25,7 +25,8 @@ export interface TargetUnderTest {
   leftovers(db: string, table: string): Promise<string[]>
   /** Where view `view` is built when evt.yaml says `target: <this>`, given the project's database. */
   place(database: string, view: string): string
-  rows(db: string, table: string): Promise<Row[]>
+  /** The table's rows, ordered by its key column (`key` unless given). */
+  rows(db: string, table: string, keyColumn?: string): Promise<Row[]>
 }
 
 export const sqliteTarget: TargetUnderTest = {
@@ -54,10 +55,10 @@ export const sqliteTarget: TargetUnderTest = {
     return existsSync(dir) ? readdirSync(dir).filter((entry) => entry.startsWith(`.${path.basename(db)}.building-`)) : []
   },
   place: (dir, view) => path.join(dir, `${view}.db`),
-  async rows(db, table) {
+  async rows(db, table, keyColumn = 'key') {
     const handle = new Database(db, {readonly: true})
     try {
-      return handle.prepare(`SELECT * FROM ${table} ORDER BY key`).all() as Row[]
+      return handle.prepare(`SELECT * FROM ${table} ORDER BY "${keyColumn}"`).all() as Row[]
     } finally {
       handle.close()
     }
@@ -105,6 +106,6 @@ export function postgresTarget(server: string): TargetUnderTest {
       return tables.map((table) => table.tablename)
     },
     place: (database) => database,
-    rows: (db, table) => query(db, `SELECT * FROM ${table} ORDER BY key`),
+    rows: (db, table, keyColumn = 'key') => query(db, `SELECT * FROM ${table} ORDER BY "${keyColumn}"`),
   }
 }

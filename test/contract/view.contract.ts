@@ -203,6 +203,81 @@ export function viewContract(name: string, cluster: () => ClusterConfig, target:
       expect(await target.fingerprint(copy, 'items')).toBe(before)
     })
 
+    it('a join view folds three topics into one row per id: each topic its own columns, absent fields kept, tombstones of deletes only', async () => {
+      const [orders, payments, shipments] = [await newTopic(), await newTopic(2), await newTopic(1)]
+      const records: OutgoingRecord[] = []
+      // Unique timestamps across topics: the fold below applies records in time order.
+      for (let i = 0; i < 240; i++) {
+        const id = `o${(i * 7) % 30}`
+        const timestamp = T0 + i * 1000
+        const json = (value: object) => Buffer.from(JSON.stringify(value))
+        if (i % 3 === 0) records.push({key: Buffer.from(id), timestamp, topic: orders, value: i % 13 === 6 ? null : json({status: `s${i}`, total: i})})
+        else if (i % 3 === 1) records.push({key: Buffer.from(`p${i}`), timestamp, topic: payments, value: i % 5 === 1 ? json({id, method: `m${i}`}) : json({id})})
+        else records.push({key: Buffer.from(`x${i}`), timestamp, topic: shipments, value: i % 11 === 2 ? null : json(i % 4 === 0 ? {carrier: `c${i}`, id} : {id, note: 'no carrier here'})})
+      }
+
+      await backend.log.produce(records)
+      const dir = tempDir()
+      const database = await target.database(dir)
+      const db = target.place(database, 'status')
+      const view = [
+        'views:',
+        '  status:',
+        '    key: orderId',
+        `    target: '${db}'`,
+        '    from:',
+        `      ${orders}: {key: key, columns: {status: $.status, total: $.total}}`,
+        `      ${payments}: {key: $.id, columns: {method: $.method, paid_at: $timestamp}}`,
+        `      ${shipments}: {key: $.id, columns: {carrier: $.carrier}}`,
+        `    deletes: ${orders}`,
+      ]
+      writeFileSync(path.join(dir, 'evt.yaml'), [`clusters: {under-test: ${clusterYaml}}`, 'default: under-test', ...view].join('\n'))
+
+      // The fold, from the raw log: absent fields keep their column, tombstones only of orders delete the row.
+      const rows = new Map<string, Row>()
+      const empty = (): Row => ({carrier: null, method: null, paid_at: null, status: null, total: null})
+      for (const record of records) {
+        if (record.value === null) {
+          if (record.topic === orders) rows.delete(record.key!.toString())
+          continue
+        }
+
+        const value = JSON.parse(record.value.toString())
+        const id = record.topic === orders ? record.key!.toString() : value.id
+        const row: Row = rows.get(id) ?? {...empty(), orderId: id}
+        if (record.topic === orders) Object.assign(row, {status: value.status, total: value.total})
+        if (record.topic === payments) Object.assign(row, {paid_at: new Date(record.timestamp!).toISOString(), ...('method' in value ? {method: value.method} : {})})
+        if (record.topic === shipments && 'carrier' in value) row.carrier = value.carrier
+        rows.set(id, row)
+      }
+
+      const expected = [...rows.values()].sort((a, b) => ((a.orderId as string) < (b.orderId as string) ? -1 : 1))
+      const built = await evt(dir, 'rebuild', 'view', 'status', '--json')
+      expect(built.stderr).toBe('')
+      expect(JSON.parse(built.stdout)).toMatchObject({records: 240, rows: expected.length})
+      const byOrderId = (list: Row[]) => [...list].sort((a, b) => ((a.orderId as string) < (b.orderId as string) ? -1 : 1))
+      expect(byOrderId(await target.rows(db, 'status', 'orderId'))).toEqual(expected)
+
+      // Resume after more records equals a full rebuild; the diff finds nothing.
+      await backend.log.produce([
+        {key: Buffer.from('o1'), timestamp: T0 + 500_000, topic: orders, value: Buffer.from(JSON.stringify({status: 'late'}))},
+        {key: Buffer.from('p-late'), timestamp: T0 + 500_001, topic: payments, value: Buffer.from(JSON.stringify({id: 'o-new', method: 'cash'}))},
+      ])
+      expect((await evt(dir, 'rebuild', 'view', 'status', '--resume')).code).toBe(0)
+      const full = target.place(await target.database(dir), 'full')
+      expect((await evt(dir, 'rebuild', 'view', 'status', '--db', full)).code).toBe(0)
+      expect(await target.rows(db, 'status', 'orderId')).toEqual(await target.rows(full, 'status', 'orderId'))
+      const late = (await target.rows(full, 'status', 'orderId')).filter((row) => row.orderId === 'o1' || row.orderId === 'o-new')
+      // The late order record has no total: o1 keeps the one it had.
+      expect(late).toEqual([
+        {...empty(), method: 'cash', orderId: 'o-new', paid_at: new Date(T0 + 500_001).toISOString()},
+        {...(rows.get('o1') ?? {...empty(), orderId: 'o1'}), status: 'late'},
+      ])
+      const diff = await evt(dir, 'view', 'diff', 'status')
+      expect(diff.stdout).toMatch(/matches view status/)
+      expect(diff.code).toBe(0)
+    })
+
     if (target.kind === 'sqlite') {
       it('replay copies a range with keys, values and headers intact; --dry-run sends nothing', async () => {
         const source = await newTopic(1)

@@ -19,7 +19,7 @@ describe('evt rebuild view on the demo (through pipes)', () => {
     expect(result.code).toBe(0)
     // --all answers one JSON array of summaries, one per view.
     const summaries = JSON.parse(result.stdout) as {view: string}[]
-    expect(summaries.map((s) => s.view)).toEqual(['orders'])
+    expect(summaries.map((s) => s.view)).toEqual(['orders', 'order_status'])
 
     // The same view computed from what `topic tail --json` shows of the log.
     const tail = await runCli(['topic', 'tail', 'orders', '--from', 'beginning', '--json'], {cwd})

@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import {ConfigError, UsageError} from '../errors.js'
 import {parseDuration} from '../read/start-position.js'
-import {parseColumnLocator, parseIdLocator} from './locator.js'
+import {type ColumnLocator, parseColumnLocator, parseIdLocator} from './locator.js'
 import {isPemText, normalizePem} from './pem.js'
 import {withoutCredentials} from './redact.js'
 import type {
@@ -142,7 +142,7 @@ function readConfigFile(file: string, env: NodeJS.ProcessEnv): FileConfig {
   }
 
   const flows = Object.fromEntries(root.child('flows').entries('flows').map(([name, node]) => [name, readFlow(node)]))
-  const views = Object.fromEntries(root.child('views').entries('views').map(([name, node]) => [name, readView(node)]))
+  const views = Object.fromEntries(root.child('views').entries('views').map(([name, node]) => [name, readView(node, name)]))
   return {clusters, defaultCluster, flows, views}
 }
 
@@ -294,19 +294,56 @@ function readFlow(node: ConfigNode): FlowConfig {
   return {ends: node.child('ends').stringList('event type names'), owners, topics}
 }
 
-function readView(node: ConfigNode): ViewConfig {
+/** A view; its table is named after it unless `table:` says otherwise. */
+function readView(node: ConfigNode, name: string): ViewConfig {
   node.requireMap('a view: { from: [TOPIC], table, key, columns }')
+  const from = node.child('from')
+  if (from.present && typeof from.value === 'object' && !Array.isArray(from.value)) return readJoinView(node, name)
   const moduleNode = node.child('module')
-  const columns = Object.fromEntries(node.child('columns').entries('column: $.path').map(([name, spec]) => [name, spec.parsed('a value path like $.status', parseColumnLocator)]))
+  const columns = readColumns(node.child('columns'))
   if (!moduleNode.present && Object.keys(columns).length === 0) node.child('columns').reject('a map of column: $.path (or a module)')
+  if (node.child('deletes').present) node.child('deletes').reject("nothing here: 'deletes' belongs to a join view (from: a map of topics)")
   return {
     columns,
-    from: node.child('from').stringList('topic names'),
+    from: from.stringList('topic names'),
     key: node.child('key').present ? node.child('key').parsed('key, header:NAME or a value path like $.orderId', parseIdLocator) : parseIdLocator('key'),
     module: moduleNode.optionalString(),
-    table: node.child('table').string('a table name'),
+    table: node.child('table').optionalString('a table name') ?? name,
     target: node.child('target').optionalString('a SQLite path or a postgres:// URL'),
   }
+}
+
+/** `from: {TOPIC: {key, columns}}`: each topic updates its own columns of rows keyed by the same id. */
+function readJoinView(node: ConfigNode, name: string): ViewConfig {
+  for (const setting of ['columns', 'module']) if (node.child(setting).present) node.child(setting).reject(`nothing here: a join view's columns are given per topic under 'from'`)
+  const join = Object.fromEntries(
+    node
+      .child('from')
+      .entries('topic: { key, columns }')
+      .map(([topic, source]) => {
+        source.requireMap('{ key: key | header:NAME | $.path, columns: { column: $.path } }')
+        const columns = readColumns(source.child('columns'))
+        if (Object.keys(columns).length === 0) source.child('columns').reject('a map of column: $.path')
+        const key = source.child('key').present ? source.child('key').parsed('key, header:NAME or a value path like $.orderId', parseIdLocator) : parseIdLocator('key')
+        return [topic, {columns, key}]
+      }),
+  )
+  const deletes = node.child('deletes').optionalString('a topic of from')
+  if (deletes !== undefined && !(deletes in join)) node.child('deletes').reject(`one of the topics of from (${Object.keys(join).join(', ')})`)
+  return {
+    columns: {},
+    deletes,
+    from: Object.keys(join),
+    join,
+    key: parseIdLocator('key'),
+    keyColumn: node.child('key').optionalString('the name of the row key column, like orderId'),
+    table: node.child('table').optionalString('a table name') ?? name,
+    target: node.child('target').optionalString('a SQLite path or a postgres:// URL'),
+  }
+}
+
+function readColumns(node: ConfigNode): Record<string, ColumnLocator> {
+  return Object.fromEntries(node.entries('column: $.path').map(([name, spec]) => [name, spec.parsed('a value path like $.status', parseColumnLocator)]))
 }
 
 function parseBrokers(text: string): string[] {

@@ -50,10 +50,22 @@ export interface FlowConfig {
   topics: Record<string, FlowTopic>
 }
 
+/** One topic of a join view: how its records find their row, and the columns they update. */
+export interface JoinSource {
+  columns: Record<string, ColumnLocator>
+  key: IdLocator
+}
+
 export interface ViewConfig {
   columns: Record<string, ColumnLocator>
+  /** The topic whose tombstones delete a join view's row. */
+  deletes?: string
   from: string[]
+  /** A join view: per topic of `from`, its row key and the columns it updates. */
+  join?: Record<string, JoinSource>
   key: IdLocator
+  /** The name of the row key column (a join view's `key: NAME`; `key` otherwise). */
+  keyColumn?: string
   module?: string
   table: string
   /** Where the view is built: a SQLite path or a postgres:// URL (default: a file under EVT_HOME/views). */

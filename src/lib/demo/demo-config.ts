@@ -4,7 +4,7 @@ import path from 'node:path'
 import {CONFIG_FILE_NAME} from '../config/resolve.js'
 import type {ClusterConfig} from '../config/types.js'
 
-/** The evt.yaml the demo writes when none exists: the cluster, the `order` flow and the `orders` view. */
+/** The evt.yaml the demo writes when none exists: the cluster, the `order` flow, the `orders` view and the `order_status` join view. */
 export function demoConfigYaml(cluster: ClusterConfig, dir: string): string {
   const clusterLines =
     cluster.kind === 'embedded'
@@ -32,6 +32,13 @@ export function demoConfigYaml(cluster: ClusterConfig, dir: string): string {
     '    table: orders',
     '    key: key',
     '    columns: { order_id: $.orderId, status: $.status, total: $.total, updated_at: $timestamp }',
+    '  order_status:                # one row per order, each topic updating its own columns',
+    '    key: orderId',
+    '    from:',
+    '      orders:    { key: key,       columns: { status: $.status, total: $.total } }',
+    '      payments:  { key: $.orderId, columns: { payment: $.method, paid_at: $timestamp } }',
+    '      shipments: { key: $.orderId, columns: { carrier: $.carrier, delivered_at: $.deliveredAt } }',
+    '    deletes: orders              # a tombstone on orders deletes the row',
     '',
   ].join('\n')
 }

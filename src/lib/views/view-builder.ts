@@ -5,7 +5,7 @@ import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {eventTypeOf} from '../util/event-type.js'
 import {unrepresentableTimeWarning} from '../util/time.js'
 import {maybeYield} from '../util/yield.js'
-import type {ColumnProjection, CompiledView, Projection, ProjectionInput} from './view-definition.js'
+import type {ColumnProjection, CompiledView, JoinProjection, Projection, ProjectionInput} from './view-definition.js'
 import {positionOf} from './column-types.js'
 import {type PartitionOffsets, setOffset, type ViewChange, type ViewMeta, type ViewTable} from './view-table.js'
 
@@ -75,6 +75,7 @@ export class ViewBuilder {
       setOffset(this.positions, record.topic, record.partition, record.offset + 1)
       const {projection} = this.view
       if (projection.kind === 'module') this.applyProjection(projection.project(this.input(record)), record)
+      else if (projection.kind === 'join') this.addJoined(record, projection)
       else this.addMapped(record, projection)
     }
 
@@ -153,6 +154,33 @@ export class ViewBuilder {
         this.rowsByRecordKey.set(recordKey, rows.add(key))
       }
     }
+  }
+
+  /**
+   * A join view's record updates its topic's columns of the row: merged into what this chunk has
+   * for that row already. After a delete in the same chunk the row starts again from this record.
+   */
+  private addJoined(record: LogRecord, projection: JoinProjection): void {
+    const source = projection.sources.get(record.topic)!
+    if (record.value === null) {
+      if (record.topic !== projection.deletes) return
+      const key = source.keyOf({key: source.keyIsRecordKey ? this.decodeKey(record) : null, record, type: null, value: null})
+      if (key !== undefined) this.chunk.set(key, {kind: 'delete'})
+      return
+    }
+
+    const input = this.input(record, undefined, {key: source.keyIsRecordKey || source.rowReadsKey, type: source.rowReadsType})
+    const key = source.keyOf(input)
+    if (key === undefined) {
+      this.countMissingKey(record)
+      return
+    }
+
+    const row = source.rowOf(input)
+    const pending = this.chunk.get(key)
+    if (pending === undefined) this.chunk.set(key, {kind: 'merge', record, row})
+    else if (pending.kind === 'delete') this.chunk.set(key, {kind: 'upsert', record, row})
+    else if (pending.kind === 'merge' || pending.kind === 'upsert') this.chunk.set(key, {...pending, record, row: {...pending.row, ...row}})
   }
 
   private applyProjection(projection: Projection, record: LogRecord): void {

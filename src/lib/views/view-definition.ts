@@ -51,6 +51,16 @@ export interface ColumnProjection {
   rowOf(input: ProjectionInput): Record<string, unknown>
 }
 
+/**
+ * A join view: each topic finds the row by its own key locator and updates only its own columns;
+ * tombstones of `deletes` (keyed by the record key or a header) delete the row, others are ignored.
+ */
+export interface JoinProjection {
+  deletes?: string
+  kind: 'join'
+  sources: Map<string, ColumnProjection>
+}
+
 /** A projection module: any record may become a row, a delete or nothing, so each is projected. */
 export interface ModuleProjection {
   kind: 'module'
@@ -63,8 +73,10 @@ export interface CompiledView {
   /** The definition as stored in the view file, to refuse --resume after it changed. */
   definition: string
   hash: string
+  /** The row key column: `key`, or a join view's `key: NAME`. */
+  keyColumn: string
   name: string
-  projection: ColumnProjection | ModuleProjection
+  projection: ColumnProjection | JoinProjection | ModuleProjection
   /**
    * Rows keep the key of the record that wrote them (`_evt_key`), so that a tombstone — which has
    * no value to find a row key in — deletes the rows its record key wrote: a mapping keyed by a
@@ -94,6 +106,7 @@ export async function compileView(name: string, config: ViewConfig, configDir: s
   const where = `view '${name}'`
   if (!IDENTIFIER.test(config.table)) throw new ConfigError(`${where}: table '${config.table}' is not a plain SQL name`, {hint: 'use letters, digits and _'})
   if (config.from.length === 0) throw new ConfigError(`${where}: 'from' names no topic`)
+  if (config.join) return compileJoinView(name, config, where)
   const key = keyExtractor(config.key)
   let moduleText = ''
   let projection: ColumnProjection | ModuleProjection
@@ -112,12 +125,11 @@ export async function compileView(name: string, config: ViewConfig, configDir: s
     projection = {kind: 'module', project: moduleProjection(where, await loadProjectModule(where, file), key)}
   }
 
-  // As written in evt.yaml, so a view built before locators were parsed keeps its hash.
-  const columnTexts = Object.entries(config.columns).map(([column, locator]) => [column, locator.text])
   const rowsKeepRecordKey = projection.kind === 'columns' && !projection.keyIsRecordKey
+  // As written in evt.yaml, so a view built before locators were parsed keeps its hash.
   // Marked, so a build from before rows kept their record key cannot be resumed (its rows lack it).
   const definition = JSON.stringify({
-    columns: columnTexts,
+    columns: columnTexts(config.columns),
     from: config.from,
     key: config.key.text,
     module: config.module ?? null,
@@ -126,10 +138,47 @@ export async function compileView(name: string, config: ViewConfig, configDir: s
   })
   const hash = createHash('sha256').update(definition).update(moduleText).digest('hex')
   const columns = Object.keys(config.columns).filter((column) => column !== '*')
-  return {columns, definition, hash, name, projection, rowsKeepRecordKey, table: config.table, target: config.target, topics: config.from}
+  return {columns, definition, hash, keyColumn: KEY_COLUMN, name, projection, rowsKeepRecordKey, table: config.table, target: config.target, topics: config.from}
 }
 
-function columnProjection(where: string, config: ViewConfig, key: Extract): ColumnProjection {
+function compileJoinView(name: string, config: ViewConfig, where: string): CompiledView {
+  const keyColumn = config.keyColumn ?? KEY_COLUMN
+  if (!IDENTIFIER.test(keyColumn) || keyColumn.startsWith('_evt')) throw new ConfigError(`${where}: key column name '${keyColumn}' is not a plain SQL name`, {hint: 'use letters, digits and _, like orderId'})
+  const sources = new Map<string, ColumnProjection>()
+  const columns: string[] = []
+  for (const [topic, source] of Object.entries(config.join!)) {
+    if ('*' in source.columns) throw new ConfigError(`${where}: topic ${topic}: a join view names its columns ('*' would let topics overwrite each other's)`)
+    sources.set(topic, columnProjection(`${where}, topic ${topic}`, source, keyExtractor(source.key), {keyColumn, partial: true}))
+    for (const column of Object.keys(source.columns)) {
+      const owner = columns.includes(column) && Object.entries(config.join!).find(([other, spec]) => other !== topic && column in spec.columns)?.[0]
+      if (owner) throw new ConfigError(`${where}: column '${column}' is given by both ${owner} and ${topic}`, {hint: 'each column comes from one topic: rename one of them'})
+      columns.push(column)
+    }
+  }
+
+  if (config.deletes !== undefined && config.join![config.deletes].key.kind === 'path') {
+    throw new ConfigError(`${where}: deletes: ${config.deletes} finds rows by a value path, and a tombstone has no value`, {hint: `key ${config.deletes} by its record key (key: key) or a header, or leave deletes out`})
+  }
+
+  const definition = JSON.stringify({
+    deletes: config.deletes ?? null,
+    from: Object.entries(config.join!).map(([topic, source]) => [topic, source.key.text, columnTexts(source.columns)]),
+    key: keyColumn,
+    table: config.table,
+  })
+  const hash = createHash('sha256').update(definition).digest('hex')
+  return {columns, definition, hash, keyColumn, name, projection: {deletes: config.deletes, kind: 'join', sources}, rowsKeepRecordKey: false, table: config.table, target: config.target, topics: config.from}
+}
+
+function columnTexts(columns: ViewConfig['columns']): [string, string][] {
+  return Object.entries(columns).map(([column, locator]) => [column, locator.text])
+}
+
+/**
+ * `partial` (a join view's topic): a column whose path or header the record lacks is left out of
+ * the row — the record says nothing about it, so the row keeps what another record wrote there.
+ */
+function columnProjection(where: string, config: Pick<ViewConfig, 'columns' | 'key'>, key: Extract, {keyColumn = KEY_COLUMN, partial = false} = {}): ColumnProjection {
   const extractors: [string, Extract][] = []
   const spreads: Extract[] = []
   for (const [column, spec] of Object.entries(config.columns)) {
@@ -138,11 +187,11 @@ function columnProjection(where: string, config: ViewConfig, key: Extract): Colu
       continue
     }
 
-    if (!IDENTIFIER.test(column) || column === KEY_COLUMN || column.startsWith('_evt')) {
-      throw new ConfigError(`${where}: column name '${column}' is not allowed`, {hint: `use letters, digits and _; '${KEY_COLUMN}' and _evt* are evt's own`})
+    if (!IDENTIFIER.test(column) || column === keyColumn || column.startsWith('_evt')) {
+      throw new ConfigError(`${where}: column name '${column}' is not allowed`, {hint: `use letters, digits and _; '${keyColumn}' and _evt* are evt's own`})
     }
 
-    extractors.push([column, columnExtractor(spec)])
+    extractors.push([column, columnExtractor(spec, {partial})])
   }
 
   return {
@@ -161,7 +210,11 @@ function columnProjection(where: string, config: ViewConfig, key: Extract): Colu
         }
       }
 
-      for (const [column, extract] of extractors) row[column] = extract(input)
+      for (const [column, extract] of extractors) {
+        const value = extract(input)
+        if (value !== undefined) row[column] = value
+      }
+
       return row
     },
   }
@@ -215,7 +268,7 @@ async function loadProjectModule(where: string, file: string): Promise<(record: 
   return project as (record: object) => ModuleResult
 }
 
-const readsRecordField = (config: ViewConfig, field: RecordField) => Object.values(config.columns).some((locator) => locator.kind === 'record' && locator.field === field)
+const readsRecordField = (config: Pick<ViewConfig, 'columns'>, field: RecordField) => Object.values(config.columns).some((locator) => locator.kind === 'record' && locator.field === field)
 
 function keyExtractor(locator: IdLocator): Extract {
   return locator.kind === 'key' ? (input) => input.key : columnExtractor(locator)
@@ -230,17 +283,23 @@ const RECORD_FIELD: Record<RecordField, Extract> = {
   type: (input) => input.type,
 }
 
-function columnExtractor(locator: ColumnLocator): Extract {
+/** A plain path or a header the record lacks gives null, or with `partial` undefined (to leave the column out). */
+function columnExtractor(locator: ColumnLocator, {partial = false} = {}): Extract {
+  const absent = partial ? undefined : null
   switch (locator.kind) {
     case 'header': {
-      return headerExtractor(locator.name)
+      const {name} = locator
+      return (input) => lastHeader(input.record.headers, name)?.toString('utf8') ?? absent
     }
 
     case 'path': {
       const {path} = locator
-      // A wildcard path collects every match; a plain path is the one value it reaches, or null.
+      // A wildcard path collects every match; a plain path is the one value it reaches, or `absent`.
       if (locator.wildcard) return (input) => readValuePath(input.value, path)
-      return (input) => readValuePath(input.value, path)[0] ?? null
+      return (input) => {
+        const [value] = readValuePath(input.value, path)
+        return value === undefined ? absent : value
+      }
     }
 
     case 'record': {
@@ -251,9 +310,5 @@ function columnExtractor(locator: ColumnLocator): Extract {
       return (input) => input.value
     }
   }
-}
-
-function headerExtractor(name: string): Extract {
-  return (input) => lastHeader(input.record.headers, name)?.toString('utf8') ?? null
 }
 

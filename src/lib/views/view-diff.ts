@@ -7,7 +7,7 @@ import {requireTopics} from '../read/read-records.js'
 import {openSqlite} from './sqlite/view-file.js'
 import {SqliteViewTable} from './sqlite/sqlite-view-table.js'
 import {ViewBuilder} from './view-builder.js'
-import {type CompiledView, KEY_COLUMN} from './view-definition.js'
+import type {CompiledView} from './view-definition.js'
 import {quote, RECORD_KEY_COLUMN} from './view-table.js'
 import type {ViewTarget} from './view-target.js'
 
@@ -35,10 +35,10 @@ export interface ViewDiff {
 export async function diffView(options: {log: EventLog; registry: SchemaRegistry; signal?: AbortSignal; target: ViewTarget; view: CompiledView; warn?: (message: string) => void}): Promise<ViewDiff> {
   const {log, target, view} = options
   await requireTopics(log, view.topics)
-  const local = await target.readTable(view.table)
+  const local = await target.readTable(view.table, view.keyColumn)
   const expected = new SqliteViewTable(await openSqlite(':memory:'), view.table, view)
   try {
-    const localColumns = ownColumns(local.columns)
+    const localColumns = ownColumns(local.columns, view.keyColumn)
     const ranges = await planRead({follow: false, from: {kind: 'beginning'}, log, topics: view.topics})
     const builder = new ViewBuilder(view, expected, {positions: new Map(), registry: options.registry, warn: options.warn})
     for await (const batch of readMerged({log, ranges, signal: options.signal})) await builder.add(batch, options.signal)
@@ -46,10 +46,10 @@ export async function diffView(options: {log: EventLog; registry: SchemaRegistry
     if (options.signal?.aborted) throw new InterruptedError(`diff of view '${view.name}' interrupted`)
     await builder.flush({meta: {builtAt: new Date().toISOString(), definition: view.definition, hash: view.hash, name: view.name, table: view.table}})
 
-    const logColumns = ownColumns((expected.db.pragma(`table_info(${quote(view.table)})`) as {name: string}[]).map((c) => c.name))
+    const logColumns = ownColumns((expected.db.pragma(`table_info(${quote(view.table)})`) as {name: string}[]).map((c) => c.name), view.keyColumn)
     const common = logColumns.filter((column) => localColumns.includes(column))
     const localRows = new Map<string, Row>()
-    for (const row of local.rows) localRows.set(String(row[KEY_COLUMN]), row)
+    for (const row of local.rows) localRows.set(String(row[view.keyColumn]), row)
     const diff: ViewDiff = {
       changed: [],
       columns: {extra: localColumns.filter((c) => !logColumns.includes(c)), missing: logColumns.filter((c) => !localColumns.includes(c))},
@@ -60,12 +60,12 @@ export async function diffView(options: {log: EventLog; registry: SchemaRegistry
       rows: {local: localRows.size, log: await expected.rowCount()},
       view: view.name,
     }
-    for (const row of expected.db.prepare(`SELECT * FROM ${quote(view.table)} ORDER BY ${quote(KEY_COLUMN)}`).iterate() as Iterable<Row>) {
-      const key = row[KEY_COLUMN] as string
+    for (const row of expected.db.prepare(`SELECT * FROM ${quote(view.table)} ORDER BY ${quote(view.keyColumn)}`).iterate() as Iterable<Row>) {
+      const key = row[view.keyColumn] as string
       const mine = localRows.get(key)
       localRows.delete(key)
       if (!mine) {
-        diff.missing.push({key, row: jsonRow(row)})
+        diff.missing.push({key, row: jsonRow(row, view.keyColumn)})
         continue
       }
 
@@ -74,7 +74,7 @@ export async function diffView(options: {log: EventLog; registry: SchemaRegistry
       if (Object.keys(columns).length > 0) diff.changed.push({columns, key})
     }
 
-    for (const [key, row] of [...localRows].sort(([a], [b]) => (a < b ? -1 : 1))) diff.extra.push({key, row: jsonRow(row)})
+    for (const [key, row] of [...localRows].sort(([a], [b]) => (a < b ? -1 : 1))) diff.extra.push({key, row: jsonRow(row, view.keyColumn)})
     return diff
   } finally {
     expected.db.close()
@@ -86,8 +86,8 @@ export function hasDifferences(diff: ViewDiff): boolean {
 }
 
 /** The row key matches rows; evt's own _evt_key is bookkeeping a copy need not have. */
-function ownColumns(columns: string[]): string[] {
-  return columns.filter((c) => c !== KEY_COLUMN && c !== RECORD_KEY_COLUMN)
+function ownColumns(columns: string[], keyColumn: string): string[] {
+  return columns.filter((c) => c !== keyColumn && c !== RECORD_KEY_COLUMN)
 }
 
 /** Numbers compare by value (12 = 12.0, INTEGER or REAL); everything else must be identical. */
@@ -105,8 +105,8 @@ function jsonValue(value: unknown): unknown {
   return value
 }
 
-function jsonRow(row: Row): Row {
+function jsonRow(row: Row, keyColumn: string): Row {
   const out: Row = {}
-  for (const column in row) if (column !== KEY_COLUMN && column !== RECORD_KEY_COLUMN) out[column] = jsonValue(row[column])
+  for (const column in row) if (column !== keyColumn && column !== RECORD_KEY_COLUMN) out[column] = jsonValue(row[column])
   return out
 }

@@ -1,8 +1,15 @@
 import type {LogRecord} from '../log/event-log.js'
-import type {ColumnTypes} from './column-types.js'
+import type {ColumnTypes, PendingRow} from './column-types.js'
 
-/** A chunk of view changes, one per key (the last record wins), applied in key order. */
-export type ViewChange = {kind: 'delete'} | {kind: 'upsert'; record: LogRecord; recordKey?: string; row: Record<string, unknown>}
+/**
+ * A chunk of view changes, one per key, applied in key order: a delete; an upsert that writes the
+ * whole row (columns it lacks become NULL: the last record wins); a merge that writes only its
+ * columns (a join view's topic updating its part of the row).
+ */
+export type ViewChange =
+  | {kind: 'delete'}
+  | {kind: 'merge'; record: LogRecord; row: Record<string, unknown>}
+  | {kind: 'upsert'; record: LogRecord; recordKey?: string; row: Record<string, unknown>}
 
 /** The column where rows keep the key of the record that wrote them (views with rowsKeepRecordKey). */
 export const RECORD_KEY_COLUMN = '_evt_key'
@@ -37,6 +44,11 @@ export interface ViewTable {
   meta(): Promise<undefined | ViewMeta>
   offsets(): Promise<PartitionOffsets>
   rowCount(): Promise<number>
+}
+
+/** The rows a chunk writes, whole or in part. */
+export function* pendingRows(changes: Map<string, ViewChange>): Generator<PendingRow> {
+  for (const change of changes.values()) if (change.kind !== 'delete') yield change
 }
 
 export function setOffset(offsets: PartitionOffsets, topic: string, partition: number, next: number): void {

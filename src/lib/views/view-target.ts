@@ -35,8 +35,8 @@ export interface ViewTarget {
   explain(error: unknown): unknown
   /** A live writer on the current build. */
   openLive(view: CompiledView): Promise<LiveView>
-  /** The current build's table, for a diff: its columns (the row key first) and rows. Refuses what is not there. */
-  readTable(table: string): Promise<{columns: string[]; rows: Row[]}>
+  /** A table of the view, for a diff: its columns and rows. Refuses one that is not there, or has no `keyColumn`. */
+  readTable(table: string, keyColumn: string): Promise<{columns: string[]; rows: Row[]}>
   /** Whether a build is there; refuses, naming `why`, a file or table evt did not build. */
   requireOwnOrAbsent(why: string): Promise<boolean>
   /** A new build, empty or starting as a copy of the current one; removes what killed builds left. */

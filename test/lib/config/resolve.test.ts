@@ -90,7 +90,9 @@ describe('resolveConfig', () => {
     ['clusters:\n  local: { embedded: a.db }\ndefault: nope\n', 'default', 'one of the clusters defined in the file (local)'],
     ['clusters: [1, 2]\n', 'clusters', 'a map of clusters'],
     ['colours: true\n', 'colours', 'no such setting'],
-    ['views:\n  orders: { from: [orders], key: key, columns: { a: $.a } }\n', 'views.orders.table', 'a table name'],
+    ['views:\n  orders: { from: [orders], table: [t], key: key, columns: { a: $.a } }\n', 'views.orders.table', 'a table name'],
+    ['views:\n  s: { from: { orders: { columns: { a: $.a } } }, deletes: payments }\n', 'views.s.deletes', 'one of the topics of from (orders)'],
+    ['views:\n  s: { from: { orders: { columns: { a: $.a } } }, columns: { b: $.b } }\n', 'views.s.columns', "a join view's columns are given per topic"],
   ])('rejects %j naming the path and what was expected', (text, where, expected) => {
     const {dir} = setup(text)
     let error: unknown

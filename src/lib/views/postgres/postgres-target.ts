@@ -3,7 +3,7 @@ import {createHash, randomUUID} from 'node:crypto'
 import type {Client, ClientConfig} from 'pg'
 
 import {EvtError, UsageError} from '../../errors.js'
-import {KEY_COLUMN, type CompiledView} from '../view-definition.js'
+import type {CompiledView} from '../view-definition.js'
 import {quote} from '../view-table.js'
 import type {LiveView, Row, ViewBuild, ViewTarget} from '../view-target.js'
 import {PostgresViewTable, ViewReplaced} from './postgres-view-table.js'
@@ -66,7 +66,7 @@ export class PostgresTarget implements ViewTarget {
   async openLive(view: CompiledView): Promise<LiveView> {
     const client = await this.client()
     const buildId = await this.currentBuildId(client)
-    const table = await PostgresViewTable.open(client, this.table, {buildId, columns: view.columns, rowsKeepRecordKey: view.rowsKeepRecordKey, viewTable: this.table})
+    const table = await PostgresViewTable.open(client, this.table, {buildId, columns: view.columns, keyColumn: view.keyColumn, rowsKeepRecordKey: view.rowsKeepRecordKey, viewTable: this.table})
     return {
       async close() {},
       isReplacedError: (error) => error instanceof ViewReplaced,
@@ -75,13 +75,13 @@ export class PostgresTarget implements ViewTarget {
     }
   }
 
-  async readTable(name: string): Promise<{columns: string[]; rows: Row[]}> {
+  async readTable(name: string, keyColumn: string): Promise<{columns: string[]; rows: Row[]}> {
     const client = await this.client()
     const {rows: found} = await client.query<{exists: boolean}>('SELECT to_regclass($1) IS NOT NULL AS exists', [quote(name)])
     if (!found[0].exists) throw new UsageError(`${describePostgresUrl(this.url)} has no table '${name}'`, {code: 'NOT_EVT_FILE', hint: `run evt rebuild view --db ${describePostgresUrl(this.url)}, or point --db at a copy of this view`})
     const result = await client.query<Row>(`SELECT * FROM ${quote(name)}`)
     const columns = result.fields.map((field) => field.name)
-    if (!columns.includes(KEY_COLUMN)) throw new UsageError(`table '${name}' in ${describePostgresUrl(this.url)} has no '${KEY_COLUMN}' column to match rows by`, {code: 'NOT_EVT_FILE'})
+    if (!columns.includes(keyColumn)) throw new UsageError(`table '${name}' in ${describePostgresUrl(this.url)} has no '${keyColumn}' column to match rows by`, {code: 'NOT_EVT_FILE'})
     return {columns, rows: result.rows}
   }
 
@@ -105,7 +105,7 @@ export class PostgresTarget implements ViewTarget {
     await client.query('INSERT INTO _evt_builds (build_table, table_name, pid) VALUES ($1, $2, $3) ON CONFLICT (build_table) DO UPDATE SET pid = EXCLUDED.pid', [building, this.table, rows[0].pid])
     await client.query(`DROP TABLE IF EXISTS ${quote(building)}`)
     if (options.copyCurrent) await this.copyCurrent(client, building)
-    const table = await PostgresViewTable.open(client, building, {columns: view.columns, rowsKeepRecordKey: view.rowsKeepRecordKey, viewTable: this.table})
+    const table = await PostgresViewTable.open(client, building, {columns: view.columns, keyColumn: view.keyColumn, rowsKeepRecordKey: view.rowsKeepRecordKey, viewTable: this.table})
     return {
       commit: () => this.swap(client, building),
       discard: async () => {

@@ -1,13 +1,24 @@
 import type {Client} from 'pg'
 
 import {ColumnTypes, type DeclaredType, type PendingRow, type SqlType, type SqlValue, UNTYPED} from '../column-types.js'
-import {KEY_COLUMN} from '../view-definition.js'
-import {type ApplyExtras, type PartitionOffsets, quote, RECORD_KEY_COLUMN, setOffset, type ViewChange, type ViewMeta, type ViewTable} from '../view-table.js'
+import {type ApplyExtras, type PartitionOffsets, pendingRows, quote, RECORD_KEY_COLUMN, setOffset, type ViewChange, type ViewMeta, type ViewTable} from '../view-table.js'
 
 /** How each kind of value is declared in PostgreSQL. */
 const PG_TYPES: Record<SqlType, string> = {BLOB: 'bytea', INTEGER: 'bigint', REAL: 'double precision', TEXT: 'text'}
 /** A column that has had no value yet is text marked with this comment, and typed when values arrive. */
 export const UNTYPED_COMMENT = 'evt: no value yet'
+
+interface TableOptions {
+  buildId?: string
+  /** The mapping's columns, created untyped when missing. */
+  columns: string[]
+  keyColumn: string
+  rowsKeepRecordKey: boolean
+  /** The view's own table (the one a build replaces). */
+  viewTable: string
+}
+
+type Keyed = {key: string; pending: PendingRow & {recordKey?: string}}
 
 /** Another rebuild put a new build in place while a follower was writing to the old one. */
 export class ViewReplaced {
@@ -30,7 +41,7 @@ export class PostgresViewTable implements ViewTable {
     /** The table written to: the view's own, or a build's until it is swapped in. */
     readonly table: string,
     declared: Map<string, DeclaredType>,
-    private readonly options: {buildId?: string; rowsKeepRecordKey: boolean; viewTable: string},
+    private readonly options: TableOptions,
   ) {
     this.columnTypes = new ColumnTypes(declared)
   }
@@ -40,8 +51,8 @@ export class PostgresViewTable implements ViewTable {
    * in the order evt.yaml names them). With `buildId`, every apply first checks, holding the
    * lock on the bookkeeping row, that the view's table is still that build (a follower's guard).
    */
-  static async open(client: Client, table: string, options: {buildId?: string; columns: string[]; rowsKeepRecordKey: boolean; viewTable: string}): Promise<PostgresViewTable> {
-    await client.query(`CREATE TABLE IF NOT EXISTS ${quote(table)} (${quote(KEY_COLUMN)} text PRIMARY KEY)`)
+  static async open(client: Client, table: string, options: TableOptions): Promise<PostgresViewTable> {
+    await client.query(`CREATE TABLE IF NOT EXISTS ${quote(table)} (${quote(options.keyColumn)} text PRIMARY KEY)`)
     const {rows} = await client.query<{comment: null | string; name: string; type: string}>(
       `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, col_description(a.attrelid, a.attnum) AS comment
        FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
@@ -50,7 +61,7 @@ export class PostgresViewTable implements ViewTable {
     const declared = new Map<string, DeclaredType>()
     const physical = new Map<string, string>()
     for (const row of rows) {
-      if (row.name === KEY_COLUMN) continue
+      if (row.name === options.keyColumn) continue
       declared.set(row.name, row.comment === UNTYPED_COMMENT ? UNTYPED : declaredType(row.type))
       physical.set(row.name, row.type)
     }
@@ -68,10 +79,20 @@ export class PostgresViewTable implements ViewTable {
 
   async apply(changes: Map<string, ViewChange>, extras: ApplyExtras = {}): Promise<void> {
     const deletes: string[] = []
-    const upserts: {key: string; pending: PendingRow & {recordKey?: string}}[] = []
+    const upserts: Keyed[] = []
+    // Join views' merges, by the columns they write: one statement each.
+    const merges = new Map<string, Keyed[]>()
     for (const [key, change] of changes) {
-      if (change.kind === 'delete') deletes.push(key)
-      else upserts.push({key, pending: change})
+      if (change.kind === 'delete') {
+        deletes.push(key)
+      } else if (change.kind === 'upsert') {
+        upserts.push({key, pending: change})
+      } else {
+        const signature = Object.keys(change.row).join(',')
+        const group = merges.get(signature) ?? []
+        if (group.length === 0) merges.set(signature, group)
+        group.push({key, pending: change})
+      }
     }
 
     await this.client.query('BEGIN')
@@ -79,9 +100,10 @@ export class PostgresViewTable implements ViewTable {
       await this.requireSameBuild()
       // Tombstones first: rows this chunk writes again come back below, as their records came after.
       if (extras.deletedRecordKeys?.size) await this.client.query(`DELETE FROM ${quote(this.table)} WHERE ${quote(RECORD_KEY_COLUMN)} = ANY($1::text[])`, [[...extras.deletedRecordKeys]])
-      await this.declareTypes(upserts.map((upsert) => upsert.pending))
-      if (deletes.length > 0) await this.client.query(`DELETE FROM ${quote(this.table)} WHERE ${quote(KEY_COLUMN)} = ANY($1::text[])`, [deletes])
-      if (upserts.length > 0) await this.upsertRows(upserts)
+      await this.declareTypes([...pendingRows(changes)])
+      if (deletes.length > 0) await this.client.query(`DELETE FROM ${quote(this.table)} WHERE ${quote(this.options.keyColumn)} = ANY($1::text[])`, [deletes])
+      if (upserts.length > 0) await this.writeRows(upserts, [...this.columnTypes.declared.keys()])
+      for (const rows of merges.values()) await this.writeRows(rows, Object.keys(rows[0].pending.row))
       if (extras.offsets) await this.writeOffsets(extras.offsets)
       if (extras.meta) await this.writeMeta(extras.meta)
       await this.client.query('COMMIT')
@@ -137,9 +159,11 @@ export class PostgresViewTable implements ViewTable {
     this.physical.set(name, pgType)
   }
 
-  /** Every column is written, so a field a newer record lacks becomes NULL (last write wins). */
-  private async upsertRows(upserts: {key: string; pending: PendingRow & {recordKey?: string}}[]): Promise<void> {
-    const columns = [...this.columnTypes.declared.keys()]
+  /**
+   * Writes the key and `columns` of each row, inserted or updated. An upsert writes every column,
+   * so a field a newer record lacks becomes NULL (last write wins); a merge only its own.
+   */
+  private async writeRows(upserts: Keyed[], columns: string[]): Promise<void> {
     const arrays: (null | SqlValue)[][] = columns.map(() => [])
     const recordKeyAt = columns.indexOf(RECORD_KEY_COLUMN)
     for (const {pending} of upserts) {
@@ -149,10 +173,10 @@ export class PostgresViewTable implements ViewTable {
     }
 
     await this.widenForFractions(columns, arrays)
-    const names = [KEY_COLUMN, ...columns].map((name) => quote(name)).join(', ')
+    const names = [this.options.keyColumn, ...columns].map((name) => quote(name)).join(', ')
     const sources = ['$1::text[]', ...columns.map((name, i) => `$${i + 2}::${this.physical.get(name)}[]`)].join(', ')
     const updates = columns.length === 0 ? 'NOTHING' : `UPDATE SET ${columns.map((name) => `${quote(name)} = EXCLUDED.${quote(name)}`).join(', ')}`
-    await this.client.query(`INSERT INTO ${quote(this.table)} (${names}) SELECT * FROM unnest(${sources}) ON CONFLICT (${quote(KEY_COLUMN)}) DO ${updates}`, [
+    await this.client.query(`INSERT INTO ${quote(this.table)} (${names}) SELECT * FROM unnest(${sources}) ON CONFLICT (${quote(this.options.keyColumn)}) DO ${updates}`, [
       upserts.map((upsert) => upsert.key),
       ...arrays,
     ])

@@ -2,7 +2,7 @@ import {copyFileSync, statSync} from 'node:fs'
 
 import {EvtError, UsageError} from '../../errors.js'
 import {EVT_APPLICATION_ID, requireSqliteFile} from '../../util/sqlite-file.js'
-import {KEY_COLUMN, type CompiledView} from '../view-definition.js'
+import type {CompiledView} from '../view-definition.js'
 import {quote} from '../view-table.js'
 import type {LiveView, Row, ViewBuild, ViewTarget} from '../view-target.js'
 import {SqliteViewTable} from './sqlite-view-table.js'
@@ -44,13 +44,13 @@ export class SqliteTarget implements ViewTarget {
     }
   }
 
-  async readTable(name: string): Promise<{columns: string[]; rows: Row[]}> {
+  async readTable(name: string, keyColumn: string): Promise<{columns: string[]; rows: Row[]}> {
     requireSqliteFile(this.file)
     const db = await openSqlite(this.file, {readonly: true})
     try {
       const columns = (db.pragma(`table_info(${quote(name)})`) as {name: string}[]).map((c) => c.name)
       if (columns.length === 0) throw new UsageError(`${this.file} has no table '${name}'`, {code: 'NOT_EVT_FILE', hint: 'point --db at a copy of this view'})
-      if (!columns.includes(KEY_COLUMN)) throw new UsageError(`table '${name}' in ${this.file} has no '${KEY_COLUMN}' column to match rows by`, {code: 'NOT_EVT_FILE'})
+      if (!columns.includes(keyColumn)) throw new UsageError(`table '${name}' in ${this.file} has no '${keyColumn}' column to match rows by`, {code: 'NOT_EVT_FILE'})
       return {columns, rows: db.prepare(`SELECT * FROM ${quote(name)}`).all() as Row[]}
     } finally {
       db.close()

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3'
 
 import {ColumnTypes, type DeclaredType, type PendingRow, type SqlType, UNTYPED} from '../column-types.js'
 import {KEY_COLUMN} from '../view-definition.js'
-import {type ApplyExtras, type PartitionOffsets, quote, RECORD_KEY_COLUMN, setOffset, type ViewChange, type ViewMeta, type ViewTable} from '../view-table.js'
+import {type ApplyExtras, type PartitionOffsets, pendingRows, quote, RECORD_KEY_COLUMN, setOffset, type ViewChange, type ViewMeta, type ViewTable} from '../view-table.js'
 
 type Upsert = {columns: string[]; statement: Database.Statement}
 
@@ -15,6 +15,9 @@ type Upsert = {columns: string[]; statement: Database.Statement}
 export class SqliteViewTable implements ViewTable {
   readonly columnTypes: ColumnTypes
   private upsert?: Upsert
+  /** Statements that write some columns of a row (join views), by the columns they write. */
+  private merges = new Map<string, Database.Statement>()
+  private readonly keyColumn: string
   private readonly deleteRow: Database.Statement
   private readonly deleteByRecordKey?: Database.Statement
 
@@ -22,16 +25,17 @@ export class SqliteViewTable implements ViewTable {
     readonly db: Database.Database,
     readonly table: string,
     /** `columns`: the mapping's, created (untyped) up front so a table has them in the order evt.yaml names them. */
-    options: {columns?: string[]; rowsKeepRecordKey?: boolean} = {},
+    options: {columns?: string[]; keyColumn?: string; rowsKeepRecordKey?: boolean} = {},
   ) {
+    const keyColumn = (this.keyColumn = options.keyColumn ?? KEY_COLUMN)
     db.exec(`
       CREATE TABLE IF NOT EXISTS _evt_view (name TEXT NOT NULL, definition TEXT NOT NULL, definition_hash TEXT NOT NULL, table_name TEXT NOT NULL, built_at TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS _evt_offsets (topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL, PRIMARY KEY (topic, partition)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS ${quote(table)} (${quote(KEY_COLUMN)} TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS ${quote(table)} (${quote(keyColumn)} TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;
     `)
     const declared = new Map<string, DeclaredType>()
     for (const column of db.pragma(`table_info(${quote(table)})`) as {name: string; type: string}[]) {
-      if (column.name !== KEY_COLUMN) declared.set(column.name, column.type.toUpperCase() as DeclaredType)
+      if (column.name !== keyColumn) declared.set(column.name, column.type.toUpperCase() as DeclaredType)
     }
 
     this.columnTypes = new ColumnTypes(declared)
@@ -42,7 +46,7 @@ export class SqliteViewTable implements ViewTable {
       this.deleteByRecordKey = db.prepare(`DELETE FROM ${quote(table)} WHERE ${quote(RECORD_KEY_COLUMN)} = ?`)
     }
 
-    this.deleteRow = db.prepare(`DELETE FROM ${quote(table)} WHERE ${quote(KEY_COLUMN)} = ?`)
+    this.deleteRow = db.prepare(`DELETE FROM ${quote(table)} WHERE ${quote(keyColumn)} = ?`)
   }
 
   async apply(changes: Map<string, ViewChange>, extras: ApplyExtras = {}): Promise<void> {
@@ -67,19 +71,14 @@ export class SqliteViewTable implements ViewTable {
 
   private applyNow(changes: Map<string, ViewChange>, extras: ApplyExtras): void {
     const keys = [...changes.keys()].sort()
-    const upserts = new Map<string, PendingRow & {recordKey?: string}>()
-    for (const key of keys) {
-      const change = changes.get(key)!
-      if (change.kind === 'upsert') upserts.set(key, change)
-    }
-
     this.db.transaction(() => {
       // Tombstones first: rows this chunk writes again come back below, as their records came after.
       for (const recordKey of extras.deletedRecordKeys ?? []) this.deleteByRecordKey!.run(recordKey)
-      this.declareTypes(upserts.values())
+      this.declareTypes(pendingRows(changes))
       for (const key of keys) {
-        const upsert = upserts.get(key)
-        if (upsert) this.upsertRow(key, upsert)
+        const change = changes.get(key)!
+        if (change.kind === 'upsert') this.upsertRow(key, change)
+        else if (change.kind === 'merge') this.mergeRow(key, change)
         else this.deleteRow.run(key)
       }
 
@@ -98,8 +97,8 @@ export class SqliteViewTable implements ViewTable {
   private retype(types: Map<string, SqlType>): void {
     for (const [name, type] of types) this.columnTypes.declare(name, type)
     const columns = [...this.columnTypes.declared]
-    const definitions = [`${quote(KEY_COLUMN)} TEXT PRIMARY KEY NOT NULL`, ...columns.map(([name, type]) => `${quote(name)} ${type}`)]
-    const names = [KEY_COLUMN, ...columns.map(([name]) => name)].map((name) => quote(name)).join(', ')
+    const definitions = [`${quote(this.keyColumn)} TEXT PRIMARY KEY NOT NULL`, ...columns.map(([name, type]) => `${quote(name)} ${type}`)]
+    const names = [this.keyColumn, ...columns.map(([name]) => name)].map((name) => quote(name)).join(', ')
     const copy = quote(`_evt_retype_${this.table}`)
     this.db.exec(`
       CREATE TABLE ${copy} (${definitions.join(', ')}) WITHOUT ROWID;
@@ -108,7 +107,12 @@ export class SqliteViewTable implements ViewTable {
       ALTER TABLE ${copy} RENAME TO ${quote(this.table)};
     `)
     if (this.deleteByRecordKey) this.indexRecordKeys()
+    this.forgetStatements()
+  }
+
+  private forgetStatements(): void {
     this.upsert = undefined
+    this.merges.clear()
   }
 
   private indexRecordKeys(): void {
@@ -118,7 +122,7 @@ export class SqliteViewTable implements ViewTable {
   private addColumn(name: string, type: DeclaredType): void {
     this.db.exec(`ALTER TABLE ${quote(this.table)} ADD COLUMN ${quote(name)} ${type}`)
     this.columnTypes.declare(name, type)
-    this.upsert = undefined
+    this.forgetStatements()
   }
 
   /** Every column is written, so a field a newer record lacks becomes NULL (last write wins). */
@@ -129,15 +133,28 @@ export class SqliteViewTable implements ViewTable {
     upsert.statement.run(key, ...cells)
   }
 
+  /** Only the row's columns are written: a join view's other topics keep theirs. */
+  private mergeRow(key: string, pending: PendingRow): void {
+    const columns = Object.keys(pending.row)
+    const signature = columns.join(',')
+    let statement = this.merges.get(signature)
+    if (!statement) this.merges.set(signature, (statement = this.writeStatement(columns)))
+    statement.run(key, ...this.columnTypes.cells(pending, columns))
+  }
+
   private upsertStatement(): Upsert {
     if (this.upsert) return this.upsert
     const columns = [...this.columnTypes.declared.keys()]
-    const names = [KEY_COLUMN, ...columns].map((name) => quote(name)).join(', ')
+    this.upsert = {columns, statement: this.writeStatement(columns)}
+    return this.upsert
+  }
+
+  /** INSERT of the key and `columns`, or, when the row is there, an UPDATE of just those columns. */
+  private writeStatement(columns: string[]): Database.Statement {
+    const names = [this.keyColumn, ...columns].map((name) => quote(name)).join(', ')
     const placeholders = ['?', ...columns.map(() => '?')].join(', ')
     const updates = columns.length === 0 ? 'NOTHING' : `UPDATE SET ${columns.map((name) => `${quote(name)} = excluded.${quote(name)}`).join(', ')}`
-    const statement = this.db.prepare(`INSERT INTO ${quote(this.table)} (${names}) VALUES (${placeholders}) ON CONFLICT (${quote(KEY_COLUMN)}) DO ${updates}`)
-    this.upsert = {columns, statement}
-    return this.upsert
+    return this.db.prepare(`INSERT INTO ${quote(this.table)} (${names}) VALUES (${placeholders}) ON CONFLICT (${quote(this.keyColumn)}) DO ${updates}`)
   }
 
   private writeMeta(meta: ViewMeta): void {
@@ -150,3 +167,4 @@ export class SqliteViewTable implements ViewTable {
     for (const [topic, partitions] of offsets) for (const [partition, offset] of partitions) statement.run(topic, partition, offset)
   }
 }
+

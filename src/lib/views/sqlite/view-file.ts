@@ -1,4 +1,4 @@
-import {existsSync, fsyncSync, openSync, closeSync, readdirSync, renameSync, rmSync} from 'node:fs'
+import {closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import type Database from 'better-sqlite3'
@@ -24,7 +24,8 @@ export async function openSqlite(file: string, options: {readonly?: boolean} = {
  * not build (no `_evt_view`): replacing someone's database would lose data.
  */
 export async function requireViewFileOrAbsent(file: string, why: string): Promise<boolean> {
-  if (!existsSync(file)) return false
+  // An empty file (touch) holds nothing to lose: SQLite reads it as an empty database.
+  if (!existsSync(file) || statSync(file).size === 0) return false
   const applicationId = requireSqliteFile(file)
   if (applicationId !== 0 && applicationId !== EVT_APPLICATION_ID) {
     throw new UsageError(`${file} is a SQLite database of another application (application_id ${applicationId}); ${why}`, {code: 'NOT_EVT_FILE', data: {path: file}, hint: 'give another --db path, or move that file away'})
