@@ -6,6 +6,7 @@ import {type ErrorCode, EvtError, NotFoundError} from '../lib/errors.js'
  * A Record over every code, so a new code does not compile until it has an exit code here.
  */
 export const EXIT_CODES: Record<ErrorCode, number> = {
+  AUDIT_FAILED: 1,
   AUTH_FAILED: 3,
   BROKER_ERROR: 3,
   BROKER_REFUSED: 2,

@@ -1,3 +1,4 @@
+import type {AuditResult} from '../lib/audit/run-audit.js'
 import type {CompatibilityLevel, SubjectVersion} from '../lib/registry/schema-registry.js'
 import type {DemoReport} from '../lib/demo/seed-demo.js'
 import type {ProducedRecord} from '../lib/log/event-log.js'
@@ -20,6 +21,7 @@ import type {RecordJson} from '../ui/record-format.js'
  * these shapes: test/cli/contract.test.ts snapshots their JSON Schema, so a change is a reviewed diff.
  */
 export interface JsonResult {
+  audit: AuditResult
   demo: DemoReport
   'rebuild:view': RebuildResult | RebuildResult[]
   /** Without --dry-run (which streams the records instead). */

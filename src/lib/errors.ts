@@ -51,6 +51,7 @@ export const ERROR_CODES = [
   'FLOW_STALLED',
   'VIEW_DATA_INVALID',
   'NO_EVENTS',
+  'AUDIT_FAILED',
   // The command stopped because it was asked to.
   'INTERRUPTED',
   // An invariant of evt or of a library it relies on does not hold: a bug.

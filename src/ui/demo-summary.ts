@@ -24,6 +24,8 @@ export function nextStepsAfterDemo(): string {
     '  evt topic tail orders --from -5 --json',
     '  evt trace order --stalled',
     '  evt rebuild view orders',
+    '  evt rebuild view order_status   # one row per order, joined from four topics',
+    '  evt audit',
   ].join('\n')
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path'
 
 import {openBackend} from '../../src/lib/backend.js'
 import type {ClusterConfig} from '../../src/lib/config/types.js'
+import {auditContract} from './audit.contract.js'
 import {eventLogContract} from './event-log.contract.js'
 import {schemaRegistryContract} from './schema-registry.contract.js'
 import {tailContract} from './tail.contract.js'
@@ -16,3 +17,4 @@ eventLogContract('embedded', openEmbedded)
 schemaRegistryContract('embedded', openEmbedded)
 tailContract('embedded', openEmbedded)
 viewContract('embedded', embeddedCluster)
+auditContract('embedded', embeddedCluster)

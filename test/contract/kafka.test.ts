@@ -2,6 +2,7 @@ import {inject} from 'vitest'
 
 import {openBackend} from '../../src/lib/backend.js'
 import type {ClusterConfig} from '../../src/lib/config/types.js'
+import {auditContract} from './audit.contract.js'
 import {eventLogContract} from './event-log.contract.js'
 import {schemaRegistryContract} from './schema-registry.contract.js'
 import {tailContract} from './tail.contract.js'
@@ -15,3 +16,4 @@ eventLogContract('kafka', openKafka)
 schemaRegistryContract('kafka', openKafka)
 tailContract('kafka', openKafka)
 viewContract('kafka', kafkaCluster)
+auditContract('kafka', kafkaCluster)

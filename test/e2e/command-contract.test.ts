@@ -44,6 +44,12 @@ interface Row {
 const SUBJECT = 'orders-retail.OrderConfirmed'
 
 const COMMANDS: Record<string, Row> = {
+  audit: {
+    error: {args: ['audit', '--rule', 'nope'], code: 'USAGE'},
+    // The demo's log keeps every rule: the verdict is the one line.
+    head: {args: ['audit'], lines: 'one'},
+    interrupt: {args: ['audit'], waitOn: 'broker'},
+  },
   demo: {
     error: {args: ['demo', '--orders', 'abc'], code: 'USAGE'},
     // demo's "next:" suggestions are its normal stderr, printed after its summary whether or not

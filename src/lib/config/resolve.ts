@@ -8,6 +8,7 @@ import {type ColumnLocator, parseColumnLocator, parseIdLocator} from './locator.
 import {isPemText, normalizePem} from './pem.js'
 import {withoutCredentials} from './redact.js'
 import type {
+  AuditConfig,
   ClusterConfig,
   ConfigOverrides,
   EvtConfig,
@@ -32,6 +33,7 @@ interface ResolveOptions {
 }
 
 interface FileConfig {
+  audit: AuditConfig
   clusters: Record<string, ClusterConfig>
   defaultCluster?: string
   flows: Record<string, FlowConfig>
@@ -116,7 +118,7 @@ export function resolveConfig({cwd, env, overrides}: ResolveOptions): EvtConfig 
   const timeout = overrides.timeout ?? env.EVT_TIMEOUT
   if (timeout !== undefined && cluster.kind === 'kafka') cluster = {...cluster, timeoutMs: parseTimeout(timeout, overrides.timeout === undefined ? 'EVT_TIMEOUT' : '--timeout')}
 
-  return {cluster, file, flows: parsed?.flows ?? {}, home, views: parsed?.views ?? {}}
+  return {audit: parsed?.audit ?? {ignore: []}, cluster, file, flows: parsed?.flows ?? {}, home, views: parsed?.views ?? {}}
 }
 
 function readConfigFile(file: string, env: NodeJS.ProcessEnv): FileConfig {
@@ -129,9 +131,9 @@ function readConfigFile(file: string, env: NodeJS.ProcessEnv): FileConfig {
 
   const data = parseConfigYaml(text, file)
   const root = new ConfigNode(data ?? {}, file, '', env)
-  root.requireMap('a map with clusters, default, flows and views')
+  root.requireMap('a map with clusters, default, flows, views and audit')
   for (const [key, node] of root.entries('settings')) {
-    if (!['clusters', 'default', 'flows', 'views'].includes(key)) node.reject('no such setting (known: clusters, default, flows, views)')
+    if (!['audit', 'clusters', 'default', 'flows', 'views'].includes(key)) node.reject('no such setting (known: audit, clusters, default, flows, views)')
   }
 
   const baseDir = path.dirname(file)
@@ -143,7 +145,13 @@ function readConfigFile(file: string, env: NodeJS.ProcessEnv): FileConfig {
 
   const flows = Object.fromEntries(root.child('flows').entries('flows').map(([name, node]) => [name, readFlow(node)]))
   const views = Object.fromEntries(root.child('views').entries('views').map(([name, node]) => [name, readView(node, name)]))
-  return {clusters, defaultCluster, flows, views}
+  const auditNode = root.child('audit')
+  if (auditNode.present) {
+    auditNode.requireMap('{ ignore: [RULE or RULE:TOPIC, ...] }')
+    for (const [key, node] of auditNode.entries('settings')) if (key !== 'ignore') node.reject('no such setting (known: ignore)')
+  }
+
+  return {audit: {ignore: auditNode.child('ignore').stringList('rule names, or RULE:TOPIC')}, clusters, defaultCluster, flows, views}
 }
 
 /** Aliases one evt.yaml may expand in total: real files use a few; a billion-laughs file, millions. */

@@ -72,7 +72,13 @@ export interface ViewConfig {
   target?: string
 }
 
+/** `audit:` in evt.yaml: rules (or RULE:TOPIC) that `evt audit` leaves out. */
+export interface AuditConfig {
+  ignore: string[]
+}
+
 export interface EvtConfig {
+  audit: AuditConfig
   cluster: ClusterConfig
   /** The evt.yaml that was read, if any. */
   file?: string
