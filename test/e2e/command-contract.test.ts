@@ -50,6 +50,11 @@ const COMMANDS: Record<string, Row> = {
     head: {args: ['audit'], lines: 'one'},
     interrupt: {args: ['audit'], waitOn: 'broker'},
   },
+  'flow:graph': {
+    error: {args: ['flow', 'graph', 'nope'], code: 'FLOW_NOT_FOUND'},
+    head: {args: ['flow', 'graph', 'order'], lines: 'many'},
+    interrupt: {args: ['flow', 'graph', 'order'], waitOn: 'broker'},
+  },
   demo: {
     error: {args: ['demo', '--orders', 'abc'], code: 'USAGE'},
     // demo's "next:" suggestions are its normal stderr, printed after its summary whether or not
