@@ -131,3 +131,14 @@ export function recordFormat(format: RecordFormat | undefined, json: boolean): R
   if (json) return 'json'
   return format ?? (process.stdout.isTTY ? 'pretty' : 'json')
 }
+
+/** Asks a yes/no question on the terminal (stderr), answered on stdin; anything but y or yes is no. */
+export async function askYesNo(question: string): Promise<boolean> {
+  const prompt = createInterface({input: process.stdin, output: process.stderr})
+  try {
+    const answer = await new Promise<string>((resolve) => prompt.question(`${question} [y/N] `, resolve))
+    return /^y(es)?$/i.test(answer.trim())
+  } finally {
+    prompt.close()
+  }
+}

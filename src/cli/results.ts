@@ -1,4 +1,5 @@
 import type {AuditResult} from '../lib/audit/run-audit.js'
+import type {DiscoverResult} from '../lib/flows/discover-flows.js'
 import type {FlowGraph} from '../lib/flows/flow-graph.js'
 import type {CompatibilityLevel, SubjectVersion} from '../lib/registry/schema-registry.js'
 import type {DemoReport} from '../lib/demo/seed-demo.js'
@@ -24,6 +25,7 @@ import type {RecordJson} from '../ui/record-format.js'
 export interface JsonResult {
   audit: AuditResult
   demo: DemoReport
+  'flow:discover': DiscoverResult
   'flow:graph': FlowGraph
   'rebuild:view': RebuildResult | RebuildResult[]
   /** Without --dry-run (which streams the records instead). */

@@ -50,6 +50,11 @@ const COMMANDS: Record<string, Row> = {
     head: {args: ['audit'], lines: 'one'},
     interrupt: {args: ['audit'], waitOn: 'broker'},
   },
+  'flow:discover': {
+    error: {args: ['flow', 'discover', '--sample', '0'], code: 'USAGE'},
+    head: {args: ['flow', 'discover'], lines: 'many'},
+    interrupt: {args: ['flow', 'discover'], waitOn: 'broker'},
+  },
   'flow:graph': {
     error: {args: ['flow', 'graph', 'nope'], code: 'FLOW_NOT_FOUND'},
     head: {args: ['flow', 'graph', 'order'], lines: 'many'},

@@ -4,6 +4,7 @@ import type {EventLog} from '../log/event-log.js'
 import {readRecords} from '../read/read-records.js'
 import type {StartPosition} from '../read/start-position.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
+import {userTopics} from '../topics/internal-topics.js'
 import {
   type AuditRule,
   DuplicatesRule,
@@ -51,7 +52,7 @@ export interface AuditResult {
 export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const {config, log} = options
   const selected = requireRuleNames(options.rules ?? [...RULE_NAMES]).filter((rule) => !config.ignore.includes(rule))
-  const topics = options.topics.length > 0 ? options.topics : (await log.listTopics()).map((topic) => topic.name).filter((name) => !isInternalTopic(name))
+  const topics = options.topics.length > 0 ? options.topics : await userTopics(log)
   const rules = selected.map((name) => makeRule(name, options))
   let records = 0
   if (topics.length > 0) {
@@ -131,9 +132,4 @@ function declaredOwners(flows: Record<string, FlowConfig>): Map<string, string> 
   const owners = new Map<string, string>()
   for (const flow of Object.values(flows)) for (const [topic, owner] of Object.entries(flow.owners)) if (!owners.has(topic)) owners.set(topic, owner)
   return owners
-}
-
-/** Kafka's own topics (__consumer_offsets, __transaction_state) and a registry's (_schemas, _confluent-*). */
-function isInternalTopic(name: string): boolean {
-  return name.startsWith('__') || name === '_schemas' || name.startsWith('_confluent')
 }
