@@ -106,6 +106,24 @@ export function auditContract(name: string, cluster: () => ClusterConfig): void 
       expect(ignored.code).toBe(0)
     })
 
+    it('reports tombstones on a topic that does not compact where the backend has a cleanup policy (Kafka), not on the embedded log', async () => {
+      const topic = `deleted${randomUUID().slice(0, 8)}`
+      await backend.log.createTopic(topic, {partitions: 1, retainForever: true})
+      await backend.log.produce([{headers: [['ce_source', Buffer.from('svc')]], key: Buffer.from('k'), timestamp: T0, topic, value: Buffer.from('{"a":1}')}])
+      const [tombstone] = await backend.log.produce([{headers: [['ce_source', Buffer.from('svc')]], key: Buffer.from('k'), timestamp: T0 + 1, topic, value: null}])
+      const dir = tempDir()
+      writeFileSync(path.join(dir, 'evt.yaml'), `clusters: {under-test: ${clusterYaml}}\ndefault: under-test\n`)
+      const result = await runCli(['audit', topic, '--rule', 'tombstones', '--json'], {cwd: dir})
+      const [{violations}] = JSON.parse(result.stdout).rules
+      if (cluster().kind === 'kafka') {
+        expect(result.code).toBe(1)
+        expect(violations).toEqual([{count: 1, evidence: [position(tombstone)], message: '1 tombstone on a topic whose cleanup.policy does not compact: the records they delete stay', rule: 'tombstones', topic}])
+      } else {
+        expect(result.code).toBe(0)
+        expect(violations).toEqual([])
+      }
+    })
+
     it('refuses an unknown rule or topic with exit 2, and says which exist', async () => {
       const dir = tempDir()
       writeFileSync(path.join(dir, 'evt.yaml'), `clusters: {under-test: ${clusterYaml}}\ndefault: under-test\n`)

@@ -1,7 +1,7 @@
 import type {AuditConfig, FlowConfig} from '../config/types.js'
 import {EvtError, UsageError} from '../errors.js'
 import type {EventLog} from '../log/event-log.js'
-import {readRecords} from '../read/read-records.js'
+import {readRecords, requireTopics} from '../read/read-records.js'
 import type {StartPosition} from '../read/start-position.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {userTopics} from '../topics/internal-topics.js'
@@ -53,7 +53,9 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const {config, log} = options
   const selected = requireRuleNames(options.rules ?? [...RULE_NAMES]).filter((rule) => !config.ignore.includes(rule))
   const topics = options.topics.length > 0 ? options.topics : await userTopics(log)
-  const rules = selected.map((name) => makeRule(name, options))
+  await requireTopics(log, topics)
+  const compacts = selected.includes('tombstones') ? new Map(await Promise.all(topics.map(async (topic) => [topic, await log.compacts(topic)] as const))) : new Map()
+  const rules = selected.map((name) => makeRule(name, options, compacts))
   let records = 0
   if (topics.length > 0) {
     for await (const batch of readRecords({follow: false, from: options.from ?? {kind: 'beginning'}, log, registry: options.registry, signal: options.signal, topics, until: options.until, warn: options.warn})) {
@@ -81,7 +83,7 @@ export function requireRuleNames(names: string[]): RuleName[] {
   return names as RuleName[]
 }
 
-function makeRule(name: RuleName, options: AuditOptions): AuditRule {
+function makeRule(name: RuleName, options: AuditOptions, compacts: Map<string, boolean | undefined>): AuditRule {
   switch (name) {
     case 'duplicates': {
       return new DuplicatesRule()
@@ -104,8 +106,7 @@ function makeRule(name: RuleName, options: AuditOptions): AuditRule {
     }
 
     case 'tombstones': {
-      // Neither backend tells evt a topic's cleanup policy yet: only keyless tombstones are found.
-      return new TombstonesRule(new Map())
+      return new TombstonesRule(compacts)
     }
   }
 }

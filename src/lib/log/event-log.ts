@@ -83,6 +83,11 @@ export interface ReadRange {
 }
 
 export interface EventLog {
+  /**
+   * Whether the broker compacts `topic` (its cleanup.policy includes compact); undefined where the
+   * backend has no such setting (the embedded log keeps every record and never compacts).
+   */
+  compacts(topic: string): Promise<boolean | undefined>
   close(): Promise<void>
   /** Commits a group's offsets; used by tools and tests that play a consumer. */
   commitGroupOffsets(group: string, offsets: Omit<GroupOffset, 'group'>[]): Promise<void>

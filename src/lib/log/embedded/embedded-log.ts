@@ -89,6 +89,11 @@ export class EmbeddedEventLog implements EventLog {
     })()
   }
 
+  /** The embedded log keeps every record: it has no cleanup policy to tell. */
+  async compacts(): Promise<undefined> {
+    return undefined
+  }
+
   async createTopic(name: string, {partitions}: {partitions: number}): Promise<void> {
     validateTopicName(name)
     if (!Number.isInteger(partitions) || partitions < 1) throw new UsageError(`invalid partition count ${partitions}: give a whole number ≥ 1`)

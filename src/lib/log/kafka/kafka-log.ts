@@ -73,6 +73,13 @@ export class KafkaEventLog implements EventLog {
     })
   }
 
+  async compacts(topic: string): Promise<boolean | undefined> {
+    // 2 is ConfigResourceTypes.TOPIC: kafkajs is loaded lazily, so its enums are not imported here.
+    const {resources} = await this.adminCall((admin) => admin.describeConfigs({includeSynonyms: false, resources: [{configNames: ['cleanup.policy'], name: topic, type: 2}]}))
+    const policy = resources[0]?.configEntries.find((entry) => entry.configName === 'cleanup.policy')?.configValue
+    return policy === undefined ? undefined : policy.split(',').map((part) => part.trim()).includes('compact')
+  }
+
   async createTopic(name: string, {partitions, retainForever}: {partitions: number; retainForever?: boolean}): Promise<void> {
     validateTopicName(name)
     if (!Number.isInteger(partitions) || partitions < 1) throw new UsageError(`invalid partition count ${partitions}: give a whole number ≥ 1`)
