@@ -268,6 +268,12 @@ try {
   phase('embedded: other figures')
   const activity = Array.from({length: runs}, () => evt(home, 'rebuild', 'view', 'order_activity', '--json'))
   report(`evt rebuild view order_activity, 4 topics (${events} events, embedded), as measured by evt`, 'events/s', activity.map((s) => JSON.parse(s.stdout)).map((r) => r.records / r.seconds), {rss: summary(activity).rss})
+  // The join view evt demo writes: one row per order from orders, payments and shipments.
+  const joined = Array.from({length: runs}, () => evt(home, 'rebuild', 'view', 'order_status', '--json'))
+  report(`evt rebuild view order_status, a join view of 3 topics (embedded), as measured by evt`, 'events/s', joined.map((s) => JSON.parse(s.stdout)).map((r) => r.records / r.seconds), {note: 'target ≥ 200,000', rss: summary(joined).rss, target: (rate) => rate >= 200_000})
+  // Audit reads what tail reads, without decoding values: it should not be slower.
+  const audit = Array.from({length: runs}, () => evtQuiet(home, 'audit', ...topics))
+  report(`evt audit, 4 topics (${events} events, embedded)`, 's', audit.map((s) => s.seconds), {baseline: tail.map((s) => s.seconds), note: 'target ≤ 1.25× topic tail --json (≥ 80% of its speed)', rss: summary(audit).rss, target: (r) => r <= 1.25})
   benchPostgres(home, {events, ordersEvents})
   for (const [label, id] of [['start', firstOrder], ['middle', firstOrder + Math.floor(embeddedOrders / 2)], ['end', firstOrder + embeddedOrders - 1]]) {
     const trace = Array.from({length: runs}, () => evt(home, 'trace', 'order', String(id), '--json'))
