@@ -127,6 +127,24 @@ describe('views in PostgreSQL', () => {
     expect(resumed.typeMismatches).toEqual([])
   })
 
+  it('keeps the types evt.yaml declares', async () => {
+    const {log, registry} = await openBackend()
+    await log.createTopic('items', {partitions: 1})
+    await log.produce([
+      {key: Buffer.from('a'), timestamp: T0, topic: 'items', value: json({n: 'seven', total: 'lots'})},
+      {key: Buffer.from('b'), timestamp: T0 + 1, topic: 'items', value: json({n: 7, total: 2})},
+    ])
+    const db = await databases.database(tempDir())
+    const typed = await compileView('v', {columnTypes: {n: 'text', total: 'real'}, columns: {n: parseColumnLocator('$.n'), total: parseColumnLocator('$.total')}, from: ['items'], key: parseIdLocator('key'), table: 't'}, tempDir(), undefined)
+    const result = await rebuildView({log, registry, target: target(db), view: typed})
+    expect(await columnTypes(db)).toEqual(['key text', 'n text', 'total double precision'])
+    expect(await query(db, 'SELECT key, n, total FROM t ORDER BY key')).toEqual([
+      {key: 'a', n: 'seven', total: null},
+      {key: 'b', n: null, total: 2},
+    ])
+    expect(result.typeMismatches.map(({column, got}) => `${column}:${got}`).sort()).toEqual(['n:INTEGER', 'total:TEXT'])
+  })
+
   it('never prints the password, and says which server it cannot reach', async () => {
     const dir = tempDir()
     const db = await databases.database(dir)

@@ -10,6 +10,7 @@ import {withoutCredentials} from './redact.js'
 import type {
   AuditConfig,
   ClusterConfig,
+  ColumnType,
   ConfigOverrides,
   EvtConfig,
   FlowConfig,
@@ -308,11 +309,12 @@ function readView(node: ConfigNode, name: string): ViewConfig {
   const from = node.child('from')
   if (from.present && typeof from.value === 'object' && !Array.isArray(from.value)) return readJoinView(node, name)
   const moduleNode = node.child('module')
-  const columns = readColumns(node.child('columns'))
+  const {columns, columnTypes} = readColumns(node.child('columns'))
   if (!moduleNode.present && Object.keys(columns).length === 0) node.child('columns').reject('a map of column: $.path (or a module)')
   if (node.child('deletes').present) node.child('deletes').reject("nothing here: 'deletes' belongs to a join view (from: a map of topics)")
   return {
     columns,
+    columnTypes,
     from: from.stringList('topic names'),
     key: node.child('key').present ? node.child('key').parsed('key, header:NAME or a value path like $.orderId', parseIdLocator) : parseIdLocator('key'),
     module: moduleNode.optionalString(),
@@ -330,16 +332,17 @@ function readJoinView(node: ConfigNode, name: string): ViewConfig {
       .entries('topic: { key, columns }')
       .map(([topic, source]) => {
         source.requireMap('{ key: key | header:NAME | $.path, columns: { column: $.path } }')
-        const columns = readColumns(source.child('columns'))
+        const {columns, columnTypes} = readColumns(source.child('columns'))
         if (Object.keys(columns).length === 0) source.child('columns').reject('a map of column: $.path')
         const key = source.child('key').present ? source.child('key').parsed('key, header:NAME or a value path like $.orderId', parseIdLocator) : parseIdLocator('key')
-        return [topic, {columns, key}]
+        return [topic, {columns, columnTypes, key}]
       }),
   )
   const deletes = node.child('deletes').optionalString('a topic of from')
   if (deletes !== undefined && !(deletes in join)) node.child('deletes').reject(`one of the topics of from (${Object.keys(join).join(', ')})`)
   return {
     columns: {},
+    columnTypes: {},
     deletes,
     from: Object.keys(join),
     join,
@@ -350,9 +353,25 @@ function readJoinView(node: ConfigNode, name: string): ViewConfig {
   }
 }
 
-function readColumns(node: ConfigNode): Record<string, ColumnLocator> {
-  return Object.fromEntries(node.entries('column: $.path').map(([name, spec]) => [name, spec.parsed('a value path like $.status', parseColumnLocator)]))
+/** `column: LOCATOR`, or `column: {path: LOCATOR, type: text|integer|real|blob}` to fix its SQL type. */
+function readColumns(node: ConfigNode): {columns: Record<string, ColumnLocator>; columnTypes: Record<string, ColumnType>} {
+  const columns: Record<string, ColumnLocator> = {}
+  const columnTypes: Record<string, ColumnType> = {}
+  for (const [name, spec] of node.entries('column: $.path')) {
+    if (spec.present && typeof spec.value === 'object' && !Array.isArray(spec.value)) {
+      spec.requireMap('{ path: $.path, type: text | integer | real | blob }')
+      for (const [key, inner] of spec.entries('settings')) if (key !== 'path' && key !== 'type') inner.reject('no such setting (known: path, type)')
+      columns[name] = spec.child('path').parsed('a value path like $.status', parseColumnLocator)
+      if (spec.child('type').present) columnTypes[name] = spec.child('type').oneOf(COLUMN_TYPES)
+    } else {
+      columns[name] = spec.parsed('a value path like $.status', parseColumnLocator)
+    }
+  }
+
+  return {columns, columnTypes}
 }
+
+const COLUMN_TYPES = ['text', 'integer', 'real', 'blob'] as const
 
 function parseBrokers(text: string): string[] {
   const brokers = text.split(',').map((broker) => broker.trim()).filter(Boolean)

@@ -50,14 +50,21 @@ export interface FlowConfig {
   topics: Record<string, FlowTopic>
 }
 
+/** A column's SQL type as evt.yaml may declare it (`total: {path: $.total, type: real}`). */
+export type ColumnType = 'blob' | 'integer' | 'real' | 'text'
+
 /** One topic of a join view: how its records find their row, and the columns they update. */
 export interface JoinSource {
   columns: Record<string, ColumnLocator>
+  /** Columns whose type evt.yaml declares. */
+  columnTypes?: Record<string, ColumnType>
   key: IdLocator
 }
 
 export interface ViewConfig {
   columns: Record<string, ColumnLocator>
+  /** Columns whose type evt.yaml declares; the others take the type of their values. */
+  columnTypes?: Record<string, ColumnType>
   /** The topic whose tombstones delete a join view's row. */
   deletes?: string
   from: string[]

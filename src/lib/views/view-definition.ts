@@ -7,11 +7,12 @@ import {headersToJson} from '../codec/json-shape.js'
 import {asKeyText} from '../codec/record-key.js'
 import type {ColumnLocator, IdLocator, RecordField} from '../config/locator.js'
 import {requireTrustedModule} from '../config/trust.js'
-import type {ViewConfig} from '../config/types.js'
+import type {ColumnType, ViewConfig} from '../config/types.js'
 import {ConfigError} from '../errors.js'
 import {lastHeader, type LogRecord} from '../log/event-log.js'
 import {isoTime} from '../util/time.js'
 import {readValuePath} from '../util/value-path.js'
+import type {SqlType} from './column-types.js'
 
 /** The primary-key column every view table has. */
 export const KEY_COLUMN = 'key'
@@ -70,6 +71,8 @@ export interface ModuleProjection {
 export interface CompiledView {
   /** The columns the mapping names (a module's columns are only known from its rows). */
   columns: string[]
+  /** The SQL type evt.yaml declares for some of them (`type:`); the others take their values' type. */
+  columnTypes: Map<string, SqlType>
   /** The definition as stored in the view file, to refuse --resume after it changed. */
   definition: string
   hash: string
@@ -135,10 +138,12 @@ export async function compileView(name: string, config: ViewConfig, configDir: s
     module: config.module ?? null,
     table: config.table,
     ...(rowsKeepRecordKey ? {rowsKeepRecordKey} : {}),
+    // Only when declared, so a view without types keeps the hash it had before types could be.
+    ...(Object.keys(config.columnTypes ?? {}).length > 0 ? {types: config.columnTypes} : {}),
   })
   const hash = createHash('sha256').update(definition).update(moduleText).digest('hex')
   const columns = Object.keys(config.columns).filter((column) => column !== '*')
-  return {columns, definition, hash, keyColumn: KEY_COLUMN, name, projection, rowsKeepRecordKey, table: config.table, target: config.target, topics: config.from}
+  return {columns, columnTypes: sqlTypes(config.columnTypes), definition, hash, keyColumn: KEY_COLUMN, name, projection, rowsKeepRecordKey, table: config.table, target: config.target, topics: config.from}
 }
 
 function compileJoinView(name: string, config: ViewConfig, where: string): CompiledView {
@@ -160,14 +165,20 @@ function compileJoinView(name: string, config: ViewConfig, where: string): Compi
     throw new ConfigError(`${where}: deletes: ${config.deletes} finds rows by a value path, and a tombstone has no value`, {hint: `key ${config.deletes} by its record key (key: key) or a header, or leave deletes out`})
   }
 
+  const types = Object.assign({}, ...Object.values(config.join!).map((source) => source.columnTypes ?? {})) as Record<string, ColumnType>
   const definition = JSON.stringify({
     deletes: config.deletes ?? null,
     from: Object.entries(config.join!).map(([topic, source]) => [topic, source.key.text, columnTexts(source.columns)]),
     key: keyColumn,
     table: config.table,
+    ...(Object.keys(types).length > 0 ? {types} : {}),
   })
   const hash = createHash('sha256').update(definition).digest('hex')
-  return {columns, definition, hash, keyColumn, name, projection: {deletes: config.deletes, kind: 'join', sources}, rowsKeepRecordKey: false, table: config.table, target: config.target, topics: config.from}
+  return {columns, columnTypes: sqlTypes(types), definition, hash, keyColumn, name, projection: {deletes: config.deletes, kind: 'join', sources}, rowsKeepRecordKey: false, table: config.table, target: config.target, topics: config.from}
+}
+
+function sqlTypes(types: Record<string, ColumnType> = {}): Map<string, SqlType> {
+  return new Map(Object.entries(types).map(([column, type]) => [column, type.toUpperCase() as SqlType]))
 }
 
 function columnTexts(columns: ViewConfig['columns']): [string, string][] {

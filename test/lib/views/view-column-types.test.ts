@@ -49,6 +49,25 @@ describe('view column types', () => {
     expect(result.typeMismatches).toEqual([{column: 'total', count: 1, expected: 'REAL', first: ['orders/0@0'], got: 'TEXT'}])
   })
 
+  it('keeps the type evt.yaml declares (type: real), even when most values are text: those are reported, the numbers kept', async () => {
+    const {log, registry} = await openBackend()
+    await log.createTopic('orders', {partitions: 1})
+    await log.produce([record('a', {total: 'lots'}, 0), record('b', {total: 'many'}, 1), record('c', {total: 2}, 2)])
+    const typed = await compileView('orders', {columnTypes: {note: 'blob', total: 'real'}, columns: {note: parseColumnLocator('$.note'), total: parseColumnLocator('$.total')}, from: ['orders'], key: parseIdLocator('key'), table: 'orders'}, tempDir(), undefined)
+    const untyped = await view()
+    // A declared type is part of the definition: a build without it cannot be resumed with it.
+    expect(typed.hash).not.toBe(untyped.hash)
+    const file = path.join(tempDir(), 'orders.db')
+    const result = await rebuildView({log, target: new SqliteTarget(file), registry, view: typed})
+    expect(read(file).columns).toEqual(['key TEXT', 'note BLOB', 'total REAL'])
+    expect(read(file).rows).toEqual([
+      {key: 'a', note: null, total: null},
+      {key: 'b', note: null, total: null},
+      {key: 'c', note: null, total: 2},
+    ])
+    expect(result.typeMismatches).toEqual([{column: 'total', count: 2, expected: 'REAL', first: ['orders/0@0', 'orders/0@1'], got: 'TEXT'}])
+  })
+
   it('gives a column that had no value its type when values arrive: --resume equals a full rebuild', async () => {
     const {log, registry} = await openBackend()
     await log.createTopic('orders', {partitions: 1})

@@ -66,7 +66,7 @@ export class PostgresTarget implements ViewTarget {
   async openLive(view: CompiledView): Promise<LiveView> {
     const client = await this.client()
     const buildId = await this.currentBuildId(client)
-    const table = await PostgresViewTable.open(client, this.table, {buildId, columns: view.columns, keyColumn: view.keyColumn, rowsKeepRecordKey: view.rowsKeepRecordKey, viewTable: this.table})
+    const table = await PostgresViewTable.open(client, this.table, {buildId, columns: view.columns, columnTypes: view.columnTypes, keyColumn: view.keyColumn, rowsKeepRecordKey: view.rowsKeepRecordKey, viewTable: this.table})
     return {
       async close() {},
       isReplacedError: (error) => error instanceof ViewReplaced,
@@ -105,7 +105,7 @@ export class PostgresTarget implements ViewTarget {
     await client.query('INSERT INTO _evt_builds (build_table, table_name, pid) VALUES ($1, $2, $3) ON CONFLICT (build_table) DO UPDATE SET pid = EXCLUDED.pid', [building, this.table, rows[0].pid])
     await client.query(`DROP TABLE IF EXISTS ${quote(building)}`)
     if (options.copyCurrent) await this.copyCurrent(client, building)
-    const table = await PostgresViewTable.open(client, building, {columns: view.columns, keyColumn: view.keyColumn, rowsKeepRecordKey: view.rowsKeepRecordKey, viewTable: this.table})
+    const table = await PostgresViewTable.open(client, building, {columns: view.columns, columnTypes: view.columnTypes, keyColumn: view.keyColumn, rowsKeepRecordKey: view.rowsKeepRecordKey, viewTable: this.table})
     return {
       commit: () => this.swap(client, building),
       discard: async () => {

@@ -10,8 +10,9 @@ export const UNTYPED_COMMENT = 'evt: no value yet'
 
 interface TableOptions {
   buildId?: string
-  /** The mapping's columns, created untyped when missing. */
+  /** The mapping's columns, created when missing: with the type `columnTypes` declares, else untyped. */
   columns: string[]
+  columnTypes: Map<string, SqlType>
   keyColumn: string
   rowsKeepRecordKey: boolean
   /** The view's own table (the one a build replaces). */
@@ -68,7 +69,7 @@ export class PostgresViewTable implements ViewTable {
 
     const view = new PostgresViewTable(client, table, declared, options)
     for (const [name, type] of physical) view.physical.set(name, type)
-    for (const name of options.columns) if (!declared.has(name)) await view.addColumn(name, UNTYPED)
+    for (const name of options.columns) if (!declared.has(name)) await view.addColumn(name, options.columnTypes.get(name) ?? UNTYPED)
     if (options.rowsKeepRecordKey && !declared.has(RECORD_KEY_COLUMN)) {
       await view.addColumn(RECORD_KEY_COLUMN, 'TEXT')
       await client.query(`CREATE INDEX ON ${quote(table)} (${quote(RECORD_KEY_COLUMN)})`)

@@ -24,8 +24,11 @@ export class SqliteViewTable implements ViewTable {
   constructor(
     readonly db: Database.Database,
     readonly table: string,
-    /** `columns`: the mapping's, created (untyped) up front so a table has them in the order evt.yaml names them. */
-    options: {columns?: string[]; keyColumn?: string; rowsKeepRecordKey?: boolean} = {},
+    /**
+     * `columns`: the mapping's, created up front so a table has them in the order evt.yaml names
+     * them — with the type `columnTypes` declares, else untyped until values come.
+     */
+    options: {columns?: string[]; columnTypes?: Map<string, SqlType>; keyColumn?: string; rowsKeepRecordKey?: boolean} = {},
   ) {
     const keyColumn = (this.keyColumn = options.keyColumn ?? KEY_COLUMN)
     db.exec(`
@@ -39,7 +42,7 @@ export class SqliteViewTable implements ViewTable {
     }
 
     this.columnTypes = new ColumnTypes(declared)
-    for (const name of options.columns ?? []) if (!declared.has(name)) this.addColumn(name, UNTYPED)
+    for (const name of options.columns ?? []) if (!declared.has(name)) this.addColumn(name, options.columnTypes?.get(name) ?? UNTYPED)
     if (options.rowsKeepRecordKey) {
       if (!declared.has(RECORD_KEY_COLUMN)) this.addColumn(RECORD_KEY_COLUMN, 'TEXT')
       this.indexRecordKeys()
