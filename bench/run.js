@@ -138,6 +138,8 @@ function restartBroker() {
  * one to start: the orders view and the four-topic view, each rate as measured by evt.
  */
 function benchPostgres(home, {events, ordersEvents}) {
+  // A server a developer had running stays running.
+  const alreadyRunning = existsSync('/tmp/evt-postgres/data/postmaster.pid')
   try {
     execFileSync('bash', [path.join(root, 'scripts/postgres/start.sh')], {stdio: 'ignore'})
   } catch {
@@ -152,7 +154,7 @@ function benchPostgres(home, {events, ordersEvents}) {
     const activity = Array.from({length: runs}, () => evt(home, 'rebuild', 'view', 'order_activity', '--json', '--db', db))
     report(`evt rebuild view order_activity into PostgreSQL, 4 topics (${events} events, embedded), as measured by evt`, 'events/s', activity.map((s) => JSON.parse(s.stdout)).map((r) => r.records / r.seconds), {note: 'target ≥ 150,000', rss: summary(activity).rss, target: (rate) => rate >= 150_000})
   } finally {
-    execFileSync('bash', [path.join(root, 'scripts/postgres/stop.sh')], {stdio: 'ignore'})
+    if (!alreadyRunning) execFileSync('bash', [path.join(root, 'scripts/postgres/stop.sh')], {stdio: 'ignore'})
   }
 }
 

@@ -65,6 +65,7 @@ export class PostgresTarget implements ViewTarget {
 
   async openLive(view: CompiledView): Promise<LiveView> {
     const client = await this.client()
+    await this.createBookkeeping(client)
     const buildId = await this.currentBuildId(client)
     const table = await PostgresViewTable.open(client, this.table, {buildId, columns: view.columns, columnTypes: view.columnTypes, keyColumn: view.keyColumn, rowsKeepRecordKey: view.rowsKeepRecordKey, viewTable: this.table})
     return {
@@ -78,7 +79,7 @@ export class PostgresTarget implements ViewTarget {
   async readTable(name: string, keyColumn: string): Promise<{columns: string[]; rows: Row[]}> {
     const client = await this.client()
     const {rows: found} = await client.query<{exists: boolean}>('SELECT to_regclass($1) IS NOT NULL AS exists', [quote(name)])
-    if (!found[0].exists) throw new UsageError(`${describePostgresUrl(this.url)} has no table '${name}'`, {code: 'NOT_EVT_FILE', hint: `run evt rebuild view --db ${describePostgresUrl(this.url)}, or point --db at a copy of this view`})
+    if (!found[0].exists) throw new UsageError(`${describePostgresUrl(this.url)} has no table '${name}'`, {code: 'NOT_EVT_FILE', hint: `build the view there with evt rebuild view NAME --db ${describePostgresUrl(this.url)}, or point --db at a copy of it`})
     const result = await client.query<Row>(`SELECT * FROM ${quote(name)}`)
     const columns = result.fields.map((field) => field.name)
     if (!columns.includes(keyColumn)) throw new UsageError(`table '${name}' in ${describePostgresUrl(this.url)} has no '${keyColumn}' column to match rows by`, {code: 'NOT_EVT_FILE'})
@@ -89,8 +90,9 @@ export class PostgresTarget implements ViewTarget {
     const client = await this.client()
     const {rows} = await client.query<{exists: boolean}>('SELECT to_regclass($1) IS NOT NULL AS exists', [quote(this.table)])
     if (!rows[0].exists) return false
-    const built = await client.query('SELECT 1 FROM _evt_views WHERE table_name = $1', [this.table])
-    if (built.rowCount === 0) {
+    const {rows: bookkeeping} = await client.query<{exists: boolean}>("SELECT to_regclass('_evt_views') IS NOT NULL AS exists")
+    const built = bookkeeping[0].exists ? (await client.query('SELECT 1 FROM _evt_views WHERE table_name = $1', [this.table])).rowCount : 0
+    if (built === 0) {
       throw new UsageError(`table '${this.table}' in ${describePostgresUrl(this.url)} was not built by evt (it has no row in _evt_views); ${why}`, {code: 'NOT_EVT_FILE', hint: "give the view another table: in evt.yaml, or another database with --db"})
     }
 
@@ -99,6 +101,7 @@ export class PostgresTarget implements ViewTarget {
 
   async startBuild(view: CompiledView, options: {copyCurrent: boolean}): Promise<ViewBuild> {
     const client = await this.client()
+    await this.createBookkeeping(client)
     await this.removeAbandonedBuilds(client)
     const {rows} = await client.query<{pid: number}>('SELECT pg_backend_pid() AS pid')
     const building = buildTableName(this.table, rows[0].pid)
@@ -182,6 +185,15 @@ export class PostgresTarget implements ViewTarget {
     }
   }
 
+  /** evt's bookkeeping tables, created by the first build or follower only: a diff or a refusal writes nothing. */
+  private async createBookkeeping(client: Client): Promise<void> {
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS _evt_views (table_name text PRIMARY KEY, name text NOT NULL, definition text NOT NULL, definition_hash text NOT NULL, built_at text NOT NULL, build_id text NOT NULL);
+      CREATE TABLE IF NOT EXISTS _evt_offsets (table_name text NOT NULL, topic text NOT NULL, partition integer NOT NULL, next_offset bigint NOT NULL, PRIMARY KEY (table_name, topic, partition));
+      CREATE TABLE IF NOT EXISTS _evt_builds (build_table text PRIMARY KEY, table_name text NOT NULL, pid integer NOT NULL);
+    `)
+  }
+
   private async currentBuildId(client: Client): Promise<string | undefined> {
     const {rows} = await client.query<{build_id: string}>('SELECT build_id FROM _evt_views WHERE table_name = $1', [this.table])
     return rows[0]?.build_id
@@ -210,11 +222,6 @@ export class PostgresTarget implements ViewTarget {
     try {
       await client.connect()
       await client.query('SET client_min_messages = warning')
-      await client.query(`
-        CREATE TABLE IF NOT EXISTS _evt_views (table_name text PRIMARY KEY, name text NOT NULL, definition text NOT NULL, definition_hash text NOT NULL, built_at text NOT NULL, build_id text NOT NULL);
-        CREATE TABLE IF NOT EXISTS _evt_offsets (table_name text NOT NULL, topic text NOT NULL, partition integer NOT NULL, next_offset bigint NOT NULL, PRIMARY KEY (table_name, topic, partition));
-        CREATE TABLE IF NOT EXISTS _evt_builds (build_table text PRIMARY KEY, table_name text NOT NULL, pid integer NOT NULL);
-      `)
     } catch (error) {
       await client.end().catch(() => {})
       throw this.explain(error)
