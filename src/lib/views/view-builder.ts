@@ -178,9 +178,15 @@ export class ViewBuilder {
 
     const row = source.rowOf(input)
     const pending = this.chunk.get(key)
-    if (pending === undefined) this.chunk.set(key, {kind: 'merge', record, row})
-    else if (pending.kind === 'delete') this.chunk.set(key, {kind: 'upsert', record, row})
-    else if (pending.kind === 'merge' || pending.kind === 'upsert') this.chunk.set(key, {...pending, record, row: {...pending.row, ...row}})
+    if (pending === undefined) {
+      this.chunk.set(key, {kind: 'merge', record, row})
+    } else if (pending.kind === 'delete') {
+      this.chunk.set(key, {kind: 'upsert', record, row})
+    } else if (pending.kind === 'merge' || pending.kind === 'upsert') {
+      // The chunk's own objects: merged in place, one allocation fewer per record.
+      Object.assign(pending.row, row)
+      pending.record = record
+    }
   }
 
   private applyProjection(projection: Projection, record: LogRecord): void {
