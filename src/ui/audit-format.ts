@@ -35,6 +35,7 @@ export function formatAuditGithub(result: AuditResult): string {
 function verdict(result: AuditResult): string {
   const failed = result.rules.filter(({ok}) => !ok).map(({rule}) => rule)
   const scope = `${result.records.toLocaleString('en-US')} records of ${result.topics.length} topic${result.topics.length === 1 ? '' : 's'}`
+  if (result.rules.length === 1) return `audit: rule ${result.rules[0].rule} ${failed.length === 0 ? 'holds' : 'is broken'} over ${scope}`
   if (failed.length === 0) return `audit: all ${result.rules.length} rules hold over ${scope}`
   return `audit: ${failed.length} of ${result.rules.length} rules broken over ${scope}: ${failed.join(', ')}`
 }

@@ -106,6 +106,31 @@ export function auditContract(name: string, cluster: () => ClusterConfig): void 
       expect(ignored.code).toBe(0)
     })
 
+    it('reports versions of a subject used on one topic that may not follow each other under its level', async () => {
+      const topic = `evolved${randomUUID().slice(0, 8)}`
+      await backend.log.createTopic(topic, {partitions: 1, retainForever: true})
+      const subject = `${topic}-value`
+      const v1 = avro.Type.forSchema({fields: [{name: 'orderId', type: 'string'}], name: 'Order', type: 'record'})
+      // A new required field without a default: a reader on v2 cannot read v1's records (not BACKWARD).
+      const v2 = avro.Type.forSchema({fields: [{name: 'orderId', type: 'string'}, {name: 'total', type: 'double'}], name: 'Order', type: 'record'})
+      await backend.registry.setCompatibility('NONE', subject)
+      const first = await backend.registry.register(subject, {references: [], schema: JSON.stringify(v1.schema()), schemaType: 'AVRO'})
+      const second = await backend.registry.register(subject, {references: [], schema: JSON.stringify(v2.schema()), schemaType: 'AVRO'})
+      await backend.registry.setCompatibility('BACKWARD', subject)
+      const [, later] = await backend.log.produce([
+        {key: Buffer.from('a'), timestamp: T0, topic, value: encodeWire(first.id, v1.toBuffer({orderId: 'a'}))},
+        {key: Buffer.from('a'), timestamp: T0 + 1, topic, value: encodeWire(second.id, v2.toBuffer({orderId: 'a', total: 1.5}))},
+      ])
+      const dir = tempDir()
+      writeFileSync(path.join(dir, 'evt.yaml'), `clusters: {under-test: ${clusterYaml}}\ndefault: under-test\n`)
+      const result = await runCli(['audit', topic, '--rule', 'schema', '--json'], {cwd: dir})
+      expect(result.code).toBe(1)
+      const [{violations}] = JSON.parse(result.stdout).rules
+      expect(violations).toEqual([
+        {count: 1, evidence: [position(later)], message: expect.stringMatching(new RegExp(`^1 value written with ${subject} v2, which may not follow v1 \\(also used here\\): .*total.*\\(BACKWARD\\)$`)), rule: 'schema', topic},
+      ])
+    })
+
     it('reports tombstones on a topic that does not compact where the backend has a cleanup policy (Kafka), not on the embedded log', async () => {
       const topic = `deleted${randomUUID().slice(0, 8)}`
       await backend.log.createTopic(topic, {partitions: 1, retainForever: true})

@@ -40,6 +40,12 @@ class Tally {
     this.count++
     if (this.first.length < EVIDENCE) this.first.push(positionOf(record))
   }
+
+  /** Adds another tally's count and first positions (each id of one schema version, say). */
+  absorb(other: Tally): void {
+    this.count += other.count
+    this.first.push(...other.first.slice(0, EVIDENCE - this.first.length))
+  }
 }
 
 function tallyOf<K>(map: Map<K, Tally>, key: K): Tally {
@@ -114,16 +120,26 @@ export class SingleWriterRule implements AuditRule {
   }
 }
 
+/** What the schema rule asks the registry; without one, ids cannot be checked and every answer is "fine". */
+export interface SchemaFacts {
+  exists(id: number): Promise<boolean>
+  /** Why version `newer` of a subject may not follow `older` under the subject's level; undefined when it may. */
+  incompatibility(subject: string, older: number, newer: number): Promise<string | undefined>
+  versionsOf(id: number): Promise<{subject: string; version: number}[]>
+}
+
 /**
  * Every value (and every key, on a topic whose keys are registry-encoded) is in the registry's
- * wire format with a schema id the registry knows. Only the five header bytes are read.
+ * wire format with a schema id the registry knows, and the versions of a subject used on a topic
+ * may follow each other under the subject's level (versions registered while the level was NONE,
+ * or under another, may not). Only the five header bytes of each record are read.
  */
 export class SchemaRule implements AuditRule {
   readonly name = 'schema'
   private readonly topics = new Map<string, {ids: Map<number, Tally>; plainKeys: Tally; rawJson: Tally; undecodable: Tally; wireKeys: number}>()
-  private readonly unknown = new Map<string, Map<number, Tally>>()
+  private readonly found: Violation[] = []
 
-  constructor(private readonly schemaExists: (id: number) => Promise<boolean>) {}
+  constructor(private readonly facts: SchemaFacts) {}
 
   observe(record: LogRecord): void {
     const topic = this.topicOf(record.topic)
@@ -140,33 +156,48 @@ export class SchemaRule implements AuditRule {
   }
 
   async finish(): Promise<void> {
-    const known = new Map<number, boolean>()
-    for (const [topic, {ids}] of this.topics) {
-      for (const [id, tally] of ids) {
-        if (!known.has(id)) known.set(id, await this.schemaExists(id))
-        if (known.get(id)) continue
-        let unknown = this.unknown.get(topic)
-        if (!unknown) this.unknown.set(topic, (unknown = new Map()))
-        unknown.set(id, tally)
+    for (const [topic, counts] of this.topics) {
+      const unknown: [number, Tally][] = []
+      const versions = new Map<string, Map<number, Tally>>()
+      for (const [id, tally] of counts.ids) {
+        if (!(await this.facts.exists(id))) {
+          unknown.push([id, tally])
+          continue
+        }
+
+        for (const {subject, version} of await this.facts.versionsOf(id)) {
+          if (!versions.has(subject)) versions.set(subject, new Map())
+          tallyOf(versions.get(subject)!, version).absorb(tally)
+        }
       }
+
+      if (unknown.length > 0) {
+        const count = unknown.reduce((sum, [, tally]) => sum + tally.count, 0)
+        this.found.push({count, evidence: unknown.flatMap(([, tally]) => tally.first).slice(0, EVIDENCE), message: `${plural(count, 'value')} with a schema id the registry does not know (${unknown.map(([id]) => id).join(', ')})`, rule: this.name, topic})
+      }
+
+      for (const [subject, used] of versions) await this.checkVersions(topic, subject, used)
+      if (counts.rawJson.count > 0) this.found.push(this.violation(topic, counts.rawJson, `${plural(counts.rawJson.count, 'value')} of plain JSON, with no registered schema`))
+      if (counts.undecodable.count > 0) this.found.push(this.violation(topic, counts.undecodable, `${plural(counts.undecodable.count, 'value')} neither in the registry's wire format nor JSON`))
+      if (counts.wireKeys > 0 && counts.plainKeys.count > 0) this.found.push(this.violation(topic, counts.plainKeys, `${plural(counts.plainKeys.count, 'key')} not registry-encoded, where ${plural(counts.wireKeys, 'other key')} are`))
     }
   }
 
   violations(): Violation[] {
-    const found: Violation[] = []
-    for (const [topic, counts] of this.topics) {
-      const unknown = [...(this.unknown.get(topic) ?? [])]
-      if (unknown.length > 0) {
-        const count = unknown.reduce((sum, [, tally]) => sum + tally.count, 0)
-        found.push({count, evidence: unknown.flatMap(([, tally]) => tally.first).slice(0, EVIDENCE), message: `${plural(count, 'value')} with a schema id the registry does not know (${unknown.map(([id]) => id).join(', ')})`, rule: this.name, topic})
-      }
+    return this.found
+  }
 
-      if (counts.rawJson.count > 0) found.push(this.violation(topic, counts.rawJson, `${plural(counts.rawJson.count, 'value')} of plain JSON, with no registered schema`))
-      if (counts.undecodable.count > 0) found.push(this.violation(topic, counts.undecodable, `${plural(counts.undecodable.count, 'value')} neither in the registry's wire format nor JSON`))
-      if (counts.wireKeys > 0 && counts.plainKeys.count > 0) found.push(this.violation(topic, counts.plainKeys, `${plural(counts.plainKeys.count, 'key')} not registry-encoded, where ${plural(counts.wireKeys, 'other key')} are`))
+  /** Each version used after another one on the topic must be able to follow it. */
+  private async checkVersions(topic: string, subject: string, used: Map<number, Tally>): Promise<void> {
+    const sorted = [...used.keys()].sort((a, b) => a - b)
+    for (const [i, newer] of sorted.entries()) {
+      if (i === 0) continue
+      const older = sorted[i - 1]
+      const why = await this.facts.incompatibility(subject, older, newer)
+      if (why === undefined) continue
+      const tally = used.get(newer)!
+      this.found.push(this.violation(topic, tally, `${plural(tally.count, 'value')} written with ${subject} v${newer}, which may not follow v${older} (also used here): ${why}`))
     }
-
-    return found
   }
 
   private violation(topic: string, tally: Tally, message: string): Violation {

@@ -4,6 +4,7 @@ import type {EventLog} from '../log/event-log.js'
 import {readRecords, requireTopics} from '../read/read-records.js'
 import type {StartPosition} from '../read/start-position.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
+import {versionIssues} from '../schema/compatibility.js'
 import {userTopics} from '../topics/internal-topics.js'
 import {
   type AuditRule,
@@ -12,6 +13,7 @@ import {
   OrderRule,
   RULE_NAMES,
   type RuleName,
+  type SchemaFacts,
   SchemaRule,
   SingleWriterRule,
   TombstonesRule,
@@ -98,7 +100,7 @@ function makeRule(name: RuleName, options: AuditOptions, compacts: Map<string, b
     }
 
     case 'schema': {
-      return new SchemaRule(schemaLookup(options))
+      return new SchemaRule(schemaFacts(options))
     }
 
     case 'single-writer': {
@@ -111,20 +113,40 @@ function makeRule(name: RuleName, options: AuditOptions, compacts: Map<string, b
   }
 }
 
-/** Whether the registry knows a schema id; without a registry, ids cannot be checked (said once). */
-function schemaLookup(options: AuditOptions): (id: number) => Promise<boolean> {
-  let warned = false
-  return async (id) => {
+/** The registry's answers for the schema rule; without a registry, ids cannot be checked (said once) and all is taken as fine. */
+function schemaFacts(options: AuditOptions): SchemaFacts {
+  const {registry} = options
+  let configured = true
+  const ask = async <T>(question: () => Promise<T>, otherwise: T): Promise<T> => {
+    if (!configured) return otherwise
     try {
-      await options.registry.getSchema(id)
-      return true
+      return await question()
     } catch (error) {
-      if (error instanceof EvtError && error.code === 'SCHEMA_NOT_FOUND') return false
       if (!(error instanceof EvtError) || error.code !== 'REGISTRY_NOT_CONFIGURED') throw error
-      if (!warned) options.warn?.('the cluster has no schema registry: schema ids were not checked')
-      warned = true
-      return true
+      options.warn?.('the cluster has no schema registry: schema ids were not checked')
+      configured = false
+      return otherwise
     }
+  }
+
+  return {
+    exists: (id) =>
+      ask(async () => {
+        try {
+          await registry.getSchema(id)
+          return true
+        } catch (error) {
+          if (error instanceof EvtError && error.code === 'SCHEMA_NOT_FOUND') return false
+          throw error
+        }
+      }, true),
+    async incompatibility(subject, older, newer) {
+      const level = await registry.getCompatibility(subject)
+      const [existing, candidate] = [await registry.getVersion(subject, older), await registry.getVersion(subject, newer)]
+      const issues = await versionIssues({candidate, candidateName: `v${newer}`, existing, level, registry})
+      return issues.length === 0 ? undefined : `${issues[0].slice(issues[0].indexOf(': ') + 2)}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`
+    },
+    versionsOf: (id) => ask(() => registry.subjectVersionsForId(id), []),
   }
 }
 

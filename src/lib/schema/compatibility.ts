@@ -26,30 +26,34 @@ export async function checkCompatibility(options: {
   if (level === 'NONE') return {compatible: true, level, messages: [], note: `'${subject}' has compatibility NONE: nothing is checked`}
 
   const targets = level.endsWith('_TRANSITIVE') ? versions : [versions.at(-1)!]
-  const backward = level.startsWith('BACKWARD') || level.startsWith('FULL')
-  const forward = level.startsWith('FORWARD') || level.startsWith('FULL')
-  const candidateRefs = await referencedTexts(candidate, registry)
   const messages: string[] = []
   for (const version of [...targets].reverse()) {
     const existing = await registry.getVersion(subject, version)
-    const prefix = `${subject} v${version} → candidate`
-    if (existing.schemaType !== candidate.schemaType) {
-      messages.push(`${prefix}: the format changed ${existing.schemaType} → ${candidate.schemaType}: readers of one format cannot read the other (${level})`)
-      continue
-    }
-
-    const existingRefs = await referencedTexts(existing, registry)
-    const compare = (roles: ReadRoles, rule: string) => {
-      for (const issue of schemaReadIssues(candidate, candidateRefs, existing, existingRefs, roles)) {
-        messages.push(`${prefix}: ${issue.change}: ${issue.reason} (${rule})`)
-      }
-    }
-
-    if (backward) compare({reader: 'the candidate', readerIsNew: true, writer: `v${version}`}, level.startsWith('FULL') ? `${level}, backward` : level)
-    if (forward) compare({reader: `v${version}`, readerIsNew: false, writer: 'the candidate'}, level.startsWith('FULL') ? `${level}, forward` : level)
+    messages.push(...(await versionIssues({candidate, candidateName: 'candidate', existing, level, registry})))
   }
 
   return {compatible: messages.length === 0, level, messages}
+}
+
+/**
+ * Why `candidate` may not follow `existing` (a version of its subject) under `level`, one message
+ * each, prefixed `SUBJECT vN → NAME`: none when it may. NONE checks nothing.
+ */
+export async function versionIssues(options: {candidate: SchemaDefinition; candidateName: string; existing: SubjectVersion; level: CompatibilityLevel; registry: SchemaRegistry}): Promise<string[]> {
+  const {candidate, existing, level, registry} = options
+  const prefix = `${existing.subject} v${existing.version} → ${options.candidateName}`
+  if (level === 'NONE') return []
+  if (existing.schemaType !== candidate.schemaType) return [`${prefix}: the format changed ${existing.schemaType} → ${candidate.schemaType}: readers of one format cannot read the other (${level})`]
+  const [candidateRefs, existingRefs] = [await referencedTexts(candidate, registry), await referencedTexts(existing, registry)]
+  const messages: string[] = []
+  const compare = (roles: ReadRoles, rule: string) => {
+    for (const issue of schemaReadIssues(candidate, candidateRefs, existing, existingRefs, roles)) messages.push(`${prefix}: ${issue.change}: ${issue.reason} (${rule})`)
+  }
+
+  const reader = options.candidateName === 'candidate' ? 'the candidate' : options.candidateName
+  if (level.startsWith('BACKWARD') || level.startsWith('FULL')) compare({reader, readerIsNew: true, writer: `v${existing.version}`}, level.startsWith('FULL') ? `${level}, backward` : level)
+  if (level.startsWith('FORWARD') || level.startsWith('FULL')) compare({reader: `v${existing.version}`, readerIsNew: false, writer: reader}, level.startsWith('FULL') ? `${level}, forward` : level)
+  return messages
 }
 
 /** Dispatches to the rules of the schema's format; the reader side is given by `roles`. */
