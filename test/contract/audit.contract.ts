@@ -3,13 +3,13 @@ import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import avro from 'avsc'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
-import {type Backend, openBackend} from '../../src/lib/backend.js'
 import {encodeWire} from '../../src/lib/codec/wire-format.js'
 import type {ClusterConfig} from '../../src/lib/config/types.js'
 import type {OutgoingRecord, ProducedRecord} from '../../src/lib/log/event-log.js'
 import {runCli} from '../helpers/run-cli.js'
+import {useClusterUnderTest} from '../helpers/cluster-under-test.js'
 import {useTempDir} from '../helpers/temp-dir.js'
 
 const T0 = Date.parse('2026-06-01T08:00:00Z')
@@ -23,24 +23,15 @@ const ORDER = avro.Type.forSchema({fields: [{name: 'orderId', type: 'string'}, {
 export function auditContract(name: string, cluster: () => ClusterConfig): void {
   describe(`evt audit: ${name}`, () => {
     const tempDir = useTempDir()
-    let backend: Backend
-    let clusterYaml: string
-    beforeAll(async () => {
-      const config = cluster()
-      backend = await openBackend(config, {create: true})
-      clusterYaml = JSON.stringify(config.kind === 'embedded' ? {embedded: config.path} : {brokers: config.brokers, registry: config.registry?.url})
-    })
-    afterAll(async () => {
-      await backend?.close()
-    })
+    const under = useClusterUnderTest(cluster)
 
     const position = (produced: ProducedRecord) => `${produced.topic}[${produced.partition}]@${produced.offset}`
 
     it('passes a log written by its owners, and finds each planted violation with its position', async () => {
       const suffix = randomUUID().slice(0, 8)
       const [orders, payments, stock] = [`orders${suffix}`, `payments${suffix}`, `stock${suffix}`]
-      for (const topic of [orders, payments, stock]) await backend.log.createTopic(topic, {partitions: 3, retainForever: true})
-      const {id} = await backend.registry.register(`${orders}-value`, {references: [], schema: JSON.stringify(ORDER.schema()), schemaType: 'AVRO'})
+      for (const topic of [orders, payments, stock]) await under.backend.log.createTopic(topic, {partitions: 3, retainForever: true})
+      const {id} = await under.backend.registry.register(`${orders}-value`, {references: [], schema: JSON.stringify(ORDER.schema()), schemaType: 'AVRO'})
       const owners: Record<string, string> = {[orders]: 'orders-service', [payments]: 'payment-service', [stock]: 'stock-service'}
       let seq = 0
       const event = (topic: string, key: null | string, timestamp: number, overrides: Partial<OutgoingRecord> & {source?: string; type?: string} = {}): OutgoingRecord => ({
@@ -57,10 +48,10 @@ export function auditContract(name: string, cluster: () => ClusterConfig): void 
       })
       const clean: OutgoingRecord[] = []
       for (let i = 0; i < 90; i++) clean.push(event([orders, payments, stock][i % 3], `k${i % 20}`, T0 + i * 1000))
-      await backend.log.produce(clean)
+      await under.backend.log.produce(clean)
 
       const dir = tempDir()
-      writeFileSync(path.join(dir, 'evt.yaml'), [`clusters: {under-test: ${clusterYaml}}`, 'default: under-test', 'flows:', '  order:', `    topics: {${orders}: {id: key}}`, `    owners: {${orders}: orders-service}`].join('\n'))
+      writeFileSync(path.join(dir, 'evt.yaml'), [`clusters: {under-test: ${under.yaml}}`, 'default: under-test', 'flows:', '  order:', `    topics: {${orders}: {id: key}}`, `    owners: {${orders}: orders-service}`].join('\n'))
       const audit = (...args: string[]) => runCli(['audit', orders, payments, stock, ...args], {cwd: dir})
       const passed = await audit()
       expect(passed.stderr).toBe('')
@@ -68,14 +59,14 @@ export function auditContract(name: string, cluster: () => ClusterConfig): void 
       expect(passed.code).toBe(0)
 
       const later = T0 + 200_000
-      const [secondWriter] = await backend.log.produce([event(orders, 'k0', later, {source: 'rogue-service'})])
-      const [unknownId] = await backend.log.produce([event(payments, 'k1', later + 1, {value: encodeWire(987_654, Buffer.from('x'))})])
-      const stockK2Partition = (await backend.log.produce([event(stock, 'k2', later + 2)]))[0].partition
-      const [splitKey] = await backend.log.produce([event(stock, 'k2', later + 3, {partition: (stockK2Partition + 1) % 3})])
-      const [wentBack] = await backend.log.produce([event(payments, 'k3', T0 - 3_600_000)])
+      const [secondWriter] = await under.backend.log.produce([event(orders, 'k0', later, {source: 'rogue-service'})])
+      const [unknownId] = await under.backend.log.produce([event(payments, 'k1', later + 1, {value: encodeWire(987_654, Buffer.from('x'))})])
+      const stockK2Partition = (await under.backend.log.produce([event(stock, 'k2', later + 2)]))[0].partition
+      const [splitKey] = await under.backend.log.produce([event(stock, 'k2', later + 3, {partition: (stockK2Partition + 1) % 3})])
+      const [wentBack] = await under.backend.log.produce([event(payments, 'k3', T0 - 3_600_000)])
       const repeated = {...event(orders, 'k4', later + 4), headers: [...clean.find((record) => record.topic === orders)!.headers!]}
-      const [duplicate] = await backend.log.produce([repeated])
-      const [keylessTombstone] = await backend.log.produce([event(stock, null, later + 5, {value: null})])
+      const [duplicate] = await under.backend.log.produce([repeated])
+      const [keylessTombstone] = await under.backend.log.produce([event(stock, null, later + 5, {value: null})])
 
       const failed = await audit('--json')
       expect(failed.code).toBe(1)
@@ -100,7 +91,7 @@ export function auditContract(name: string, cluster: () => ClusterConfig): void 
       expect(one.stdout.trim().split('\n')).toHaveLength(2)
 
       // audit.ignore in evt.yaml leaves a rule out, or one rule on one topic.
-      writeFileSync(path.join(dir, 'evt.yaml'), `clusters: {under-test: ${clusterYaml}}\ndefault: under-test\naudit: {ignore: [single-writer, schema, order, duplicates, 'key-partition:${stock}', 'tombstones:${stock}']}\n`)
+      writeFileSync(path.join(dir, 'evt.yaml'), `clusters: {under-test: ${under.yaml}}\ndefault: under-test\naudit: {ignore: [single-writer, schema, order, duplicates, 'key-partition:${stock}', 'tombstones:${stock}']}\n`)
       const ignored = await audit()
       expect(ignored.stdout).toBe('audit: all 2 rules hold over 97 records of 3 topics\n')
       expect(ignored.code).toBe(0)
@@ -108,21 +99,21 @@ export function auditContract(name: string, cluster: () => ClusterConfig): void 
 
     it('reports versions of a subject used on one topic that may not follow each other under its level', async () => {
       const topic = `evolved${randomUUID().slice(0, 8)}`
-      await backend.log.createTopic(topic, {partitions: 1, retainForever: true})
+      await under.backend.log.createTopic(topic, {partitions: 1, retainForever: true})
       const subject = `${topic}-value`
       const v1 = avro.Type.forSchema({fields: [{name: 'orderId', type: 'string'}], name: 'Order', type: 'record'})
       // A new required field without a default: a reader on v2 cannot read v1's records (not BACKWARD).
       const v2 = avro.Type.forSchema({fields: [{name: 'orderId', type: 'string'}, {name: 'total', type: 'double'}], name: 'Order', type: 'record'})
-      await backend.registry.setCompatibility('NONE', subject)
-      const first = await backend.registry.register(subject, {references: [], schema: JSON.stringify(v1.schema()), schemaType: 'AVRO'})
-      const second = await backend.registry.register(subject, {references: [], schema: JSON.stringify(v2.schema()), schemaType: 'AVRO'})
-      await backend.registry.setCompatibility('BACKWARD', subject)
-      const [, later] = await backend.log.produce([
+      await under.backend.registry.setCompatibility('NONE', subject)
+      const first = await under.backend.registry.register(subject, {references: [], schema: JSON.stringify(v1.schema()), schemaType: 'AVRO'})
+      const second = await under.backend.registry.register(subject, {references: [], schema: JSON.stringify(v2.schema()), schemaType: 'AVRO'})
+      await under.backend.registry.setCompatibility('BACKWARD', subject)
+      const [, later] = await under.backend.log.produce([
         {key: Buffer.from('a'), timestamp: T0, topic, value: encodeWire(first.id, v1.toBuffer({orderId: 'a'}))},
         {key: Buffer.from('a'), timestamp: T0 + 1, topic, value: encodeWire(second.id, v2.toBuffer({orderId: 'a', total: 1.5}))},
       ])
       const dir = tempDir()
-      writeFileSync(path.join(dir, 'evt.yaml'), `clusters: {under-test: ${clusterYaml}}\ndefault: under-test\n`)
+      writeFileSync(path.join(dir, 'evt.yaml'), `clusters: {under-test: ${under.yaml}}\ndefault: under-test\n`)
       const result = await runCli(['audit', topic, '--rule', 'schema', '--json'], {cwd: dir})
       expect(result.code).toBe(1)
       const [{violations}] = JSON.parse(result.stdout).rules
@@ -133,11 +124,11 @@ export function auditContract(name: string, cluster: () => ClusterConfig): void 
 
     it('reports tombstones on a topic that does not compact where the backend has a cleanup policy (Kafka), not on the embedded log', async () => {
       const topic = `deleted${randomUUID().slice(0, 8)}`
-      await backend.log.createTopic(topic, {partitions: 1, retainForever: true})
-      await backend.log.produce([{headers: [['ce_source', Buffer.from('svc')]], key: Buffer.from('k'), timestamp: T0, topic, value: Buffer.from('{"a":1}')}])
-      const [tombstone] = await backend.log.produce([{headers: [['ce_source', Buffer.from('svc')]], key: Buffer.from('k'), timestamp: T0 + 1, topic, value: null}])
+      await under.backend.log.createTopic(topic, {partitions: 1, retainForever: true})
+      await under.backend.log.produce([{headers: [['ce_source', Buffer.from('svc')]], key: Buffer.from('k'), timestamp: T0, topic, value: Buffer.from('{"a":1}')}])
+      const [tombstone] = await under.backend.log.produce([{headers: [['ce_source', Buffer.from('svc')]], key: Buffer.from('k'), timestamp: T0 + 1, topic, value: null}])
       const dir = tempDir()
-      writeFileSync(path.join(dir, 'evt.yaml'), `clusters: {under-test: ${clusterYaml}}\ndefault: under-test\n`)
+      writeFileSync(path.join(dir, 'evt.yaml'), `clusters: {under-test: ${under.yaml}}\ndefault: under-test\n`)
       const result = await runCli(['audit', topic, '--rule', 'tombstones', '--json'], {cwd: dir})
       const [{violations}] = JSON.parse(result.stdout).rules
       if (cluster().kind === 'kafka') {
@@ -151,7 +142,7 @@ export function auditContract(name: string, cluster: () => ClusterConfig): void 
 
     it('refuses an unknown rule or topic with exit 2, and says which exist', async () => {
       const dir = tempDir()
-      writeFileSync(path.join(dir, 'evt.yaml'), `clusters: {under-test: ${clusterYaml}}\ndefault: under-test\n`)
+      writeFileSync(path.join(dir, 'evt.yaml'), `clusters: {under-test: ${under.yaml}}\ndefault: under-test\n`)
       const rule = await runCli(['audit', '--rule', 'single-writers'], {cwd: dir})
       expect(rule.code).toBe(2)
       expect(rule.stderr).toMatch(/^Error: unknown audit rule 'single-writers'\nHint: rules: single-writer, schema, key-partition, order, duplicates, tombstones\n$/)

@@ -2,14 +2,14 @@ import {randomUUID} from 'node:crypto'
 import {copyFileSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
-import {type Backend, openBackend} from '../../src/lib/backend.js'
 import {trustConfig, trustStoreFile} from '../../src/lib/config/trust.js'
 import type {ClusterConfig} from '../../src/lib/config/types.js'
 import {lastHeader, type LogRecord, type OutgoingRecord} from '../../src/lib/log/event-log.js'
 import {readAll} from '../helpers/read-all.js'
 import {cleanEnv, runCli} from '../helpers/run-cli.js'
+import {useClusterUnderTest} from '../helpers/cluster-under-test.js'
 import {useTempDir} from '../helpers/temp-dir.js'
 import {type Row, sqliteTarget, type TargetUnderTest} from './view-targets.js'
 
@@ -23,16 +23,7 @@ const T0 = Date.parse('2026-04-01T08:00:00Z')
 export function viewContract(name: string, cluster: () => ClusterConfig, target: TargetUnderTest = sqliteTarget): void {
   describe(`views${target.kind === 'sqlite' ? ' and replay' : ''}: ${name}, ${target.kind}`, () => {
     const tempDir = useTempDir()
-    let backend: Backend
-    let clusterYaml: string
-    beforeAll(async () => {
-      const config = cluster()
-      backend = await openBackend(config, {create: true})
-      clusterYaml = JSON.stringify(config.kind === 'embedded' ? {embedded: config.path} : {brokers: config.brokers, registry: config.registry?.url})
-    })
-    afterAll(async () => {
-      await backend?.close()
-    })
+    const under = useClusterUnderTest(cluster)
 
     /**
      * A project dir whose evt.yaml points at the cluster under test and defines views over `topic`,
@@ -45,7 +36,7 @@ export function viewContract(name: string, cluster: () => ClusterConfig, target:
       writeFileSync(
         path.join(dir, 'evt.yaml'),
         [
-          `clusters: {under-test: ${clusterYaml}}`,
+          `clusters: {under-test: ${under.yaml}}`,
           'default: under-test',
           'views:',
           `  items: {from: [${topic}], table: items, key: key, columns: {name: $.name, qty: $.qty, tags: $.tags, source: 'header:source', at: $timestamp}, target: '${db('items')}'}`,
@@ -81,12 +72,12 @@ export function viewContract(name: string, cluster: () => ClusterConfig, target:
         })
       }
 
-      await backend.log.produce(records)
+      await under.backend.log.produce(records)
     }
 
     const newTopic = async (partitions = 3): Promise<string> => {
       const topic = `view${randomUUID().slice(0, 8)}`
-      await backend.log.createTopic(topic, {partitions, retainForever: true})
+      await under.backend.log.createTopic(topic, {partitions, retainForever: true})
       return topic
     }
 
@@ -116,12 +107,12 @@ export function viewContract(name: string, cluster: () => ClusterConfig, target:
       expect(result.stderr).toBe('')
       expect(result.code).toBe(0)
       const summary = JSON.parse(result.stdout)
-      const records = await readAll(backend.log, topic)
+      const records = await readAll(under.backend.log, topic)
       const expected = expectedRows(records)
       expect(await target.rows(db('items'), 'items')).toEqual(expected)
       expect(summary).toMatchObject({records: 300, rows: expected.length, tombstones: records.filter((r) => r.value === null).length, view: 'items'})
       expect(summary.missingKey.count).toBe(records.filter((r) => r.key === null && r.value !== null).length)
-      const highs = Object.fromEntries((await backend.log.watermarks(topic)).map((m) => [String(m.partition), m.high]))
+      const highs = Object.fromEntries((await under.backend.log.watermarks(topic)).map((m) => [String(m.partition), m.high]))
       expect(summary.offsets).toEqual({[topic]: highs})
     })
 
@@ -137,7 +128,7 @@ export function viewContract(name: string, cluster: () => ClusterConfig, target:
       const full = target.place(await target.database(dir), 'full')
       expect((await evt(dir, 'rebuild', 'view', 'items', '--db', full)).code).toBe(0)
       expect(await target.rows(db('items'), 'items')).toEqual(await target.rows(full, 'items'))
-      expect(await target.rows(full, 'items')).toEqual(expectedRows(await readAll(backend.log, topic)))
+      expect(await target.rows(full, 'items')).toEqual(expectedRows(await readAll(under.backend.log, topic)))
 
       writeFileSync(path.join(dir, 'evt.yaml'), readFileSync(path.join(dir, 'evt.yaml'), 'utf8').replace('qty: $.qty, ', ''))
       const before = await target.fingerprint(full, 'items')
@@ -216,7 +207,7 @@ export function viewContract(name: string, cluster: () => ClusterConfig, target:
         else records.push({key: Buffer.from(`x${i}`), timestamp, topic: shipments, value: i % 11 === 2 ? null : json(i % 4 === 0 ? {carrier: `c${i}`, id} : {id, note: 'no carrier here'})})
       }
 
-      await backend.log.produce(records)
+      await under.backend.log.produce(records)
       const dir = tempDir()
       const database = await target.database(dir)
       const db = target.place(database, 'status')
@@ -231,7 +222,7 @@ export function viewContract(name: string, cluster: () => ClusterConfig, target:
         `      ${shipments}: {key: $.id, columns: {carrier: $.carrier}}`,
         `    deletes: ${orders}`,
       ]
-      writeFileSync(path.join(dir, 'evt.yaml'), [`clusters: {under-test: ${clusterYaml}}`, 'default: under-test', ...view].join('\n'))
+      writeFileSync(path.join(dir, 'evt.yaml'), [`clusters: {under-test: ${under.yaml}}`, 'default: under-test', ...view].join('\n'))
 
       // The fold, from the raw log: absent fields keep their column, tombstones only of orders delete the row.
       const rows = new Map<string, Row>()
@@ -259,7 +250,7 @@ export function viewContract(name: string, cluster: () => ClusterConfig, target:
       expect(byOrderId(await target.rows(db, 'status', 'orderId'))).toEqual(expected)
 
       // Resume after more records equals a full rebuild; the diff finds nothing.
-      await backend.log.produce([
+      await under.backend.log.produce([
         {key: Buffer.from('o1'), timestamp: T0 + 500_000, topic: orders, value: Buffer.from(JSON.stringify({status: 'late'}))},
         {key: Buffer.from('p-late'), timestamp: T0 + 500_001, topic: payments, value: Buffer.from(JSON.stringify({id: 'o-new', method: 'cash'}))},
       ])
@@ -287,14 +278,14 @@ export function viewContract(name: string, cluster: () => ClusterConfig, target:
         const dry = await evt(dir, 'replay', source, '--to', replayTo, '--from', '3', '--limit', '4', '--dry-run', '--json')
         expect(dry.code).toBe(0)
         expect(dry.stdout.trim().split('\n').map((line) => JSON.parse(line).offset)).toEqual([3, 4, 5, 6])
-        expect((await backend.log.watermarks(replayTo)).every((m) => m.high === 0)).toBe(true)
+        expect((await under.backend.log.watermarks(replayTo)).every((m) => m.high === 0)).toBe(true)
 
         const replayed = await evt(dir, 'replay', source, '--to', replayTo, '--from', '3', '--limit', '4', '--keep-partition', '--keep-timestamp', '--json')
         expect(replayed.code).toBe(0)
         expect(JSON.parse(replayed.stdout)).toMatchObject({records: 4, to: replayTo})
         const strip = ({headers, key, partition, timestamp, value}: LogRecord) => ({headers, key, partition, timestamp, value})
-        const sourceRecords = (await readAll(backend.log, source)).slice(3, 7)
-        expect((await readAll(backend.log, replayTo)).map((r) => strip(r))).toEqual(sourceRecords.map((r) => strip(r)))
+        const sourceRecords = (await readAll(under.backend.log, source)).slice(3, 7)
+        expect((await readAll(under.backend.log, replayTo)).map((r) => strip(r))).toEqual(sourceRecords.map((r) => strip(r)))
       })
     }
 
