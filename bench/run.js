@@ -133,6 +133,15 @@ function restartBroker() {
   execFileSync('bash', [path.join(root, 'scripts/kafka/start.sh')], {stdio: 'ignore'})
 }
 
+/** The flow index: its first build, then traces answered from it (the goal: about a process start). */
+function benchTraceIndex(home, clusterFlags, scope) {
+  const build = evt(home, 'trace', 'index', 'order', '--rebuild', '--json', ...clusterFlags)
+  report(`evt trace index order --rebuild (${scope})`, 's', [build.seconds], {rss: build.rss})
+  const node = Array.from({length: runs}, () => nodeBare())
+  const indexed = Array.from({length: runs}, () => evt(home, 'trace', 'order', String(firstOrder + 7), '--json', ...clusterFlags))
+  report(`evt trace order ${firstOrder + 7} from the index (${scope})`, 's', indexed.map((s) => s.seconds), {baseline: node.map((s) => s.seconds), note: 'baseline: node -e 0', rss: summary(indexed).rss})
+}
+
 /**
  * Views built in PostgreSQL (scripts/postgres: a local server, fsync off), when the machine has
  * one to start: the orders view and the four-topic view, each rate as measured by evt.
@@ -213,10 +222,13 @@ try {
     phase('Kafka: other figures')
     const all = alternate({kcat: () => kcat(...topics), evt: () => evt(home, 'rebuild', 'view', 'order_activity', '--cluster', 'kafka', '--db', path.join(home, 'k-activity.db'))})
     report(`evt rebuild view order_activity, 4 topics (${events} events, Kafka)`, 's', all.evt.map((s) => s.seconds), {baseline: all.kcat.map((s) => s.seconds), note: `${format(events / summary(all.evt).median)} events/s`, rss: summary(all.evt).rss, target: (r) => r <= 3})
+    // A scan of every record (--no-index) against kcat reading them; then the flow index, built once, answering.
     for (const [label, id] of [['start', firstOrder], ['middle', firstOrder + Math.floor(kafkaOrders / 2)], ['end', firstOrder + kafkaOrders - 1]]) {
-      const trace = alternate({kcat: () => kcat(...topics), evt: () => evt(home, 'trace', 'order', String(id), '--json', '--cluster', 'kafka')})
-      report(`evt trace order ${id} (${label}, Kafka)`, 's', trace.evt.map((s) => s.seconds), {baseline: trace.kcat.map((s) => s.seconds), rss: summary(trace.evt).rss, target: (r) => r <= 2})
+      const trace = alternate({kcat: () => kcat(...topics), evt: () => evt(home, 'trace', 'order', String(id), '--json', '--no-index', '--cluster', 'kafka')})
+      report(`evt trace order ${id} --no-index (${label}, Kafka)`, 's', trace.evt.map((s) => s.seconds), {baseline: trace.kcat.map((s) => s.seconds), rss: summary(trace.evt).rss, target: (r) => r <= 2})
     }
+
+    benchTraceIndex(home, ['--cluster', 'kafka'], `${events} events, Kafka`)
 
     let seeded = data
     for (const size of kafkaScale) {
@@ -278,9 +290,11 @@ try {
   report(`evt audit, 4 topics (${events} events, embedded)`, 's', audit.map((s) => s.seconds), {baseline: tail.map((s) => s.seconds), note: 'target ≤ 1.25× topic tail --json (≥ 80% of its speed)', rss: summary(audit).rss, target: (r) => r <= 1.25})
   benchPostgres(home, {events, ordersEvents})
   for (const [label, id] of [['start', firstOrder], ['middle', firstOrder + Math.floor(embeddedOrders / 2)], ['end', firstOrder + embeddedOrders - 1]]) {
-    const trace = Array.from({length: runs}, () => evt(home, 'trace', 'order', String(id), '--json'))
-    report(`evt trace order ${id} (${label}, ${events} events, embedded)`, 's', trace.map((s) => s.seconds), {rss: summary(trace).rss})
+    const trace = Array.from({length: runs}, () => evt(home, 'trace', 'order', String(id), '--json', '--no-index'))
+    report(`evt trace order ${id} --no-index (${label}, ${events} events, embedded)`, 's', trace.map((s) => s.seconds), {rss: summary(trace).rss})
   }
+
+  benchTraceIndex(home, [], `${events} events, embedded`)
 
   for (const size of embeddedScale) {
     phase(`embedded: scale curve, ${size}M events`)

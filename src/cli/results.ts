@@ -40,6 +40,8 @@ export interface JsonResult {
   'topic:import': ImportResult
   'topic:list': TopicSummary[]
   trace: StalledResult | TraceJson
+  /** `trace index FLOW`: records read now, and indexed in all. */
+  'trace:reindex': {file: string; flow: string; read: number; records: number; seconds: number; topics: string[]}
   trust: TrustResult
   'view:diff': ViewDiff
 }

@@ -10,6 +10,7 @@ import {UsageError} from '../lib/errors.js'
 import {parseDuration} from '../lib/read/start-position.js'
 import {findStalledFlows} from '../lib/trace/stalled-flows.js'
 import {requireNamed} from '../lib/config/require-named.js'
+import {FlowIndex} from '../lib/trace/flow-index.js'
 import {followFlow, type TraceResult, traceFlow, traceJson} from '../lib/trace/trace-flow.js'
 import {formatFollowUpdate, formatMermaid, formatNarrative, formatStalled} from '../ui/trace-format.js'
 
@@ -44,6 +45,11 @@ With --stalled it lists every id of the flow that has no end event.`
     format: Flags.option({description: 'default: narrative (json with --json)', options: ['narrative', 'json', 'mermaid'] as const})(),
     'older-than': Flags.string({default: '0s', description: 'with --stalled: only flows idle at least this long (e.g. 10m, 2h, 1d)'}),
     // --since was trace's name for it before every reader had --from: kept as an alias.
+    index: Flags.boolean({
+      allowNo: true,
+      default: true,
+      description: "answer from the flow's local index (caught up first; a whole-log trace only); --no-index scans every record",
+    }),
     from: fromFlag({aliases: ['since'], helpValue: 'POSITION', summary: 'where the scan starts in each partition (default: beginning; alias --since): faster on long logs'}),
     stalled: Flags.boolean({default: false, description: 'list every id of the flow without an end event'}),
     until: untilFlag({}),
@@ -83,7 +89,14 @@ With --stalled it lists every id of the flow that has no end event.`
       return
     }
 
-    const trace = await traceFlow(options)
+    const index = flags.index && from === undefined && until === undefined ? await FlowIndex.open(FlowIndex.fileFor(config.home, config.cluster, this.args.flow), flow) : undefined
+    let trace: TraceResult
+    try {
+      trace = await traceFlow({...options, index})
+    } finally {
+      index?.close()
+    }
+
     this.exitIfInterrupted()
     const result = traceJson(trace)
     if (json) return result

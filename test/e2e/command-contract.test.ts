@@ -60,6 +60,11 @@ const COMMANDS: Record<string, Row> = {
     head: {args: ['flow', 'graph', 'order'], lines: 'many'},
     interrupt: {args: ['flow', 'graph', 'order'], waitOn: 'broker'},
   },
+  'trace:reindex': {
+    error: {args: ['trace', 'index', 'nope'], code: 'FLOW_NOT_FOUND'},
+    head: {args: ['trace', 'index', 'order'], lines: 'one'},
+    interrupt: {args: ['trace', 'index', 'order'], waitOn: 'broker'},
+  },
   demo: {
     error: {args: ['demo', '--orders', 'abc'], code: 'USAGE'},
     // demo's "next:" suggestions are its normal stderr, printed after its summary whether or not

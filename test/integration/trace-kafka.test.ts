@@ -62,5 +62,11 @@ describe('evt trace on the real broker', () => {
     expect(confirmed.consumedBy).toEqual([`audit-${tag}`])
     expect(confirmed.pendingFor).toEqual([`shipping-${tag}`])
     expect(trace.events[1]).toMatchObject({consumedBy: [], pendingFor: [], source: 'payments-service', topic: payments})
+
+    // That answer came from the flow index (one Fetch per event); a scan of every record agrees, for every kind of id.
+    for (const id of ['7', '8', '9']) {
+      const [indexed, scanned] = [await runCli(['trace', 'order', id, '--json'], {cwd}), await runCli(['trace', 'order', id, '--json', '--no-index'], {cwd})]
+      expect({code: indexed.code, stderr: indexed.stderr, stdout: indexed.stdout}).toEqual({code: scanned.code, stderr: scanned.stderr, stdout: scanned.stdout})
+    }
   })
 })

@@ -1,14 +1,13 @@
 import * as Args from '@oclif/core/args'
 import * as Flags from '@oclif/core/flags'
-import {EventEmitter} from 'node:events'
 import path from 'node:path'
 
 import {EvtCommand} from '../../cli/base-command.js'
 import {prose} from '../../cli/prose.js'
 import type {JsonResult} from '../../cli/results.js'
-import {loadInk, useInteractiveOutput} from '../../cli/output.js'
+import {withProgressBar} from '../../cli/progress-bar.js'
 import {UsageError} from '../../lib/errors.js'
-import {followView, type RebuildProgress, rebuildView, type RebuildResult} from '../../lib/views/rebuild-view.js'
+import {followView, rebuildView, type RebuildResult} from '../../lib/views/rebuild-view.js'
 import {requireNamed} from '../../lib/config/require-named.js'
 import {compileView} from '../../lib/views/view-definition.js'
 import {viewTarget} from '../../lib/views/view-targets.js'
@@ -57,7 +56,7 @@ Default target: the view's target: in evt.yaml, else $EVT_HOME/views/NAME.db.`
     for (const view of views) {
       const target = viewTarget(view, {configDir, db: flags.db, home: config.home})
       try {
-        const result = await this.withProgress(view.name, (onProgress) => rebuildView({log, onProgress, registry, resume: flags.resume, signal: this.signal, strict: flags.strict, target, view, warn}))
+        const result = await withProgressBar(view.name, this.jsonEnabled(), (onProgress) => rebuildView({log, onProgress, registry, resume: flags.resume, signal: this.signal, strict: flags.strict, target, view, warn}))
         results.push(result)
         if (!this.jsonEnabled()) this.log(formatRebuildSummary(result))
         if (flags.follow) {
@@ -72,22 +71,5 @@ Default target: the view's target: in evt.yaml, else $EVT_HOME/views/NAME.db.`
 
     this.exitIfInterrupted()
     return flags.all ? results : results[0]
-  }
-
-  /** An ink progress bar on stderr when it is a terminal; nothing otherwise (the summary line follows). */
-  private async withProgress(view: string, build: (onProgress?: (progress: RebuildProgress) => void) => Promise<RebuildResult>): Promise<RebuildResult> {
-    if (!useInteractiveOutput(this.jsonEnabled(), process.stderr)) return build()
-    const [{createElement, render}, {RebuildProgressBar, throttleProgress}] = await Promise.all([loadInk(), import('../../ui/rebuild-progress.js')])
-    const events = new EventEmitter()
-    const app = render(createElement(RebuildProgressBar, {events, view}), {exitOnCtrlC: false, stdout: process.stderr})
-    // At most ten updates a second (a batch can be a few records), the latest never dropped.
-    const progress = throttleProgress((latest) => events.emit('progress', latest))
-    try {
-      return await build(progress.report)
-    } finally {
-      progress.flush()
-      events.emit('done')
-      await app.waitUntilExit()
-    }
   }
 }

@@ -9,6 +9,7 @@ import {type PartitionRange, planRead} from '../read/read-plan.js'
 import {explainEmptyRead, ScanTally, summarizeEmptyRead} from '../read/read-summary.js'
 import type {StartPosition} from '../read/start-position.js'
 import {type FlowEvent, toFlowEvent} from './flow-events.js'
+import type {FlowIndex} from './flow-index.js'
 import {type IdMatcher, idLocatorMatcher} from './id-matcher.js'
 import {findAnomalies, judgeFlow, type Verdict} from './verdict.js'
 import {isoTime, isoTimeText, unrepresentableTimeWarning} from '../util/time.js'
@@ -40,6 +41,8 @@ export interface TraceOptions {
   registry: SchemaRegistry
   /** Where the scan starts in each partition (--from, alias --since); default: the beginning. */
   from?: StartPosition
+  /** The flow's index: caught up, then asked instead of scanning (a whole-log trace only: no --from or --until). */
+  index?: FlowIndex
   signal?: AbortSignal
   until?: number
   warn?: (message: string) => void
@@ -127,6 +130,31 @@ async function scanFlow(options: TraceOptions): Promise<FlowScan> {
   const warnTime = unrepresentableTimeWarning(options.warn)
   const read: PartitionRange[] = []
   const matchers = new Map(topics.map((topic) => [topic, idLocatorMatcher(flow.topics[topic].id, id)]))
+  if (options.index && options.from === undefined && options.until === undefined) {
+    const {index} = options
+    await index.catchUp({log, registry: options.registry, signal, topics, warn: options.warn})
+    for (const topic of topics) read.push(...(await planRead({follow: false, from, log, topics: [topic]})))
+    // The index counted what a scan would have read.
+    const span = index.span(topics)
+    Object.assign(tally, {newest: span.newest, oldest: span.oldest, scanned: span.records})
+    const positions = index.lookup(id, topics)
+    for (const topic of new Set(positions.map((position) => position.topic))) {
+      const groups = await log.groupOffsets(topic)
+      for (const {offset, partition} of positions.filter((position) => position.topic === topic)) {
+        for await (const records of log.read({from: offset, partition, signal, to: offset + 1, topic})) {
+          await decoder.prepareRecords(records)
+          for (const record of records) {
+            const decoded = decoder.decode(record.value, topic)
+            warnTime(record)
+            events.push(toFlowEvent(record, decoded, flow, groups, idPathOf(flow, topic)))
+          }
+        }
+      }
+    }
+
+    return {decoder, events, matchers, read, tally, topics}
+  }
+
   for (const topic of topics) {
     const matcher = matchers.get(topic)!
     const groups = await log.groupOffsets(topic)

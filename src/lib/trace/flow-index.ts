@@ -1,0 +1,231 @@
+import {createHash} from 'node:crypto'
+import path from 'node:path'
+
+import type Database from 'better-sqlite3'
+
+import {RecordDecoder} from '../codec/record-decoder.js'
+import {asKeyText, type DecodeBytes, decodedKey} from '../codec/record-key.js'
+import type {IdLocator} from '../config/locator.js'
+import type {ClusterConfig, FlowConfig} from '../config/types.js'
+import {type EventLog, lastHeader, type LogRecord} from '../log/event-log.js'
+import {readMerged} from '../read/merged-read.js'
+import type {PartitionRange} from '../read/read-plan.js'
+import type {SchemaRegistry} from '../registry/schema-registry.js'
+import {makeDirectories} from '../util/sqlite-file.js'
+import {readValuePath} from '../util/value-path.js'
+import {maybeYield} from '../util/yield.js'
+
+/** Records indexed between two commits: a killed catch-up loses at most this much work. */
+const CHUNK_RECORDS = 50_000
+
+export interface IndexedPosition {
+  offset: number
+  partition: number
+  topic: string
+}
+
+/** What the index has read of the flow's topics: what a scan of them would count. */
+export interface IndexedSpan {
+  newest?: number
+  oldest?: number
+  records: number
+}
+
+interface PartitionState {
+  newest: null | number
+  next: number
+  oldest: null | number
+  records: number
+  start: number
+}
+
+/**
+ * A local index of one flow on one cluster (a SQLite file under EVT_HOME/index): every flow id
+ * with the positions of its records, and per partition how far it has read and what a scan of
+ * that range would count. It is a cache: deleting it loses nothing. `catchUp` reads only what was
+ * appended since; a partition whose log start moved past what was indexed, or whose end went back
+ * (a recreated topic), and a changed flow definition are indexed again from the start.
+ */
+export class FlowIndex {
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly flow: FlowConfig,
+  ) {}
+
+  /** Where the index of `flow` on `cluster` lives: named after the cluster and where it is (two `--brokers` clusters are two). */
+  static fileFor(home: string, cluster: ClusterConfig, flow: string): string {
+    const where = createHash('sha256').update(cluster.kind === 'embedded' ? path.resolve(cluster.path) : cluster.brokers.join(',')).digest('hex').slice(0, 12)
+    return path.join(home, 'index', `${encodeURIComponent(cluster.name)}-${where}.${encodeURIComponent(flow)}.db`)
+  }
+
+  static async open(file: string, flow: FlowConfig): Promise<FlowIndex> {
+    makeDirectories(path.dirname(file))
+    const {default: Sqlite} = await import('better-sqlite3')
+    const db = new Sqlite(file)
+    db.pragma('journal_mode = WAL')
+    db.pragma('busy_timeout = 10000')
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS definition (hash TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS partitions (topic TEXT NOT NULL, partition INTEGER NOT NULL, start INTEGER NOT NULL, next INTEGER NOT NULL, records INTEGER NOT NULL, oldest INTEGER, newest INTEGER, PRIMARY KEY (topic, partition)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS ids (id TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, PRIMARY KEY (id, topic, partition, offset)) WITHOUT ROWID;
+    `)
+    const hash = definitionHash(flow)
+    const stored = db.prepare('SELECT hash FROM definition').get() as undefined | {hash: string}
+    if (stored?.hash !== hash) {
+      // Another definition finds other ids: nothing indexed before can be kept.
+      db.transaction(() => {
+        db.exec('DELETE FROM definition; DELETE FROM partitions; DELETE FROM ids;')
+        db.prepare('INSERT INTO definition (hash) VALUES (?)').run(hash)
+      })()
+    }
+
+    return new FlowIndex(db, flow)
+  }
+
+  close(): void {
+    this.db.close()
+  }
+
+  /** Forgets everything indexed: the next catch-up reads the flow's topics from their start. */
+  clear(): void {
+    this.db.exec('DELETE FROM partitions; DELETE FROM ids;')
+  }
+
+  /**
+   * Indexes what the flow's topics (those of `topics` that exist) hold now, up to their high
+   * watermarks: only records appended since the last catch-up, unless a partition must start over.
+   */
+  async catchUp(options: {log: EventLog; onProgress?: (progress: {records: number; total: number}) => void; registry: SchemaRegistry; signal?: AbortSignal; topics: string[]; warn?: (message: string) => void}): Promise<{records: number}> {
+    const {log} = options
+    const states = new Map<string, PartitionState>()
+    const ranges: PartitionRange[] = []
+    for (const topic of options.topics) {
+      const marks = await log.watermarks(topic)
+      const live = new Set(marks.map((mark) => mark.partition))
+      this.db.prepare('SELECT partition FROM partitions WHERE topic = ?').all(topic).forEach((row) => {
+        const {partition} = row as {partition: number}
+        if (!live.has(partition)) this.resetPartition(topic, partition)
+      })
+      for (const {high, low, partition} of marks) {
+        let state = this.db.prepare('SELECT start, next, records, oldest, newest FROM partitions WHERE topic = ? AND partition = ?').get(topic, partition) as PartitionState | undefined
+        // Retention removed records the index counted, or the partition is shorter than what was read: a recreated topic.
+        if (state && (state.start < low || state.next > high)) state = this.resetPartition(topic, partition)
+        state ??= {newest: null, next: low, oldest: null, records: 0, start: low}
+        states.set(`${topic}/${partition}`, state)
+        if (state.next < high) ranges.push({from: state.next, partition, to: high, topic})
+      }
+    }
+
+    const total = ranges.reduce((sum, range) => sum + (range.to! - range.from), 0)
+    options.onProgress?.({records: 0, total})
+    if (ranges.length === 0) return {records: 0}
+    const decoder = new RecordDecoder(options.registry, options.warn)
+    const decode: DecodeBytes = (bytes, topic) => decoder.decode(bytes, topic)
+    const insert = this.db.prepare('INSERT OR IGNORE INTO ids (id, topic, partition, offset) VALUES (?, ?, ?, ?)')
+    let pending: [string, LogRecord][] = []
+    const commit = () => {
+      this.db.transaction(() => {
+        for (const [id, record] of pending) insert.run(id, record.topic, record.partition, record.offset)
+        this.saveStates(states)
+      })()
+      pending = []
+    }
+
+    let sinceCommit = 0
+    let records = 0
+    for await (const batch of readMerged({log, ranges, signal: options.signal})) {
+      await decoder.prepareRecords(batch)
+      for (const record of batch) {
+        await maybeYield()
+        const state = states.get(`${record.topic}/${record.partition}`)!
+        state.records++
+        state.next = record.offset + 1
+        state.oldest = state.oldest === null ? record.timestamp : Math.min(state.oldest, record.timestamp)
+        state.newest = state.newest === null ? record.timestamp : Math.max(state.newest, record.timestamp)
+        for (const id of idsOf(this.flow.topics[record.topic].id, record, decode)) pending.push([id, record])
+      }
+
+      sinceCommit += batch.length
+      records += batch.length
+      options.onProgress?.({records, total})
+      if (sinceCommit >= CHUNK_RECORDS) {
+        commit()
+        sinceCommit = 0
+      }
+
+      if (options.signal?.aborted) break
+    }
+
+    commit()
+    return {records}
+  }
+
+  /** The positions of every record of `id` in `topics`. */
+  lookup(id: string, topics: string[]): IndexedPosition[] {
+    const rows = this.db.prepare('SELECT topic, partition, offset FROM ids WHERE id = ?').all(id) as IndexedPosition[]
+    return rows.filter((row) => topics.includes(row.topic))
+  }
+
+  /** What a scan of `topics` from their start to the watermarks last caught up to would count. */
+  span(topics: string[]): IndexedSpan {
+    const span: IndexedSpan = {records: 0}
+    for (const topic of topics) {
+      for (const row of this.db.prepare('SELECT records, oldest, newest FROM partitions WHERE topic = ?').all(topic) as PartitionState[]) {
+        span.records += row.records
+        if (row.oldest !== null && (span.oldest === undefined || row.oldest < span.oldest)) span.oldest = row.oldest
+        if (row.newest !== null && (span.newest === undefined || row.newest > span.newest)) span.newest = row.newest
+      }
+    }
+
+    return span
+  }
+
+  private resetPartition(topic: string, partition: number): undefined {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM ids WHERE topic = ? AND partition = ?').run(topic, partition)
+      this.db.prepare('DELETE FROM partitions WHERE topic = ? AND partition = ?').run(topic, partition)
+    })()
+    return undefined
+  }
+
+  private saveStates(states: Map<string, PartitionState>): void {
+    const save = this.db.prepare(
+      'INSERT INTO partitions (topic, partition, start, next, records, oldest, newest) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (topic, partition) DO UPDATE SET next = excluded.next, records = excluded.records, oldest = excluded.oldest, newest = excluded.newest',
+    )
+    for (const [key, state] of states) {
+      const at = key.lastIndexOf('/')
+      save.run(key.slice(0, at), Number(key.slice(at + 1)), state.start, state.next, state.records, state.oldest, state.newest)
+    }
+  }
+}
+
+/**
+ * Every id a record holds under `locator`, as the trace's matcher compares them: the key's text,
+ * a header's, or each value a path reaches (a wildcard path may reach several).
+ */
+function idsOf(locator: IdLocator, record: LogRecord, decode: DecodeBytes): string[] {
+  switch (locator.kind) {
+    case 'key': {
+      const key = asKeyText(decodedKey(record, decode))
+      return key === undefined ? [] : [key]
+    }
+
+    case 'header': {
+      const header = lastHeader(record.headers, locator.name)
+      return header ? [header.toString('utf8')] : []
+    }
+
+    case 'path': {
+      if (record.value === null) return []
+      const found = readValuePath(decode(record.value, record.topic)?.value, locator.path)
+      return [...new Set(found.filter((value) => value !== null && value !== undefined).map(String))]
+    }
+  }
+}
+
+/** The topics and where each carries the id: what decides which records belong to which id. */
+function definitionHash(flow: FlowConfig): string {
+  return createHash('sha256')
+    .update(JSON.stringify(Object.entries(flow.topics).map(([topic, {id}]) => [topic, id.text])))
+    .digest('hex')
+}

@@ -1,0 +1,74 @@
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {beforeAll, describe, expect, it} from 'vitest'
+
+import {openBackend} from '../../src/lib/backend.js'
+import {runCli} from '../helpers/run-cli.js'
+
+/*
+ * The flow index is a cache of the scan: for every kind of id, before and after records are
+ * appended, after the flow's definition changes and after the index is deleted, a trace answered
+ * from it prints exactly what a scan of every record (--no-index) prints.
+ */
+describe('evt trace with the flow index (through pipes)', () => {
+  let cwd: string
+  beforeAll(async () => {
+    cwd = mkdtempSync(path.join(tmpdir(), 'evt-trace-index-'))
+    expect((await runCli(['demo', '--orders', '300', '--tombstone-rate', '0.05'], {cwd})).code).toBe(0)
+  })
+
+  const trace = (...args: string[]) => runCli(['trace', 'order', ...args], {cwd})
+  const expectSameAnswers = async (ids: string[]) => {
+    for (const id of ids) {
+      const [indexed, scanned] = [await trace(id, '--json'), await trace(id, '--json', '--no-index')]
+      expect({code: indexed.code, id, stderr: indexed.stderr, stdout: indexed.stdout}).toEqual({code: scanned.code, id, stderr: scanned.stderr, stdout: scanned.stdout})
+    }
+  }
+
+  /** An order id whose orders record was deleted by a tombstone. */
+  const tombstoned = async (): Promise<string> => {
+    const tail = await runCli(['topic', 'tail', 'orders', '--from', 'beginning', '--json'], {cwd})
+    const deleted = tail.stdout.trim().split('\n').map((line) => JSON.parse(line)).find((record) => record.value === null)
+    return deleted.key
+  }
+
+  it('answers as a scan does: first, middle, last, absent and deleted ids; then after records are appended', async () => {
+    const ids = ['1001', '1150', '1300', '424242', await tombstoned()]
+    await expectSameAnswers(ids)
+    // The answers above came from the index, which the first trace built.
+    expect(readdirSync(path.join(cwd, '.evt/index'))).toEqual([expect.stringMatching(/^local-[0-9a-f]{12}\.order\.db$/)])
+
+    // Appended after the index was built: the next trace catches up and sees them.
+    const backend = await openBackend({kind: 'embedded', name: 'local', path: path.join(cwd, '.evt/evt.db')}, {create: false})
+    try {
+      await backend.log.produce([
+        {headers: [['ce_type', Buffer.from('OrderAudited')]], key: Buffer.from('1001'), timestamp: Date.parse('2026-02-01T00:00:00Z'), topic: 'orders', value: Buffer.from('{"orderId":"1001","status":"AUDITED"}')},
+        {headers: [['ce_type', Buffer.from('PaymentLate')]], key: Buffer.from('P-x'), timestamp: Date.parse('2026-02-01T00:00:01Z'), topic: 'payments', value: Buffer.from('{"orderId":"777777"}')},
+      ])
+    } finally {
+      await backend.close()
+    }
+
+    await expectSameAnswers(['1001', '777777', '1150'])
+    expect(JSON.parse((await trace('777777', '--json')).stdout).events.map((event: {type: string}) => event.type)).toEqual(['PaymentLate'])
+  })
+
+  it('starts over when the flow definition changes, and loses nothing when the index is deleted', async () => {
+    const file = path.join(cwd, 'evt.yaml')
+    const yaml = readFileSync(file, 'utf8')
+    // payments now by key: P-1001 and the like are the ids there.
+    writeFileSync(file, yaml.replace('payments:  { id: $.orderId }', 'payments:  { id: key }'))
+    await expectSameAnswers(['1001', 'P-1001', '1200'])
+    writeFileSync(file, yaml)
+    rmSync(path.join(cwd, '.evt/index'), {force: true, recursive: true})
+    await expectSameAnswers(['1001', '1299'])
+  })
+
+  it('is not used for a part of the log (--from) or --stalled, which scan', async () => {
+    rmSync(path.join(cwd, '.evt/index'), {force: true, recursive: true})
+    expect((await trace('1001', '--from', '2026-01-06', '--json')).code).not.toBe(2)
+    expect((await trace('--stalled', '--json')).code).toBe(0)
+    expect(existsSync(path.join(cwd, '.evt/index'))).toBe(false)
+  })
+})
