@@ -13,6 +13,7 @@ import {requireNamed} from '../lib/config/require-named.js'
 import {FlowIndex} from '../lib/trace/flow-index.js'
 import {followFlow, type TraceResult, traceFlow, traceJson} from '../lib/trace/trace-flow.js'
 import {formatFollowUpdate, formatMermaid, formatNarrative, formatStalled} from '../ui/trace-format.js'
+import {formatTraceHtml} from '../ui/trace-html.js'
 
 export default class Trace extends EvtCommand<typeof Trace> {
   static args = {
@@ -30,6 +31,7 @@ With --stalled it lists every id of the flow that has no end event.`
   static examples = [
     '<%= config.bin %> trace order 1042',
     '<%= config.bin %> trace order 1042 --format mermaid > order-1042.mmd',
+    '<%= config.bin %> trace order 1042 --format html > order-1042.html',
     '<%= config.bin %> trace order --stalled --older-than 10m',
     '<%= config.bin %> trace order 1042 --from 2026-01-05 --json',
     '<%= config.bin %> trace order --stalled --from -1d --until -1h',
@@ -42,7 +44,7 @@ With --stalled it lists every id of the flow that has no end event.`
       default: false,
       description: 'after the story so far, show each new event of the id as it arrives; exits 0 once an end event has arrived',
     }),
-    format: Flags.option({description: 'default: narrative (json with --json)', options: ['narrative', 'json', 'mermaid'] as const})(),
+    format: Flags.option({description: 'default: narrative (json with --json); html: one self-contained page', options: ['narrative', 'json', 'mermaid', 'html'] as const})(),
     'older-than': Flags.string({default: '0s', description: 'with --stalled: only flows idle at least this long (e.g. 10m, 2h, 1d)'}),
     // --since was trace's name for it before every reader had --from: kept as an alias.
     index: Flags.boolean({
@@ -84,7 +86,7 @@ With --stalled it lists every id of the flow that has no end event.`
     const options = {flow, flowName: this.args.flow, from, id: this.args.id!, log, registry, signal: this.signal, until, warn}
     if (flags.follow) {
       if (until !== undefined) throw new UsageError('--follow reads on past the end of the log; it takes no --until')
-      if (format === 'mermaid') throw new UsageError('--follow tells the story as it grows, as a narrative or JSON lines; --format mermaid draws a finished one', {hint: `evt trace ${this.args.flow} ${this.args.id} --format mermaid`})
+      if (format === 'mermaid' || format === 'html') throw new UsageError(`--follow tells the story as it grows, as a narrative or JSON lines; --format ${format} draws a finished one`, {hint: `evt trace ${this.args.flow} ${this.args.id} --format ${format}`})
       await this.follow(followFlow(options), json)
       return
     }
@@ -101,6 +103,7 @@ With --stalled it lists every id of the flow that has no end event.`
     const result = traceJson(trace)
     if (json) return result
     if (format === 'mermaid') this.log(formatMermaid(trace))
+    else if (format === 'html') await this.stdout.writeLines([formatTraceHtml(trace).trimEnd()])
     else if (useInteractiveOutput(false)) await this.renderInteractive(trace)
     else this.log(formatNarrative(trace))
     if (flags['fail-on-stall'] && trace.verdict.status === 'stalled') this.foundProblem('FLOW_STALLED', `${this.args.flow} ${this.args.id} is ${trace.verdict.detail}`)

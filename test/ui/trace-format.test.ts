@@ -9,6 +9,7 @@ const stripAnsi = (text: string) => text.replaceAll(/\u001B\[[0-9;]*m/g, '')
 
 const event = (offset: number, at: string, topic: string, type: string, source: string, groups: Partial<FlowEvent> = {}): FlowEvent => ({
   consumedBy: [],
+  headers: {},
   offset,
   partition: 1,
   pendingFor: [],

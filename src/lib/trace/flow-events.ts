@@ -1,3 +1,4 @@
+import {headersToJson, type HeadersJson} from '../codec/json-shape.js'
 import type {DecodedPayload} from '../codec/record-decoder.js'
 import type {FlowConfig} from '../config/types.js'
 import {type GroupOffset, lastHeader, type LogRecord} from '../log/event-log.js'
@@ -7,6 +8,8 @@ import {eventTypeOf} from '../util/event-type.js'
 export interface FlowEvent {
   consumedBy: string[]
   decodeError?: string
+  /** As `topic tail --json` shows them. */
+  headers: HeadersJson
   offset: number
   partition: number
   pendingFor: string[]
@@ -33,6 +36,7 @@ export function toFlowEvent(record: LogRecord, decoded: DecodedPayload | null, f
   return {
     consumedBy,
     decodeError: decoded?.error,
+    headers: headersToJson(record.headers),
     offset: record.offset,
     partition: record.partition,
     pendingFor,
