@@ -6,6 +6,7 @@ import {prose} from '../cli/prose.js'
 import type {JsonResult} from '../cli/results.js'
 import {fromFlag, untilFlag} from '../cli/flags.js'
 import {requireFormatAgreesWithJson, useInteractiveOutput} from '../cli/output.js'
+import type {FlowConfig} from '../lib/config/types.js'
 import {UsageError} from '../lib/errors.js'
 import {parseDuration} from '../lib/read/start-position.js'
 import {findStalledFlows} from '../lib/trace/stalled-flows.js'
@@ -75,7 +76,15 @@ With --stalled it lists every id of the flow that has no end event.`
     if (flags.stalled) {
       const olderThanMs = parseDuration(flags['older-than'])
       if (olderThanMs === undefined) throw new UsageError(`cannot read --older-than '${flags['older-than']}': expected e.g. 10m, 2h, 1d`)
-      const {scanned, stalled} = await findStalledFlows({flow, from, log, olderThanMs, registry, signal: this.signal, until, warn})
+      const index = await this.openIndex(config, flow)
+      let found: Awaited<ReturnType<typeof findStalledFlows>>
+      try {
+        found = await findStalledFlows({flow, from, index, log, olderThanMs, registry, signal: this.signal, until, warn})
+      } finally {
+        index?.close()
+      }
+
+      const {scanned, stalled} = found
       // Interrupted: the list would be partial, so it is not printed.
       this.exitIfInterrupted()
       if (!json) await this.stdout.writeLines([formatStalled(this.args.flow, stalled, scanned)])
@@ -91,7 +100,7 @@ With --stalled it lists every id of the flow that has no end event.`
       return
     }
 
-    const index = flags.index && from === undefined && until === undefined ? await FlowIndex.open(FlowIndex.fileFor(config.home, config.cluster, this.args.flow), flow) : undefined
+    const index = await this.openIndex(config, flow)
     let trace: TraceResult
     try {
       trace = await traceFlow({...options, index})
@@ -108,6 +117,13 @@ With --stalled it lists every id of the flow that has no end event.`
     else this.log(formatNarrative(trace))
     if (flags['fail-on-stall'] && trace.verdict.status === 'stalled') this.foundProblem('FLOW_STALLED', `${this.args.flow} ${this.args.id} is ${trace.verdict.detail}`)
     return result
+  }
+
+  /** The flow's index, for a whole-log answer (no --from or --until) unless --no-index. */
+  private async openIndex(config: ReturnType<typeof this.loadConfig>, flow: FlowConfig): Promise<FlowIndex | undefined> {
+    const {flags} = this
+    if (!flags.index || flags.from !== undefined || flags.until !== undefined) return undefined
+    return FlowIndex.open(FlowIndex.fileFor(config.home, config.cluster, this.args.flow), flow)
   }
 
   /**

@@ -2,6 +2,7 @@ import {randomUUID} from 'node:crypto'
 import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+import {Kafka, logLevel} from 'kafkajs'
 import {afterAll, beforeAll, describe, expect, inject, it} from 'vitest'
 
 import {type Backend, openBackend} from '../../src/lib/backend.js'
@@ -10,6 +11,14 @@ import {partitionForKey} from '../../src/lib/log/partitioner.js'
 import {runCli} from '../helpers/run-cli.js'
 
 const {brokers, registry} = inject('kafka')
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`not so after ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+}
 
 describe('evt trace on the real broker', () => {
   let backend: Backend
@@ -64,9 +73,28 @@ describe('evt trace on the real broker', () => {
     expect(trace.events[1]).toMatchObject({consumedBy: [], pendingFor: [], source: 'payments-service', topic: payments})
 
     // That answer came from the flow index (one Fetch per event); a scan of every record agrees, for every kind of id.
-    for (const id of ['7', '8', '9']) {
-      const [indexed, scanned] = [await runCli(['trace', 'order', id, '--json'], {cwd}), await runCli(['trace', 'order', id, '--json', '--no-index'], {cwd})]
-      expect({code: indexed.code, stderr: indexed.stderr, stdout: indexed.stdout}).toEqual({code: scanned.code, stderr: scanned.stderr, stdout: scanned.stdout})
+    const expectSameAnswers = async (ids: string[]) => {
+      for (const id of ids) {
+        const [indexed, scanned] = [await runCli(['trace', 'order', id, '--json'], {cwd}), await runCli(['trace', 'order', id, '--json', '--no-index'], {cwd})]
+        expect({code: indexed.code, id, stderr: indexed.stderr, stdout: indexed.stdout}).toEqual({code: scanned.code, id, stderr: scanned.stderr, stdout: scanned.stdout})
+      }
     }
+
+    await expectSameAnswers(['7', '8', '9'])
+
+    // The topic deleted and created again, shorter: the index notices and reads it again.
+    const admin = new Kafka({brokers: [brokers], logLevel: logLevel.NOTHING}).admin()
+    await admin.connect()
+    try {
+      await admin.deleteTopics({topics: [orders]})
+      await until(async () => !(await admin.listTopics()).includes(orders))
+    } finally {
+      await admin.disconnect()
+    }
+
+    await backend.log.createTopic(orders, {partitions: 2, retainForever: true})
+    await backend.log.produce([event(orders, '9', 'OrderRequested', {orderId: '9', total: 1}, Date.parse('2026-02-02T10:00:00Z'))])
+    await expectSameAnswers(['7', '9'])
+    expect(JSON.parse((await runCli(['trace', 'order', '9', '--json'], {cwd})).stdout).events.map((e: {type: string}) => e.type)).toEqual(['OrderRequested'])
   })
 })

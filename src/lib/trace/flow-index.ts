@@ -12,6 +12,7 @@ import {readMerged} from '../read/merged-read.js'
 import type {PartitionRange} from '../read/read-plan.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {makeDirectories} from '../util/sqlite-file.js'
+import {eventTypeOf} from '../util/event-type.js'
 import {readValuePath} from '../util/value-path.js'
 import {maybeYield} from '../util/yield.js'
 
@@ -64,17 +65,17 @@ export class FlowIndex {
     const db = new Sqlite(file)
     db.pragma('journal_mode = WAL')
     db.pragma('busy_timeout = 10000')
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS definition (hash TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS partitions (topic TEXT NOT NULL, partition INTEGER NOT NULL, start INTEGER NOT NULL, next INTEGER NOT NULL, records INTEGER NOT NULL, oldest INTEGER, newest INTEGER, PRIMARY KEY (topic, partition)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS ids (id TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, PRIMARY KEY (id, topic, partition, offset)) WITHOUT ROWID;
-    `)
+    db.exec('CREATE TABLE IF NOT EXISTS definition (hash TEXT NOT NULL)')
     const hash = definitionHash(flow)
     const stored = db.prepare('SELECT hash FROM definition').get() as undefined | {hash: string}
     if (stored?.hash !== hash) {
-      // Another definition finds other ids: nothing indexed before can be kept.
+      // Another definition (or index format) finds other ids: nothing indexed before can be kept.
       db.transaction(() => {
-        db.exec('DELETE FROM definition; DELETE FROM partitions; DELETE FROM ids;')
+        db.exec(`
+          DROP TABLE IF EXISTS partitions; DROP TABLE IF EXISTS ids; DELETE FROM definition;
+          CREATE TABLE partitions (topic TEXT NOT NULL, partition INTEGER NOT NULL, start INTEGER NOT NULL, next INTEGER NOT NULL, records INTEGER NOT NULL, oldest INTEGER, newest INTEGER, PRIMARY KEY (topic, partition)) WITHOUT ROWID;
+          CREATE TABLE ids (id TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, timestamp INTEGER NOT NULL, type TEXT NOT NULL, first INTEGER NOT NULL, PRIMARY KEY (id, topic, partition, offset)) WITHOUT ROWID;
+        `)
         db.prepare('INSERT INTO definition (hash) VALUES (?)').run(hash)
       })()
     }
@@ -121,11 +122,11 @@ export class FlowIndex {
     if (ranges.length === 0) return {records: 0}
     const decoder = new RecordDecoder(options.registry, options.warn)
     const decode: DecodeBytes = (bytes, topic) => decoder.decode(bytes, topic)
-    const insert = this.db.prepare('INSERT OR IGNORE INTO ids (id, topic, partition, offset) VALUES (?, ?, ?, ?)')
-    let pending: [string, LogRecord][] = []
+    const insert = this.db.prepare('INSERT OR IGNORE INTO ids (id, topic, partition, offset, timestamp, type, first) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    let pending: [id: string, record: LogRecord, type: string, first: boolean][] = []
     const commit = () => {
       this.db.transaction(() => {
-        for (const [id, record] of pending) insert.run(id, record.topic, record.partition, record.offset)
+        for (const [id, record, type, first] of pending) insert.run(id, record.topic, record.partition, record.offset, record.timestamp, type, first ? 1 : 0)
         this.saveStates(states)
       })()
       pending = []
@@ -142,7 +143,11 @@ export class FlowIndex {
         state.next = record.offset + 1
         state.oldest = state.oldest === null ? record.timestamp : Math.min(state.oldest, record.timestamp)
         state.newest = state.newest === null ? record.timestamp : Math.max(state.newest, record.timestamp)
-        for (const id of idsOf(this.flow.topics[record.topic].id, record, decode)) pending.push([id, record])
+        const ids = idsOf(this.flow.topics[record.topic].id, record, decode)
+        if (ids.length === 0) continue
+        // As a scan names it: the ce_type header, else the schema's record name (decoded only then).
+        const type = eventTypeOf(record.headers, lastHeader(record.headers, 'ce_type') ? undefined : decode(record.value, record.topic)?.type) ?? (record.value === null ? 'tombstone' : 'event')
+        for (const [i, id] of ids.entries()) pending.push([id, record, type, i === 0])
       }
 
       sinceCommit += batch.length
@@ -164,6 +169,28 @@ export class FlowIndex {
   lookup(id: string, topics: string[]): IndexedPosition[] {
     const rows = this.db.prepare('SELECT topic, partition, offset FROM ids WHERE id = ?').all(id) as IndexedPosition[]
     return rows.filter((row) => topics.includes(row.topic))
+  }
+
+  /**
+   * Per id (the first a record holds, as `--stalled` counts them): whether an end event came, and
+   * its last event — the latest timestamp, a tie going to the record a scan of the topics in
+   * `topics` order (each in timestamp, partition, offset order) reads last.
+   */
+  lastEvents(topics: string[], ends: string[]): Map<string, {ended: boolean; lastAt: number; lastEvent: string}> {
+    const order = new Map(topics.map((topic, i) => [topic, i]))
+    const states = new Map<string, {ended: boolean; lastAt: number; lastEvent: string; rank: [number, number, number]}>()
+    for (const row of this.db.prepare('SELECT id, topic, partition, offset, timestamp, type FROM ids WHERE first = 1').iterate() as Iterable<{id: string; offset: number; partition: number; timestamp: number; topic: string; type: string}>) {
+      const topic = order.get(row.topic)
+      if (topic === undefined) continue
+      const rank: [number, number, number] = [topic, row.partition, row.offset]
+      const state = states.get(row.id)
+      const later = !state || row.timestamp > state.lastAt || (row.timestamp === state.lastAt && compareRanks(rank, state.rank) > 0)
+      const ended = (state?.ended ?? false) || ends.includes(row.type)
+      if (later) states.set(row.id, {ended, lastAt: row.timestamp, lastEvent: row.type, rank})
+      else state!.ended = ended
+    }
+
+    return new Map([...states].map(([id, {ended, lastAt, lastEvent}]) => [id, {ended, lastAt, lastEvent}]))
   }
 
   /** What a scan of `topics` from their start to the watermarks last caught up to would count. */
@@ -223,9 +250,13 @@ function idsOf(locator: IdLocator, record: LogRecord, decode: DecodeBytes): stri
   }
 }
 
-/** The topics and where each carries the id: what decides which records belong to which id. */
+function compareRanks(a: [number, number, number], b: [number, number, number]): number {
+  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2]
+}
+
+/** The index's format, and the topics and where each carries the id: what decides which records belong to which id. */
 function definitionHash(flow: FlowConfig): string {
   return createHash('sha256')
-    .update(JSON.stringify(Object.entries(flow.topics).map(([topic, {id}]) => [topic, id.text])))
+    .update(JSON.stringify({format: 2, topics: Object.entries(flow.topics).map(([topic, {id}]) => [topic, id.text])}))
     .digest('hex')
 }

@@ -9,6 +9,7 @@ import type {StartPosition} from '../read/start-position.js'
 import {eventTypeOf} from '../util/event-type.js'
 import {isoTime, unrepresentableTimeWarning} from '../util/time.js'
 import {maybeYield} from '../util/yield.js'
+import type {FlowIndex} from './flow-index.js'
 import {flowIdOf, idReadsValue} from './id-matcher.js'
 import {formatDuration} from './verdict.js'
 
@@ -41,6 +42,8 @@ export async function findStalledFlows(options: {
   registry: SchemaRegistry
   /** Where the scan starts in each partition (--from, alias --since); default: the beginning. */
   from?: StartPosition
+  /** The flow's index: caught up, then asked instead of scanning (a whole-log list only: no --from or --until). */
+  index?: FlowIndex
   signal?: AbortSignal
   until?: number
   warn?: (message: string) => void
@@ -53,12 +56,18 @@ export async function findStalledFlows(options: {
   const ids = new Map<string, {ended: boolean; lastAt: number; lastEvent: string}>()
   const warnTime = unrepresentableTimeWarning(options.warn)
   let scanned = 0
-  for (const [topic, {id: locator}] of Object.entries(flow.topics)) {
-    if (!existing.has(topic)) {
-      options.warn?.(`topic '${topic}' does not exist; skipped`)
-      continue
-    }
+  const topics = Object.keys(flow.topics).filter((topic) => {
+    if (!existing.has(topic)) options.warn?.(`topic '${topic}' does not exist; skipped`)
+    return existing.has(topic)
+  })
+  if (options.index && options.from === undefined && options.until === undefined) {
+    await options.index.catchUp({log, registry: options.registry, signal, topics, warn: options.warn})
+    if (signal?.aborted) return {scanned, stalled: []}
+    return {scanned: options.index.span(topics).records, stalled: stalledOf(options.index.lastEvents(topics, flow.ends), now, options.olderThanMs)}
+  }
 
+  for (const topic of topics) {
+    const locator = flow.topics[topic].id
     const ranges = await planRead({follow: false, from: options.from ?? {kind: 'beginning'}, log, topics: [topic], until: options.until})
     for await (const batch of readMerged({log, ranges, signal})) {
       scanned += batch.length
@@ -86,9 +95,13 @@ export async function findStalledFlows(options: {
   }
 
   if (signal?.aborted) return {scanned, stalled: []}
-  const stalled = [...ids]
-    .filter(([, state]) => !state.ended && now - state.lastAt >= options.olderThanMs)
+  return {scanned, stalled: stalledOf(ids, now, options.olderThanMs)}
+}
+
+/** The ids without an end event whose last event is at least `olderThanMs` old, the longest stalled first. */
+function stalledOf(ids: Map<string, {ended: boolean; lastAt: number; lastEvent: string}>, now: number, olderThanMs: number): StalledFlow[] {
+  return [...ids]
+    .filter(([, state]) => !state.ended && now - state.lastAt >= olderThanMs)
     .map(([id, state]) => ({id, lastAt: isoTime(state.lastAt), lastEvent: state.lastEvent, stalledFor: formatDuration(now - state.lastAt), stalledForMs: now - state.lastAt}))
     .sort((a, b) => b.stalledForMs - a.stalledForMs || a.id.localeCompare(b.id))
-  return {scanned, stalled}
 }
