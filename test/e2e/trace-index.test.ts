@@ -53,9 +53,13 @@ describe('evt trace with the flow index (through pipes)', () => {
     // The answers above came from the index, which the first trace built.
     expect(readdirSync(path.join(cwd, '.evt/index'))).toEqual([expect.stringMatching(/^local-[0-9a-f]{12}\.order\.db$/)])
 
-    // Appended after the index was built: the next trace catches up and sees them.
+    // Appended after the index was built: the next trace catches up and sees them — among them a
+    // producer retry of one of order 1150's payments (a duplicate the trace reports).
     const backend = await openBackend({kind: 'embedded', name: 'local', path: path.join(cwd, '.evt/evt.db')}, {create: false})
     try {
+      const payment = JSON.parse((await trace('1150', '--json')).stdout).events.find((event: {topic: string}) => event.topic === 'payments')
+      const [original] = await collect(backend.log.read({from: payment.offset, partition: payment.partition, to: payment.offset + 1, topic: 'payments'}))
+      await backend.log.produce([{...original, partition: original.partition, timestamp: original.timestamp + 100}])
       await backend.log.produce([
         {headers: [['ce_type', Buffer.from('OrderAudited')]], key: Buffer.from('1001'), timestamp: Date.parse('2026-02-01T00:00:00Z'), topic: 'orders', value: Buffer.from('{"orderId":"1001","status":"AUDITED"}')},
         {headers: [['ce_type', Buffer.from('PaymentLate')]], key: Buffer.from('P-x'), timestamp: Date.parse('2026-02-01T00:00:01Z'), topic: 'payments', value: Buffer.from('{"orderId":"777777"}')},
@@ -65,6 +69,7 @@ describe('evt trace with the flow index (through pipes)', () => {
     }
 
     await expectSameAnswers(['1001', '777777', '1150'])
+    expect(JSON.parse((await trace('1150', '--json')).stdout).anomalies.join('\n')).toMatch(/duplicate Payment/)
     await expectSameStalled()
     expect(JSON.parse((await trace('777777', '--json')).stdout).events.map((event: {type: string}) => event.type)).toEqual(['PaymentLate'])
   })
@@ -88,3 +93,9 @@ describe('evt trace with the flow index (through pipes)', () => {
     expect(existsSync(path.join(cwd, '.evt/index'))).toBe(false)
   })
 })
+
+async function collect<T>(batches: AsyncIterable<T[]>): Promise<T[]> {
+  const all: T[] = []
+  for await (const batch of batches) all.push(...batch)
+  return all
+}
