@@ -8,7 +8,7 @@ export interface Verdict {
 }
 
 /** An end event whose name says the flow failed is a rejection; the other ends complete it. */
-const REJECTION = /reject|fail|cancel|abort|error|declin/i
+export const REJECTION = /reject|fail|cancel|abort|error|declin/i
 
 export function judgeFlow(events: FlowEvent[], flow: FlowConfig, now: number): Verdict {
   if (events.length === 0) return {detail: 'no events', status: 'unknown'}
