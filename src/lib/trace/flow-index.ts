@@ -75,6 +75,9 @@ export class FlowIndex {
           DROP TABLE IF EXISTS partitions; DROP TABLE IF EXISTS ids; DELETE FROM definition;
           CREATE TABLE partitions (topic TEXT NOT NULL, partition INTEGER NOT NULL, start INTEGER NOT NULL, next INTEGER NOT NULL, records INTEGER NOT NULL, oldest INTEGER, newest INTEGER, PRIMARY KEY (topic, partition)) WITHOUT ROWID;
           CREATE TABLE ids (id TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, timestamp INTEGER NOT NULL, type TEXT NOT NULL, first INTEGER NOT NULL, PRIMARY KEY (id, topic, partition, offset)) WITHOUT ROWID;
+          DROP TABLE IF EXISTS flows;
+          CREATE TABLE flows (id TEXT PRIMARY KEY, ended INTEGER NOT NULL, last_at INTEGER NOT NULL, last_event TEXT NOT NULL, topic_rank INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL) WITHOUT ROWID;
+          CREATE INDEX flows_open ON flows (ended, last_at);
         `)
         db.prepare('INSERT INTO definition (hash) VALUES (?)').run(hash)
       })()
@@ -89,7 +92,7 @@ export class FlowIndex {
 
   /** Forgets everything indexed: the next catch-up reads the flow's topics from their start. */
   clear(): void {
-    this.db.exec('DELETE FROM partitions; DELETE FROM ids;')
+    this.db.exec('DELETE FROM partitions; DELETE FROM ids; DELETE FROM flows;')
   }
 
   /**
@@ -100,6 +103,11 @@ export class FlowIndex {
     const {log} = options
     const states = new Map<string, PartitionState>()
     const ranges: PartitionRange[] = []
+    // A topic of the flow that is gone: a scan skips it, so the index forgets it.
+    for (const {topic} of this.db.prepare('SELECT DISTINCT topic FROM partitions').all() as {topic: string}[]) {
+      if (!options.topics.includes(topic)) this.resetTopic(topic)
+    }
+
     for (const topic of options.topics) {
       const marks = await log.watermarks(topic)
       const live = new Set(marks.map((mark) => mark.partition))
@@ -123,10 +131,24 @@ export class FlowIndex {
     const decoder = new RecordDecoder(options.registry, options.warn)
     const decode: DecodeBytes = (bytes, topic) => decoder.decode(bytes, topic)
     const insert = this.db.prepare('INSERT OR IGNORE INTO ids (id, topic, partition, offset, timestamp, type, first) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    const summarize = this.summaryStatement()
+    const ranks = this.topicRanks()
     let pending: [id: string, record: LogRecord, type: string, first: boolean][] = []
     const commit = () => {
+      // Each id's part of this chunk folded first, so its summary row is written once per chunk.
+      const folded = new Map<string, {ended: boolean; last: [number, number, number, number]; type: string}>()
+      for (const [id, record, type, first] of pending) {
+        if (!first) continue
+        const last: [number, number, number, number] = [record.timestamp, ranks.get(record.topic)!, record.partition, record.offset]
+        const seen = folded.get(id)
+        const ended = (seen?.ended ?? false) || this.flow.ends.includes(type)
+        if (!seen || comesAfter(last, seen.last)) folded.set(id, {ended, last, type})
+        else seen.ended = ended
+      }
+
       this.db.transaction(() => {
         for (const [id, record, type, first] of pending) insert.run(id, record.topic, record.partition, record.offset, record.timestamp, type, first ? 1 : 0)
+        for (const [id, {ended, last, type}] of folded) summarize.run(id, ended ? 1 : 0, last[0], type, last[1], last[2], last[3])
         this.saveStates(states)
       })()
       pending = []
@@ -172,25 +194,13 @@ export class FlowIndex {
   }
 
   /**
-   * Per id (the first a record holds, as `--stalled` counts them): whether an end event came, and
-   * its last event — the latest timestamp, a tie going to the record a scan of the topics in
-   * `topics` order (each in timestamp, partition, offset order) reads last.
+   * The ids without an end event, each with its last event: the latest timestamp, a tie going to
+   * the record a scan reads last (the flow's topics in evt.yaml's order, each in timestamp,
+   * partition, offset order). Kept up to date by every catch-up, so only these rows are read.
    */
-  lastEvents(topics: string[], ends: string[]): Map<string, {ended: boolean; lastAt: number; lastEvent: string}> {
-    const order = new Map(topics.map((topic, i) => [topic, i]))
-    const states = new Map<string, {ended: boolean; lastAt: number; lastEvent: string; rank: [number, number, number]}>()
-    for (const row of this.db.prepare('SELECT id, topic, partition, offset, timestamp, type FROM ids WHERE first = 1').iterate() as Iterable<{id: string; offset: number; partition: number; timestamp: number; topic: string; type: string}>) {
-      const topic = order.get(row.topic)
-      if (topic === undefined) continue
-      const rank: [number, number, number] = [topic, row.partition, row.offset]
-      const state = states.get(row.id)
-      const later = !state || row.timestamp > state.lastAt || (row.timestamp === state.lastAt && compareRanks(rank, state.rank) > 0)
-      const ended = (state?.ended ?? false) || ends.includes(row.type)
-      if (later) states.set(row.id, {ended, lastAt: row.timestamp, lastEvent: row.type, rank})
-      else state!.ended = ended
-    }
-
-    return new Map([...states].map(([id, {ended, lastAt, lastEvent}]) => [id, {ended, lastAt, lastEvent}]))
+  openFlows(): Map<string, {ended: false; lastAt: number; lastEvent: string}> {
+    const rows = this.db.prepare('SELECT id, last_at AS lastAt, last_event AS lastEvent FROM flows WHERE ended = 0').all() as {id: string; lastAt: number; lastEvent: string}[]
+    return new Map(rows.map(({id, lastAt, lastEvent}) => [id, {ended: false, lastAt, lastEvent}]))
   }
 
   /** What a scan of `topics` from their start to the watermarks last caught up to would count. */
@@ -211,8 +221,45 @@ export class FlowIndex {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM ids WHERE topic = ? AND partition = ?').run(topic, partition)
       this.db.prepare('DELETE FROM partitions WHERE topic = ? AND partition = ?').run(topic, partition)
+      this.resummarize()
     })()
     return undefined
+  }
+
+  private resetTopic(topic: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM ids WHERE topic = ?').run(topic)
+      this.db.prepare('DELETE FROM partitions WHERE topic = ?').run(topic)
+      this.resummarize()
+    })()
+  }
+
+  /** Each id's summary again from the positions left, after some were forgotten (rare: retention, a recreated topic). */
+  private resummarize(): void {
+    const summarize = this.summaryStatement()
+    const ranks = this.topicRanks()
+    this.db.exec('DELETE FROM flows')
+    const rows = this.db.prepare('SELECT id, topic, partition, offset, timestamp, type FROM ids WHERE first = 1').all() as {id: string; offset: number; partition: number; timestamp: number; topic: string; type: string}[]
+    for (const row of rows) summarize.run(row.id, this.flow.ends.includes(row.type) ? 1 : 0, row.timestamp, row.type, ranks.get(row.topic) ?? -1, row.partition, row.offset)
+  }
+
+  /**
+   * Folds one record into its id's summary: ended once any end event came; the last event is the
+   * one a scan would read last (timestamp, then topic rank, partition, offset). SQLite evaluates
+   * every SET against the old row, so each column compares the same way.
+   */
+  private summaryStatement(): Database.Statement {
+    const later = '(excluded.last_at, excluded.topic_rank, excluded.partition, excluded.offset) > (last_at, topic_rank, partition, offset)'
+    const pick = (column: string) => `${column} = CASE WHEN ${later} THEN excluded.${column} ELSE ${column} END`
+    return this.db.prepare(
+      `INSERT INTO flows (id, ended, last_at, last_event, topic_rank, partition, offset) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET ended = max(ended, excluded.ended), ${['last_at', 'last_event', 'topic_rank', 'partition', 'offset'].map((column) => pick(column)).join(', ')}`,
+    )
+  }
+
+  /** Each topic's place in evt.yaml's order: the order a scan reads them in. */
+  private topicRanks(): Map<string, number> {
+    return new Map(Object.keys(this.flow.topics).map((topic, i) => [topic, i]))
   }
 
   private saveStates(states: Map<string, PartitionState>): void {
@@ -250,13 +297,15 @@ function idsOf(locator: IdLocator, record: LogRecord, decode: DecodeBytes): stri
   }
 }
 
-function compareRanks(a: [number, number, number], b: [number, number, number]): number {
-  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2]
+/** Whether a record at `a` (timestamp, topic rank, partition, offset) is read after one at `b`. */
+function comesAfter(a: [number, number, number, number], b: [number, number, number, number]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] > b[i]
+  return false
 }
 
-/** The index's format, and the topics and where each carries the id: what decides which records belong to which id. */
+/** The index's format, the topics and where each carries the id (which records belong to which id), and the ends (which ids are over). */
 function definitionHash(flow: FlowConfig): string {
   return createHash('sha256')
-    .update(JSON.stringify({format: 2, topics: Object.entries(flow.topics).map(([topic, {id}]) => [topic, id.text])}))
+    .update(JSON.stringify({ends: flow.ends, format: 3, topics: Object.entries(flow.topics).map(([topic, {id}]) => [topic, id.text])}))
     .digest('hex')
 }

@@ -63,7 +63,7 @@ export async function findStalledFlows(options: {
   if (options.index && options.from === undefined && options.until === undefined) {
     await options.index.catchUp({log, registry: options.registry, signal, topics, warn: options.warn})
     if (signal?.aborted) return {scanned, stalled: []}
-    return {scanned: options.index.span(topics).records, stalled: stalledOf(options.index.lastEvents(topics, flow.ends), now, options.olderThanMs)}
+    return {scanned: options.index.span(topics).records, stalled: stalledOf(options.index.openFlows(), now, options.olderThanMs)}
   }
 
   for (const topic of topics) {
