@@ -96,5 +96,10 @@ describe('evt trace on the real broker', () => {
     await backend.log.produce([event(orders, '9', 'OrderRequested', {orderId: '9', total: 1}, Date.parse('2026-02-02T10:00:00Z'))])
     await expectSameAnswers(['7', '9'])
     expect(JSON.parse((await runCli(['trace', 'order', '9', '--json'], {cwd})).stdout).events.map((e: {type: string}) => e.type)).toEqual(['OrderRequested'])
+    // --stalled from the index's summaries, recomputed without the old topic's records: 7 lost its
+    // OrderConfirmed, 8 is gone, 9 is new — as a scan sees it.
+    const stalled = async (...args: string[]) => JSON.parse((await runCli(['trace', 'order', '--stalled', '--json', ...args], {cwd})).stdout).stalled.map((s: {id: string; lastEvent: string}) => `${s.id}:${s.lastEvent}`)
+    expect(await stalled()).toEqual(['7:PaymentProcessed', '9:OrderRequested'])
+    expect(await stalled()).toEqual(await stalled('--no-index'))
   })
 })
