@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import type Database from 'better-sqlite3'
 
-import {RecordDecoder} from '../codec/record-decoder.js'
+import {type DecodedPayload, RecordDecoder} from '../codec/record-decoder.js'
 import {asKeyText, type DecodeBytes, decodedKey} from '../codec/record-key.js'
 import type {IdLocator} from '../config/locator.js'
 import type {ClusterConfig, FlowConfig} from '../config/types.js'
@@ -165,10 +165,13 @@ export class FlowIndex {
         state.next = record.offset + 1
         state.oldest = state.oldest === null ? record.timestamp : Math.min(state.oldest, record.timestamp)
         state.newest = state.newest === null ? record.timestamp : Math.max(state.newest, record.timestamp)
-        const ids = idsOf(this.flow.topics[record.topic].id, record, decode)
+        // The value decoded at most once, and only if the id or the type needs it.
+        let decoded: DecodedPayload | null | undefined
+        const decodeValue = () => (decoded === undefined ? (decoded = decode(record.value, record.topic)) : decoded)
+        const ids = idsOf(this.flow.topics[record.topic].id, record, decode, decodeValue)
         if (ids.length === 0) continue
-        // As a scan names it: the ce_type header, else the schema's record name (decoded only then).
-        const type = eventTypeOf(record.headers, lastHeader(record.headers, 'ce_type') ? undefined : decode(record.value, record.topic)?.type) ?? (record.value === null ? 'tombstone' : 'event')
+        // As a scan names it: the ce_type header, else the schema's record name.
+        const type = eventTypeOf(record.headers, lastHeader(record.headers, 'ce_type') ? undefined : decodeValue()?.type) ?? (record.value === null ? 'tombstone' : 'event')
         for (const [i, id] of ids.entries()) pending.push([id, record, type, i === 0])
       }
 
@@ -277,7 +280,7 @@ export class FlowIndex {
  * Every id a record holds under `locator`, as the trace's matcher compares them: the key's text,
  * a header's, or each value a path reaches (a wildcard path may reach several).
  */
-function idsOf(locator: IdLocator, record: LogRecord, decode: DecodeBytes): string[] {
+function idsOf(locator: IdLocator, record: LogRecord, decode: DecodeBytes, decodeValue: () => DecodedPayload | null): string[] {
   switch (locator.kind) {
     case 'key': {
       const key = asKeyText(decodedKey(record, decode))
@@ -291,7 +294,7 @@ function idsOf(locator: IdLocator, record: LogRecord, decode: DecodeBytes): stri
 
     case 'path': {
       if (record.value === null) return []
-      const found = readValuePath(decode(record.value, record.topic)?.value, locator.path)
+      const found = readValuePath(decodeValue()?.value, locator.path)
       return [...new Set(found.filter((value) => value !== null && value !== undefined).map(String))]
     }
   }

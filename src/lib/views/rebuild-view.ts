@@ -57,7 +57,7 @@ export async function rebuildView(options: RebuildOptions): Promise<RebuildResul
   const now = options.now ?? Date.now
   const started = now()
   await requireTopics(log, view.topics)
-  const exists = await target.requireOwnOrAbsent('refusing to replace it')
+  const exists = await target.requireOwnOrAbsent('refusing to replace it').catch((error: unknown) => Promise.reject(target.explain(error)))
   const resumed = Boolean(options.resume && exists)
   if (options.resume && !exists) options.warn?.(`no earlier build of view '${view.name}' at ${target.where}: building it from the beginning`)
   let build: undefined | ViewBuild
@@ -125,7 +125,7 @@ async function followBuild(
   replacement: boolean,
 ): Promise<{applied: number; replaced: boolean}> {
   const {log, target, view} = options
-  if (!(await target.requireOwnOrAbsent('refusing to write into it'))) {
+  if (!(await target.requireOwnOrAbsent('refusing to write into it').catch((error: unknown) => Promise.reject(target.explain(error))))) {
     throw new UsageError(`${target.where} was removed while following view '${view.name}' (${appliedBefore} records applied)`, {code: 'FILE_NOT_FOUND', data: {db: target.where}, hint: `run evt rebuild view ${view.name} --follow to build it again`})
   }
 

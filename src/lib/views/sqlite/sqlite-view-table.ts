@@ -4,7 +4,8 @@ import {ColumnTypes, type DeclaredType, type PendingRow, type SqlType, UNTYPED} 
 import {KEY_COLUMN} from '../view-definition.js'
 import {type ApplyExtras, type PartitionOffsets, pendingRows, quote, RECORD_KEY_COLUMN, setOffset, type ViewChange, type ViewMeta, type ViewTable} from '../view-table.js'
 
-type Upsert = {columns: string[]; statement: Database.Statement}
+/** The statement that writes every column, and where `_evt_key` is among them (-1: not there). */
+type Upsert = {columns: string[]; recordKeyAt: number; statement: Database.Statement}
 
 /**
  * A view table in a SQLite file, with `_evt_view` (name, definition and its hash) and
@@ -132,7 +133,7 @@ export class SqliteViewTable implements ViewTable {
   private upsertRow(key: string, pending: PendingRow & {recordKey?: string}): void {
     const upsert = this.upsertStatement()
     const cells: unknown[] = this.columnTypes.cells(pending, upsert.columns)
-    if (this.deleteByRecordKey) cells[upsert.columns.indexOf(RECORD_KEY_COLUMN)] = pending.recordKey ?? null
+    if (upsert.recordKeyAt >= 0) cells[upsert.recordKeyAt] = pending.recordKey ?? null
     upsert.statement.run(key, ...cells)
   }
 
@@ -148,7 +149,7 @@ export class SqliteViewTable implements ViewTable {
   private upsertStatement(): Upsert {
     if (this.upsert) return this.upsert
     const columns = [...this.columnTypes.declared.keys()]
-    this.upsert = {columns, statement: this.writeStatement(columns)}
+    this.upsert = {columns, recordKeyAt: this.deleteByRecordKey ? columns.indexOf(RECORD_KEY_COLUMN) : -1, statement: this.writeStatement(columns)}
     return this.upsert
   }
 
