@@ -68,8 +68,10 @@ export const sqliteTarget: TargetUnderTest = {
 /** The server of `npm run pg:start` (scripts/postgres): each project gets a database of its own. */
 export function postgresTarget(server: string): TargetUnderTest {
   const query = async <T extends Row>(db: string, sql: string, params: unknown[] = []): Promise<T[]> => {
-    // 64-bit integers as numbers, as SQLite returns them (the values here are small).
-    const types = {getTypeParser: ((oid: number, format?: 'binary' | 'text') => (oid === 20 ? Number : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser}
+    // 64-bit integers as numbers, as SQLite returns them (the values here are small); timestamps
+    // (record times, whole milliseconds) as the ISO text SQLite holds.
+    const parsers: Record<number, (text: string) => unknown> = {20: Number, 1184: (text) => new Date(text).toISOString()}
+    const types = {getTypeParser: ((oid: number, format?: 'binary' | 'text') => parsers[oid] ?? pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser}
     const client = new pg.Client({connectionString: db, types})
     await client.connect()
     try {

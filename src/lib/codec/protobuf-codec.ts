@@ -5,6 +5,7 @@ import type {SchemaRegistry, StoredSchema} from '../registry/schema-registry.js'
 import {referencedTexts} from '../registry/references.js'
 import {nestedMessages, parseProtobuf, topLevelMessages} from '../schema/protobuf-schema.js'
 import type {SchemaCodec} from './schema-codec.js'
+import {protobufValueKind} from './value-kinds.js'
 
 /**
  * Confluent's Protobuf payload: after the 5-byte header, the *message indexes* — a zig-zag varint
@@ -34,6 +35,8 @@ export async function buildProtobufCodec(schema: StoredSchema, registry: SchemaR
       return Buffer.concat([Buffer.from([0]), Buffer.from(type.encode(type.fromObject(value as Record<string, unknown>)).finish())])
     },
     recordName: topLevel[0].fullName.replace(/^\./, ''),
+    // Kinds of the first message, the one a payload names in the common case (indexes [0]).
+    valueKind: (steps) => protobufValueKind(topLevel[0], steps),
   }
 }
 

@@ -1,7 +1,9 @@
 import {EvtError, NotFoundError, UnreachableError} from '../errors.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {decodeRaw, MAX_NESTING, nestsTooDeep, type RawEncoding} from './raw.js'
+import type {ValueStep} from '../util/value-path.js'
 import {buildSchemaCodec, type SchemaCodec} from './schema-codec.js'
+import type {ValueKind} from './value-kinds.js'
 import {wirePayload, wireSchemaId} from './wire-format.js'
 
 export interface SchemaRef {
@@ -85,6 +87,12 @@ export class RecordDecoder {
     } catch (error) {
       return {...decodeRaw(bytes), error: `cannot decode with schema ${id}: ${(error as Error).message}`, schema}
     }
+  }
+
+  /** What the schema a payload was decoded with says `steps` reaches; undefined for raw payloads. */
+  valueKind(payload: DecodedPayload, steps: readonly ValueStep[]): undefined | ValueKind {
+    if (payload.schema === null || payload.error !== undefined) return undefined
+    return this.schemas.get(payload.schema.id)?.codec?.valueKind(steps)
   }
 
   private noteUnknown(bytes: Buffer | null, missing: Set<number>): void {

@@ -7,6 +7,8 @@ import {boundedCollections} from './avro-collections.js'
 import {preciseLong} from './avro-long.js'
 import {naturalLogicalTypes} from './avro-logical-types.js'
 import type {SchemaRegistry, StoredSchema} from '../registry/schema-registry.js'
+import type {ValueStep} from '../util/value-path.js'
+import {avroValueKind, jsonSchemaValueKind, type ValueKind} from './value-kinds.js'
 
 /** A schema made ready to decode and encode payloads (the bytes after the wire-format header). */
 export interface SchemaCodec {
@@ -14,6 +16,8 @@ export interface SchemaCodec {
   encode(value: unknown): Buffer
   /** The record/message name: an Avro full name, a JSON Schema title. */
   recordName?: string
+  /** What the schema says a value path reaches in decoded values (views type their columns by it). */
+  valueKind(steps: readonly ValueStep[]): undefined | ValueKind
 }
 
 /** Loads avsc on first use so commands that never touch Avro do not pay for it. */
@@ -33,17 +37,18 @@ export async function buildSchemaCodec(schema: StoredSchema, registry: SchemaReg
     }
 
     case 'JSON': {
-      let title: string | undefined
+      let parsed: unknown
       try {
-        title = (JSON.parse(schema.schema) as {title?: string}).title
+        parsed = JSON.parse(schema.schema)
       } catch {
-        // Title is only a nicety for summaries.
+        // The title and value kinds are niceties: without them values still decode.
       }
 
       return {
         decode: (payload) => JSON.parse(payload.toString('utf8')),
         encode: (value) => Buffer.from(JSON.stringify(value), 'utf8'),
-        recordName: title,
+        recordName: (parsed as {title?: string} | undefined)?.title,
+        valueKind: (steps) => jsonSchemaValueKind(parsed, steps),
       }
     }
 
@@ -74,6 +79,7 @@ async function buildAvroCodec(schema: StoredSchema, registry: SchemaRegistry): P
       return type.toBuffer(value)
     },
     recordName: (type as {name?: string}).name,
+    valueKind: (steps) => avroValueKind(type, steps),
   }
 }
 

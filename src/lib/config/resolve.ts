@@ -371,7 +371,7 @@ function readColumns(node: ConfigNode): {columns: Record<string, ColumnLocator>;
   return {columns, columnTypes}
 }
 
-const COLUMN_TYPES = ['text', 'integer', 'real', 'blob'] as const
+const COLUMN_TYPES = ['text', 'integer', 'real', 'blob', 'decimal', 'timestamp', 'date'] as const
 
 function parseBrokers(text: string): string[] {
   const brokers = text.split(',').map((broker) => broker.trim()).filter(Boolean)

@@ -51,7 +51,7 @@ export interface FlowConfig {
 }
 
 /** A column's SQL type as evt.yaml may declare it (`total: {path: $.total, type: real}`). */
-export type ColumnType = 'blob' | 'integer' | 'real' | 'text'
+export type ColumnType = 'blob' | 'date' | 'decimal' | 'integer' | 'real' | 'text' | 'timestamp'
 
 /** One topic of a join view: how its records find their row, and the columns they update. */
 export interface JoinSource {

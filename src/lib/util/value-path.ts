@@ -1,15 +1,16 @@
 import {UsageError} from '../errors.js'
 
-type Step = {index: number} | {key: string} | {wildcard: true}
+/** One step of a value path: a field, an array index, or every element. */
+export type ValueStep = {index: number} | {key: string} | {wildcard: true}
 
-const cache = new Map<string, Step[]>()
+const cache = new Map<string, ValueStep[]>()
 
 /** Parses `$.a.b[0].c` or `$.items[*].sku` into steps; cached, as it runs per record. */
-export function parseValuePath(path: string): Step[] {
+export function parseValuePath(path: string): ValueStep[] {
   const cached = cache.get(path)
   if (cached) return cached
   if (!path.startsWith('$')) throw new UsageError(`invalid value path '${path}': start with $, e.g. $.orderId or $.items[*].sku`)
-  const steps: Step[] = []
+  const steps: ValueStep[] = []
   const pattern = /\.([A-Za-z_$][\w$-]*)|\[(\d+)\]|\[\*\]|\['([^']+)'\]/y
   pattern.lastIndex = 1
   while (pattern.lastIndex < path.length) {

@@ -1,7 +1,27 @@
+import type {ValueKind} from '../codec/value-kinds.js'
 import type {LogRecord} from '../log/event-log.js'
 
-/** The kinds of value a view column holds, named as SQLite declares them; each target maps them to its own types. */
-export type SqlType = 'BLOB' | 'INTEGER' | 'REAL' | 'TEXT'
+/**
+ * The kinds of value a view column holds; each target maps them to its own types. DECIMAL,
+ * TIMESTAMP and DATE come from a schema's logical types (or evt.yaml): their values are text (exact
+ * decimals, ISO-8601), which a target without such types (SQLite) stores as TEXT.
+ */
+export type SqlType = 'BLOB' | 'DATE' | 'DECIMAL' | 'INTEGER' | 'REAL' | 'TEXT' | 'TIMESTAMP'
+
+/** The column type for what a schema says a column's values are. */
+export const SQL_TYPE_OF_KIND: Record<ValueKind, SqlType> = {
+  boolean: 'INTEGER',
+  date: 'DATE',
+  decimal: 'DECIMAL',
+  integer: 'INTEGER',
+  json: 'TEXT',
+  number: 'REAL',
+  text: 'TEXT',
+  timestamp: 'TIMESTAMP',
+}
+
+/** Types whose values are text. */
+const TEXT_VALUED = new Set<DeclaredType>(['DATE', 'DECIMAL', 'TEXT', 'TIMESTAMP'])
 /** The declared type of a column that has had no value yet: it takes its type from the first values that arrive. */
 export const UNTYPED = ''
 export type DeclaredType = SqlType | typeof UNTYPED
@@ -28,24 +48,25 @@ const FIRST_POSITIONS = 5
 
 /**
  * The columns of one view table and their types, shared by every target so that SQLite and
- * PostgreSQL type a view alike. A column takes its type from the first chunk that gives it values —
- * the kind most of them have, numbers before text in a tie; a column that had no value yet is
- * typed when values arrive. A value that does not fit its column is written as NULL and reported,
+ * PostgreSQL type a view alike. A column takes its type from the first chunk that gives it values:
+ * from their records' schema when it says (even for NULLs), else the kind most of the values have,
+ * numbers before text in a tie; a column that had no value yet is typed when values arrive. A value that does not fit its column is written as NULL and reported,
  * never coerced, and never changes the type of the others.
  */
 export class ColumnTypes {
   readonly mismatches = new Map<string, TypeMismatch>()
+  private readonly schemaIntegers = new Set<string>()
 
   /** `declared`: the table's columns (without the row key) in order, with their types. */
   constructor(readonly declared: Map<string, DeclaredType>) {}
 
   /** The columns a chunk gives their first values, with the type the majority of those values has: new ones and untyped ones. */
-  typesToDeclare(rows: Iterable<PendingRow>): {added: Map<string, SqlType>; typed: Map<string, SqlType>} {
+  typesToDeclare(rows: Iterable<PendingRow>, fromSchema: ReadonlyMap<string, SqlType> = new Map()): {added: Map<string, SqlType>; typed: Map<string, SqlType>} {
     const tallies = new Map<string, Map<SqlType, number>>()
     for (const {row} of rows) {
       for (const name in row) {
         const declared = this.declared.get(name)
-        if (declared !== undefined && declared !== UNTYPED) continue
+        if ((declared !== undefined && declared !== UNTYPED) || fromSchema.has(name)) continue
         const value = toSql(row[name])
         if (value === null) continue
         const tally = tallies.get(name) ?? new Map<SqlType, number>()
@@ -57,7 +78,10 @@ export class ColumnTypes {
 
     const added = new Map<string, SqlType>()
     const typed = new Map<string, SqlType>()
-    for (const [name, tally] of tallies) (this.declared.has(name) ? typed : added).set(name, majorityType(tally))
+    const choose = (name: string, type: SqlType) => (this.declared.has(name) ? typed : added).set(name, type)
+    for (const [name, tally] of tallies) choose(name, majorityType(tally))
+    // A column the schema types is typed even while it holds only NULLs (columns are created up front).
+    for (const [name, type] of fromSchema) if ((this.declared.get(name) ?? UNTYPED) === UNTYPED) choose(name, type)
     return {added, typed}
   }
 
@@ -73,7 +97,7 @@ export class ColumnTypes {
   cells(pending: PendingRow, columns: string[], fitsColumn: (name: string, value: SqlValue, type: SqlType) => boolean = () => true): (null | SqlValue)[] {
     const cells: (null | SqlValue)[] = []
     for (const name of columns) {
-      const value = toSql(pending.row[name])
+      const value = this.schemaInteger(name, toSql(pending.row[name]))
       if (value === null) {
         cells.push(null)
         continue
@@ -81,7 +105,7 @@ export class ColumnTypes {
 
       const declared = this.declared.get(name) ?? UNTYPED
       const type = sqlTypeOf(value)
-      if (!fits(declared, type) || !fitsColumn(name, value, type)) {
+      if (!fits(declared, type) || !hasForm(declared, value) || !fitsColumn(name, value, type)) {
         this.reportMismatch(name, declared, describeValue(value, type), pending.record)
         cells.push(null)
         continue
@@ -93,6 +117,22 @@ export class ColumnTypes {
     return cells
   }
 
+  /** Notes the columns a schema has said are integers (see schemaInteger). */
+  noteSchemaTypes(types: ReadonlyMap<string, SqlType> | undefined): void {
+    for (const [name, type] of types ?? []) if (type === 'INTEGER') this.schemaIntegers.add(name)
+  }
+
+  /**
+   * A 64-bit integer beyond what a JavaScript number holds exactly is decoded as a decimal string
+   * (Avro long, Protobuf int64): where a schema says integer, it is one.
+   */
+  private schemaInteger(name: string, value: null | SqlValue): null | SqlValue {
+    if (typeof value !== 'string' || !this.schemaIntegers.has(name) || !/^-?\d{1,19}$/.test(value)) return value
+    const integer = BigInt(value)
+    // A uint64 above 2^63 - 1 fits no 64-bit column: it stays text, and is reported.
+    return integer >= MIN_INT64 && integer <= MAX_INT64 ? integer : value
+  }
+
   private reportMismatch(column: string, expected: string, got: string, record: LogRecord): void {
     const id = `${column}:${got}`
     const mismatch = this.mismatches.get(id) ?? {column, count: 0, expected, first: [], got}
@@ -101,6 +141,10 @@ export class ColumnTypes {
     this.mismatches.set(id, mismatch)
   }
 }
+
+
+const MIN_INT64 = -(2n ** 63n)
+const MAX_INT64 = 2n ** 63n - 1n
 
 /** Where a record sits, as evt prints it: topic/partition@offset. */
 export function positionOf(record: LogRecord): string {
@@ -142,10 +186,26 @@ function majorityType(tally: Map<SqlType, number>): SqlType {
   return ranked.reduce((best, next) => (next[1] > best[1] ? next : best))[0]
 }
 
-/** Numbers fit either numeric type; text only TEXT; bytes only BLOB; an untyped column takes anything. */
-function fits(declared: string, type: SqlType): boolean {
+/** The text forms a DECIMAL, TIMESTAMP or DATE holds: what evt decodes Avro's logical types to. */
+const FORMS: Partial<Record<DeclaredType, RegExp>> = {
+  DATE: /^\d{4}-\d\d-\d\d$/,
+  DECIMAL: /^-?\d+(\.\d+)?$/,
+  TIMESTAMP: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/,
+}
+
+function hasForm(declared: DeclaredType, value: SqlValue): boolean {
+  const form = FORMS[declared]
+  return form === undefined || (typeof value === 'string' && form.test(value))
+}
+
+/**
+ * Numbers fit either numeric type; text the text-valued ones (a target checks the form of a
+ * DECIMAL, TIMESTAMP or DATE itself); bytes only BLOB; an untyped column takes anything.
+ */
+function fits(declared: DeclaredType, type: SqlType): boolean {
   if (declared === UNTYPED) return true
   const numeric = declared === 'INTEGER' || declared === 'REAL'
   if (type === 'INTEGER' || type === 'REAL') return numeric
+  if (type === 'TEXT') return TEXT_VALUED.has(declared)
   return declared === type
 }

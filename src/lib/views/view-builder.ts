@@ -6,8 +6,11 @@ import {eventTypeOf} from '../util/event-type.js'
 import {unrepresentableTimeWarning} from '../util/time.js'
 import {maybeYield} from '../util/yield.js'
 import type {ColumnProjection, CompiledView, JoinProjection, Projection, ProjectionInput} from './view-definition.js'
-import {positionOf} from './column-types.js'
-import {type PartitionOffsets, setOffset, type ViewChange, type ViewMeta, type ViewTable} from './view-table.js'
+import {positionOf, type SqlType} from './column-types.js'
+import {type ApplyExtras, type PartitionOffsets, setOffset, type ViewChange, type ViewMeta, type ViewTable} from './view-table.js'
+
+/** The schema id of records decoded without a schema. */
+const RAW = -1
 
 /** Records buffered before they are written: one transaction each, deduplicated by key. */
 const CHUNK_RECORDS = 20_000
@@ -40,6 +43,11 @@ export class ViewBuilder {
   private readonly warnTime: (record: LogRecord) => void
   /** Next offset per topic and partition, covering every record added so far (updated in place). */
   readonly positions: PartitionOffsets
+  /** Per mapping (a join view has one per topic), per schema id: its columns' types. */
+  private readonly typesBySchema = new Map<ColumnProjection, Map<number, ReadonlyMap<string, SqlType>>>()
+  /** The column types the schemas of this chunk's records give, and which of the maps above went into it. */
+  private chunkTypes = new Map<string, SqlType>()
+  private chunkTypeSources = new Set<ReadonlyMap<string, SqlType>>()
   /** The full chunk being written while the next one gathers (a database server writes on another core). */
   private writing?: Promise<unknown>
 
@@ -83,8 +91,8 @@ export class ViewBuilder {
     if (this.chunkRecords < CHUNK_RECORDS) return
     // One chunk in flight at most: chunks apply in order, and a failure surfaces here.
     await this.writing
-    const deletedRecordKeys = this.deletedRecordKeys
-    const written = this.store.apply(this.changes(), {deletedRecordKeys})
+    const [changes, extras] = this.takeChunk()
+    const written = this.store.apply(changes, extras)
     // Held until awaited above or in flush, so a failure is not an unhandled rejection meanwhile.
     written.catch(() => {})
     this.writing = written
@@ -100,8 +108,8 @@ export class ViewBuilder {
     await writing
     const {meta} = options
     if (this.chunk.size === 0 && this.deletedRecordKeys.size === 0 && !meta && !options.offsets) return
-    const deletedRecordKeys = this.deletedRecordKeys
-    await this.store.apply(this.changes(), {deletedRecordKeys, meta, offsets: meta || options.offsets ? this.positions : undefined})
+    const [changes, extras] = this.takeChunk()
+    await this.store.apply(changes, {...extras, meta, offsets: meta || options.offsets ? this.positions : undefined})
   }
 
   /** Waits for the chunk in flight, whatever its outcome: before a failed build is discarded. */
@@ -169,7 +177,8 @@ export class ViewBuilder {
       return
     }
 
-    const input = this.input(record, undefined, {key: source.keyIsRecordKey || source.rowReadsKey, type: source.rowReadsType})
+    const payload = this.decoder.decode(record.value, record.topic)
+    const input = this.input(record, payload, {key: source.keyIsRecordKey || source.rowReadsKey, type: source.rowReadsType})
     const key = source.keyOf(input)
     if (key === undefined) {
       this.countMissingKey(record)
@@ -177,6 +186,7 @@ export class ViewBuilder {
     }
 
     const row = source.rowOf(input)
+    this.noteTypes(source, payload)
     const pending = this.chunk.get(key)
     if (pending === undefined) {
       this.chunk.set(key, {kind: 'merge', record, row})
@@ -212,8 +222,8 @@ export class ViewBuilder {
     }
   }
 
-  /** The chunk as rows to write (mapped records projected now), and a fresh chunk. */
-  private changes(): Map<string, ViewChange> {
+  /** The chunk as rows to write (mapped records projected now) with what goes along, and a fresh chunk. */
+  private takeChunk(): [Map<string, ViewChange>, ApplyExtras] {
     const changes = new Map<string, ViewChange>()
     const {projection} = this.view
     for (const [key, change] of this.chunk) {
@@ -224,15 +234,36 @@ export class ViewBuilder {
 
       // Only a column mapping keeps records to project later.
       const mapping = projection as ColumnProjection
-      const input = this.input(change.record, change.value, {key: mapping.rowReadsKey, type: mapping.rowReadsType})
+      const payload = change.value === undefined ? this.decoder.decode(change.record.value, change.record.topic) : change.value
+      const input = this.input(change.record, payload, {key: mapping.rowReadsKey, type: mapping.rowReadsType})
+      this.noteTypes(mapping, payload)
       changes.set(key, {kind: 'upsert', record: change.record, recordKey: change.recordKey, row: mapping.rowOf(input)})
     }
 
+    const extras: ApplyExtras = {deletedRecordKeys: this.deletedRecordKeys, schemaTypes: this.chunkTypes}
     this.chunk = new Map()
     this.deletedRecordKeys = new Set()
     this.rowsByRecordKey = new Map()
+    this.chunkTypes = new Map()
+    this.chunkTypeSources = new Set()
     this.chunkRecords = 0
-    return changes
+    return [changes, extras]
+  }
+
+  /**
+   * Notes the column types a written record's schema (and the mapping) give, for the chunk: a
+   * column is typed by them before it holds a value. Computed once per mapping and schema.
+   */
+  private noteTypes(mapping: ColumnProjection, payload: DecodedPayload | null): void {
+    const schemaId = payload && payload.schema && payload.error === undefined ? payload.schema.id : RAW
+    let bySchema = this.typesBySchema.get(mapping)
+    if (!bySchema) this.typesBySchema.set(mapping, (bySchema = new Map()))
+    let types = bySchema.get(schemaId)
+    if (!types) bySchema.set(schemaId, (types = mapping.typesOf((steps) => (schemaId === RAW ? undefined : this.decoder.valueKind(payload!, steps)))))
+    if (this.chunkTypeSources.has(types)) return
+    this.chunkTypeSources.add(types)
+    // The first schema to type a column in a chunk types it.
+    for (const [column, type] of types) if (!this.chunkTypes.has(column)) this.chunkTypes.set(column, type)
   }
 
   private countMissingKey(record: LogRecord): void {

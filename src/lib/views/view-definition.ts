@@ -4,6 +4,7 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {headersToJson} from '../codec/json-shape.js'
+import type {ValueKind} from '../codec/value-kinds.js'
 import {asKeyText} from '../codec/record-key.js'
 import type {ColumnLocator, IdLocator, RecordField} from '../config/locator.js'
 import {requireTrustedModule} from '../config/trust.js'
@@ -11,8 +12,8 @@ import type {ColumnType, ViewConfig} from '../config/types.js'
 import {ConfigError} from '../errors.js'
 import {lastHeader, type LogRecord} from '../log/event-log.js'
 import {isoTime} from '../util/time.js'
-import {readValuePath} from '../util/value-path.js'
-import type {SqlType} from './column-types.js'
+import {parseValuePath, readValuePath, type ValueStep} from '../util/value-path.js'
+import {SQL_TYPE_OF_KIND, type SqlType} from './column-types.js'
 
 /** The primary-key column every view table has. */
 export const KEY_COLUMN = 'key'
@@ -50,6 +51,11 @@ export interface ColumnProjection {
   /** A column is $type: rows need the event type. */
   rowReadsType: boolean
   rowOf(input: ProjectionInput): Record<string, unknown>
+  /**
+   * The columns' types that do not depend on values: a record field's, a wildcard path's (JSON
+   * text), and through `valueKind` what the record's schema says a value path reaches.
+   */
+  typesOf(valueKind: (steps: readonly ValueStep[]) => undefined | ValueKind): Map<string, SqlType>
 }
 
 /**
@@ -208,6 +214,15 @@ function columnProjection(where: string, config: Pick<ViewConfig, 'columns' | 'k
   return {
     keyOf: (input) => asKeyText(key(input)),
     keyReadsValue: config.key.kind === 'path',
+    typesOf(valueKind) {
+      const types = new Map<string, SqlType>()
+      for (const [column, locator] of Object.entries(config.columns)) {
+        const type = column === '*' ? undefined : locatorType(locator, valueKind)
+        if (type !== undefined) types.set(column, type)
+      }
+
+      return types
+    },
     kind: 'columns',
     keyIsRecordKey: config.key.kind === 'key',
     rowReadsKey: readsRecordField(config, 'key'),
@@ -283,6 +298,17 @@ const readsRecordField = (config: Pick<ViewConfig, 'columns'>, field: RecordFiel
 
 function keyExtractor(locator: IdLocator): Extract {
   return locator.kind === 'key' ? (input) => input.key : columnExtractor(locator)
+}
+
+/** The record fields whose type is known; the key and the event type are typed by their values. */
+const RECORD_FIELD_TYPES: Partial<Record<RecordField, SqlType>> = {offset: 'INTEGER', partition: 'INTEGER', timestamp: 'TIMESTAMP', topic: 'TEXT'}
+
+function locatorType(locator: ColumnLocator, valueKind: (steps: readonly ValueStep[]) => undefined | ValueKind): SqlType | undefined {
+  if (locator.kind === 'record') return RECORD_FIELD_TYPES[locator.field]
+  if (locator.kind === 'header') return 'TEXT'
+  if (locator.kind === 'path' && locator.wildcard) return 'TEXT'
+  const kind = valueKind(locator.kind === 'path' ? parseValuePath(locator.path) : [])
+  return kind === undefined ? undefined : SQL_TYPE_OF_KIND[kind]
 }
 
 const RECORD_FIELD: Record<RecordField, Extract> = {

@@ -90,14 +90,22 @@ function ownColumns(columns: string[], keyColumn: string): string[] {
   return columns.filter((c) => c !== keyColumn && c !== RECORD_KEY_COLUMN)
 }
 
-/** Numbers compare by value (12 = 12.0, INTEGER or REAL); everything else must be identical. */
+/**
+ * Numbers compare by value (12 = 12.0, INTEGER or REAL), and ISO timestamps by instant (a
+ * PostgreSQL timestamp reads back without trailing zeros: .5Z = .500Z = .500000Z); everything else
+ * must be identical.
+ */
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true
   const numeric = (v: unknown) => typeof v === 'number' || typeof v === 'bigint'
   if (numeric(a) && numeric(b)) return Number(a) === Number(b)
   if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b)
+  if (typeof a === 'string' && typeof b === 'string') return ISO_TIMESTAMP.test(a) && ISO_TIMESTAMP.test(b) && trimFraction(a) === trimFraction(b)
   return false
 }
+
+const ISO_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/
+const trimFraction = (timestamp: string) => timestamp.replace(/\.?0*Z$/, 'Z')
 
 function jsonValue(value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString()

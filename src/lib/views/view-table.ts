@@ -1,5 +1,5 @@
 import type {LogRecord} from '../log/event-log.js'
-import type {ColumnTypes, PendingRow} from './column-types.js'
+import type {ColumnTypes, PendingRow, SqlType} from './column-types.js'
 
 /**
  * A chunk of view changes, one per key, applied in key order: a delete; an upsert that writes the
@@ -31,6 +31,8 @@ export interface ApplyExtras {
   deletedRecordKeys?: Set<string>
   meta?: ViewMeta
   offsets?: PartitionOffsets
+  /** The column types the schemas of the chunk's records give: a column is typed by them before it holds a value. */
+  schemaTypes?: ReadonlyMap<string, SqlType>
 }
 
 /**

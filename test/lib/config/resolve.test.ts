@@ -92,7 +92,7 @@ describe('resolveConfig', () => {
     ['colours: true\n', 'colours', 'no such setting'],
     ['views:\n  orders: { from: [orders], table: [t], key: key, columns: { a: $.a } }\n', 'views.orders.table', 'a table name'],
     ['views:\n  s: { from: { orders: { columns: { a: $.a } } }, deletes: payments }\n', 'views.s.deletes', 'one of the topics of from (orders)'],
-    ['views:\n  v: { from: [o], columns: { total: { path: $.total, type: money } } }\n', 'views.v.columns.total.type', 'one of text, integer, real, blob'],
+    ['views:\n  v: { from: [o], columns: { total: { path: $.total, type: money } } }\n', 'views.v.columns.total.type', 'one of text, integer, real, blob, decimal, timestamp, date'],
     ['views:\n  v: { from: [o], columns: { total: { path: $.total, kind: real } } }\n', 'views.v.columns.total.kind', 'no such setting (known: path, type)'],
     ['views:\n  s: { from: { orders: { columns: { a: $.a } } }, columns: { b: $.b } }\n', 'views.s.columns', "a join view's columns are given per topic"],
   ])('rejects %j naming the path and what was expected', (text, where, expected) => {

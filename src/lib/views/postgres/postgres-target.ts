@@ -12,6 +12,8 @@ const POSTGRES_URL = /^postgres(ql)?:\/\//i
 /** PostgreSQL truncates longer names. */
 const MAX_IDENTIFIER = 63
 const INT8_OID = 20
+const DATE_OID = 1082
+const TIMESTAMPTZ_OID = 1184
 
 /** Whether `--db` (or a view's `target:`) names a PostgreSQL database rather than a SQLite file. */
 export function isPostgresUrl(db: string): boolean {
@@ -210,10 +212,10 @@ export class PostgresTarget implements ViewTarget {
       application_name: 'evt',
       connectionString: this.url,
       connectionTimeoutMillis: 10_000,
-      // Row values as evt compares them: 64-bit integers as numbers while exact, else as BigInt.
+      // Row values as evt compares them: 64-bit integers as numbers while exact, else as BigInt;
+      // dates and timestamps as the ISO text evt decodes them to (node-postgres would make Dates).
       types: {
-        getTypeParser: ((oid: number, format?: 'binary' | 'text') =>
-          oid === INT8_OID ? (text: string) => (Number.isSafeInteger(Number(text)) ? Number(text) : BigInt(text)) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        getTypeParser: ((oid: number, format?: 'binary' | 'text') => TEXT_PARSERS[oid] ?? pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
       },
     }
     const client = new pg.Client(config)
@@ -221,7 +223,8 @@ export class PostgresTarget implements ViewTarget {
     client.on('error', () => {})
     try {
       await client.connect()
-      await client.query('SET client_min_messages = warning')
+      // Timestamps are written and read in UTC (the Z of ISO-8601).
+      await client.query("SET client_min_messages = warning; SET TIME ZONE 'UTC'")
     } catch (error) {
       await client.end().catch(() => {})
       throw this.explain(error)
@@ -229,6 +232,18 @@ export class PostgresTarget implements ViewTarget {
 
     return client
   }
+}
+
+const TEXT_PARSERS: Record<number, (text: string) => unknown> = {
+  [INT8_OID]: (text) => (Number.isSafeInteger(Number(text)) ? Number(text) : BigInt(text)),
+  [DATE_OID]: (text) => text,
+  [TIMESTAMPTZ_OID]: isoTimestamp,
+}
+
+/** `2026-01-05 10:00:00.12+00` (PostgreSQL, in UTC) as `2026-01-05T10:00:00.120Z`: milliseconds, or all the digits there are. */
+function isoTimestamp(text: string): string {
+  const match = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d+))?\+00$/.exec(text)
+  return match ? `${match[1]}T${match[2]}.${(match[3] ?? '').padEnd(3, '0')}Z` : text
 }
 
 /** `_evt_build_PID_TABLE`, or a hash of the table when that is too long for PostgreSQL. */

@@ -4,7 +4,15 @@ import {ColumnTypes, type DeclaredType, type PendingRow, type SqlType, type SqlV
 import {type ApplyExtras, type PartitionOffsets, pendingRows, quote, RECORD_KEY_COLUMN, setOffset, type ViewChange, type ViewMeta, type ViewTable} from '../view-table.js'
 
 /** How each kind of value is declared in PostgreSQL. */
-const PG_TYPES: Record<SqlType, string> = {BLOB: 'bytea', INTEGER: 'bigint', REAL: 'double precision', TEXT: 'text'}
+const PG_TYPES: Record<SqlType, string> = {
+  BLOB: 'bytea',
+  DATE: 'date',
+  DECIMAL: 'numeric',
+  INTEGER: 'bigint',
+  REAL: 'double precision',
+  TEXT: 'text',
+  TIMESTAMP: 'timestamp with time zone',
+}
 /** A column that has had no value yet is text marked with this comment, and typed when values arrive. */
 export const UNTYPED_COMMENT = 'evt: no value yet'
 
@@ -101,7 +109,7 @@ export class PostgresViewTable implements ViewTable {
       await this.requireSameBuild()
       // Tombstones first: rows this chunk writes again come back below, as their records came after.
       if (extras.deletedRecordKeys?.size) await this.client.query(`DELETE FROM ${quote(this.table)} WHERE ${quote(RECORD_KEY_COLUMN)} = ANY($1::text[])`, [[...extras.deletedRecordKeys]])
-      await this.declareTypes([...pendingRows(changes)])
+      await this.declareTypes([...pendingRows(changes)], extras.schemaTypes)
       if (deletes.length > 0) await this.client.query(`DELETE FROM ${quote(this.table)} WHERE ${quote(this.options.keyColumn)} = ANY($1::text[])`, [deletes])
       if (upserts.length > 0) await this.writeRows(upserts, [...this.columnTypes.declared.keys()])
       for (const rows of merges.values()) await this.writeRows(rows, Object.keys(rows[0].pending.row))
@@ -140,8 +148,9 @@ export class PostgresViewTable implements ViewTable {
     if (rows[0]?.build_id !== this.options.buildId) throw new ViewReplaced(this.table)
   }
 
-  private async declareTypes(rows: PendingRow[]): Promise<void> {
-    const {added, typed} = this.columnTypes.typesToDeclare(rows)
+  private async declareTypes(rows: PendingRow[], schemaTypes: ReadonlyMap<string, SqlType> | undefined): Promise<void> {
+    this.columnTypes.noteSchemaTypes(schemaTypes)
+    const {added, typed} = this.columnTypes.typesToDeclare(rows, schemaTypes)
     for (const [name, type] of added) await this.addColumn(name, type)
     for (const [name, type] of typed) {
       // An untyped column has held no value (it is typed before its first one is written), so the cast converts only NULLs.

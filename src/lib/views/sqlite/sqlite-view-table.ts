@@ -4,6 +4,13 @@ import {ColumnTypes, type DeclaredType, type PendingRow, type SqlType, UNTYPED} 
 import {KEY_COLUMN} from '../view-definition.js'
 import {type ApplyExtras, type PartitionOffsets, pendingRows, quote, RECORD_KEY_COLUMN, setOffset, type ViewChange, type ViewMeta, type ViewTable} from '../view-table.js'
 
+/**
+ * How each type is declared. SQLite has no decimal or date types: DECIMAL, TIMESTAMP and DATE are
+ * TEXT, its own convention for ISO-8601 dates (a declared DECIMAL would have NUMERIC affinity and
+ * turn "12.50" into the float 12.5).
+ */
+const SQLITE_TYPES: Record<DeclaredType, string> = {'': '', BLOB: 'BLOB', DATE: 'TEXT', DECIMAL: 'TEXT', INTEGER: 'INTEGER', REAL: 'REAL', TEXT: 'TEXT', TIMESTAMP: 'TEXT'}
+
 /** The statement that writes every column, and where `_evt_key` is among them (-1: not there). */
 type Upsert = {columns: string[]; recordKeyAt: number; statement: Database.Statement}
 
@@ -78,7 +85,7 @@ export class SqliteViewTable implements ViewTable {
     this.db.transaction(() => {
       // Tombstones first: rows this chunk writes again come back below, as their records came after.
       for (const recordKey of extras.deletedRecordKeys ?? []) this.deleteByRecordKey!.run(recordKey)
-      this.declareTypes(pendingRows(changes))
+      this.declareTypes(pendingRows(changes), extras.schemaTypes)
       for (const key of keys) {
         const change = changes.get(key)!
         if (change.kind === 'upsert') this.upsertRow(key, change)
@@ -91,8 +98,9 @@ export class SqliteViewTable implements ViewTable {
     })()
   }
 
-  private declareTypes(rows: Iterable<PendingRow>): void {
-    const {added, typed} = this.columnTypes.typesToDeclare(rows)
+  private declareTypes(rows: Iterable<PendingRow>, schemaTypes: ReadonlyMap<string, SqlType> | undefined): void {
+    this.columnTypes.noteSchemaTypes(schemaTypes)
+    const {added, typed} = this.columnTypes.typesToDeclare(rows, schemaTypes)
     for (const [name, type] of added) this.addColumn(name, type)
     if (typed.size > 0) this.retype(typed)
   }
@@ -101,7 +109,7 @@ export class SqliteViewTable implements ViewTable {
   private retype(types: Map<string, SqlType>): void {
     for (const [name, type] of types) this.columnTypes.declare(name, type)
     const columns = [...this.columnTypes.declared]
-    const definitions = [`${quote(this.keyColumn)} TEXT PRIMARY KEY NOT NULL`, ...columns.map(([name, type]) => `${quote(name)} ${type}`)]
+    const definitions = [`${quote(this.keyColumn)} TEXT PRIMARY KEY NOT NULL`, ...columns.map(([name, type]) => `${quote(name)} ${SQLITE_TYPES[type]}`)]
     const names = [this.keyColumn, ...columns.map(([name]) => name)].map((name) => quote(name)).join(', ')
     const copy = quote(`_evt_retype_${this.table}`)
     this.db.exec(`
@@ -124,7 +132,7 @@ export class SqliteViewTable implements ViewTable {
   }
 
   private addColumn(name: string, type: DeclaredType): void {
-    this.db.exec(`ALTER TABLE ${quote(this.table)} ADD COLUMN ${quote(name)} ${type}`)
+    this.db.exec(`ALTER TABLE ${quote(this.table)} ADD COLUMN ${quote(name)} ${SQLITE_TYPES[type]}`)
     this.columnTypes.declare(name, type)
     this.forgetStatements()
   }
