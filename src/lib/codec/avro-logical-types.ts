@@ -25,7 +25,7 @@ export function naturalLogicalTypes(avro: Avsc): Record<string, new (schema: Sch
     }
 
     _resolve(type: {typeName?: string}) {
-      return type.typeName === 'long' || type.typeName === 'logical:timestamp-millis' ? (value: number) => this._fromValue(value) : undefined
+      return sameLogicalType(this, type) ?? (type.typeName === 'long' ? (value: number) => this._fromValue(value) : undefined)
     }
   }
 
@@ -45,7 +45,7 @@ export function naturalLogicalTypes(avro: Avsc): Record<string, new (schema: Sch
     }
 
     _resolve(type: {typeName?: string}) {
-      return type.typeName === 'long' ? (value: number) => this._fromValue(value) : undefined
+      return sameLogicalType(this, type) ?? (type.typeName === 'long' ? (value: number) => this._fromValue(value) : undefined)
     }
   }
 
@@ -66,16 +66,23 @@ export function naturalLogicalTypes(avro: Avsc): Record<string, new (schema: Sch
     }
 
     _resolve(type: {typeName?: string}) {
-      return type.typeName === 'int' ? (value: number) => this._fromValue(value) : undefined
+      return sameLogicalType(this, type) ?? (type.typeName === 'int' ? (value: number) => this._fromValue(value) : undefined)
     }
   }
 
   class DecimalType extends Base {
-    private readonly scale: number
+    readonly scale: number
+    private readonly precision: unknown
 
     constructor(schema: Schema, opts?: object) {
       super(schema, opts)
       this.scale = Number((schema as {scale?: number}).scale ?? 0)
+      this.precision = (schema as {precision?: unknown}).precision
+    }
+
+    /** What `schema({exportAttrs: true})` writes besides the logical type: a copy of the schema reads the same decimals. */
+    _export(attrs: Schema): void {
+      Object.assign(attrs, {precision: this.precision, scale: this.scale})
     }
 
     _fromValue(bytes: Buffer): string {
@@ -107,9 +114,19 @@ export function naturalLogicalTypes(avro: Avsc): Record<string, new (schema: Sch
     }
 
     _resolve(type: {typeName?: string}) {
+      // A decimal of another scale is another number: only the same scale reads as it is.
+      if (type.typeName === 'logical:decimal') return (type as unknown as DecimalType).scale === this.scale ? sameLogicalType(this, type) : undefined
       return type.typeName === 'bytes' ? (value: Buffer) => this._fromValue(value) : undefined
     }
   }
 
   return {date: DateType, decimal: DecimalType, 'timestamp-micros': TimestampMicros, 'timestamp-millis': TimestampMillis}
+}
+
+/**
+ * Reading a logical type written as the same logical type (a reader that decodes only some fields
+ * of the writer's record): the writer's type has already converted the value, so it stays as it is.
+ */
+function sameLogicalType(reader: {typeName?: string}, writer: {typeName?: string}): ((value: unknown) => unknown) | undefined {
+  return writer.typeName === reader.typeName ? (value) => value : undefined
 }

@@ -2,7 +2,7 @@ import {EvtError, NotFoundError, UnreachableError} from '../errors.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {decodeRaw, MAX_NESTING, nestsTooDeep, type RawEncoding} from './raw.js'
 import type {ValueStep} from '../util/value-path.js'
-import {buildSchemaCodec, type SchemaCodec} from './schema-codec.js'
+import {buildSchemaCodec, type FieldSelection, type SchemaCodec} from './schema-codec.js'
 import type {ValueKind} from './value-kinds.js'
 import {wirePayload, wireSchemaId} from './wire-format.js'
 
@@ -71,7 +71,8 @@ export class RecordDecoder {
     for (const id of missing) this.schemas.set(id, await this.load(id))
   }
 
-  decode(bytes: Buffer | null, topic: string): DecodedPayload | null {
+  /** `fields`: the top-level fields the caller looks at; the value may lack the others. */
+  decode(bytes: Buffer | null, topic: string, fields?: FieldSelection): DecodedPayload | null {
     if (bytes === null) return null
     const id = wireSchemaId(bytes)
     const loaded = id === undefined ? undefined : this.schemas.get(id)
@@ -81,7 +82,7 @@ export class RecordDecoder {
     if (!schema) loaded.refs.set(topic, (schema = {id, ...pickSubject(loaded.subjects, topic)}))
     if (!loaded.codec) return {...decodeRaw(bytes), error: loaded.problem, schema}
     try {
-      const value = loaded.codec.decode(wirePayload(bytes))
+      const value = loaded.codec.decode(wirePayload(bytes), fields)
       if (nestsTooDeep(value, bytes.length)) throw new EvtError('DATA_CORRUPT', `the value nests deeper than ${MAX_NESTING} levels`)
       return {encoding: loaded.encoding, schema, type: loaded.codec.recordName, value}
     } catch (error) {

@@ -1,4 +1,4 @@
-import type {Type} from 'avsc'
+import type {Schema, Type} from 'avsc'
 
 import {EvtError} from '../errors.js'
 import {referencedTexts} from '../registry/references.js'
@@ -12,13 +12,20 @@ import {avroValueKind, jsonSchemaValueKind, type ValueKind} from './value-kinds.
 
 /** A schema made ready to decode and encode payloads (the bytes after the wire-format header). */
 export interface SchemaCodec {
-  decode(payload: Buffer): unknown
+  /**
+   * With `fields`, a reader that looks only at those top-level fields may leave the others out of
+   * the value (Avro skips their bytes: no strings or objects made for them).
+   */
+  decode(payload: Buffer, fields?: FieldSelection): unknown
   encode(value: unknown): Buffer
   /** The record/message name: an Avro full name, a JSON Schema title. */
   recordName?: string
   /** What the schema says a value path reaches in decoded values (views type their columns by it). */
   valueKind(steps: readonly ValueStep[]): undefined | ValueKind
 }
+
+/** Top-level fields of a value a reader needs: one object per reader, reused (codecs cache by it). */
+export type FieldSelection = ReadonlySet<string>
 
 /** Loads avsc on first use so commands that never touch Avro do not pay for it. */
 async function loadAvsc(): Promise<typeof import('avsc')> {
@@ -68,9 +75,16 @@ async function buildAvroCodec(schema: StoredSchema, registry: SchemaRegistry): P
   for (const text of await referencedTexts(schema, registry)) avro.Type.forSchema(JSON.parse(text), options)
   const type = avro.Type.forSchema(JSON.parse(schema.schema), options)
   const hasBytes = usesBytes(type)
+  const readers = new Map<FieldSelection, ((payload: Buffer) => unknown) | undefined>()
+  const readerOf = (fields: FieldSelection) => {
+    if (!readers.has(fields)) readers.set(fields, projectedReader(avro, type, fields, options))
+    return readers.get(fields)
+  }
+
   return {
-    decode: (payload) => {
-      const value = type.fromBuffer(payload)
+    decode: (payload, fields) => {
+      const read = fields && readerOf(fields)
+      const value = read ? read(payload) : type.fromBuffer(payload)
       return hasBytes ? bytesToBase64(value) : value
     },
     encode(value) {
@@ -80,6 +94,26 @@ async function buildAvroCodec(schema: StoredSchema, registry: SchemaRegistry): P
     },
     recordName: (type as {name?: string}).name,
     valueKind: (steps) => avroValueKind(type, steps),
+  }
+}
+
+/**
+ * A reader of a record type's payloads that decodes only `fields` (Avro schema resolution, the
+ * others skipped); undefined when nothing would be left out, or the type is no record, or the
+ * pruned schema no longer stands alone (a kept field names a type a dropped one defined).
+ */
+function projectedReader(avro: typeof import('avsc'), type: Type, fields: FieldSelection, options: object): ((payload: Buffer) => unknown) | undefined {
+  const schema = type.schema({exportAttrs: true}) as {fields?: {name: string}[]; type?: string}
+  if (schema.type !== 'record' || !schema.fields) return undefined
+  const kept = schema.fields.filter((field) => fields.has(field.name))
+  if (kept.length === schema.fields.length) return undefined
+  try {
+    // Its own registry: the writer's names are taken in the codec's, and avsc refuses a name twice.
+    const reader = avro.Type.forSchema({...schema, fields: kept} as Schema, {...options, registry: {long: preciseLong(avro)}})
+    const resolver = reader.createResolver(type)
+    return (payload) => reader.fromBuffer(payload, resolver)
+  } catch {
+    return undefined
   }
 }
 

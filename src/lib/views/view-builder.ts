@@ -119,7 +119,7 @@ export class ViewBuilder {
   }
 
   private addMapped(record: LogRecord, projection: ColumnProjection): void {
-    const value = projection.keyReadsValue ? this.decoder.decode(record.value, record.topic) : undefined
+    const value = projection.keyReadsValue ? this.decoder.decode(record.value, record.topic, projection.valueFields) : undefined
     const key = projection.keyOf({
       key: projection.keyIsRecordKey ? this.decodeKey(record) : null,
       record,
@@ -177,7 +177,7 @@ export class ViewBuilder {
       return
     }
 
-    const payload = this.decoder.decode(record.value, record.topic)
+    const payload = this.decoder.decode(record.value, record.topic, source.valueFields)
     const input = this.input(record, payload, {key: source.keyIsRecordKey || source.rowReadsKey, type: source.rowReadsType})
     const key = source.keyOf(input)
     if (key === undefined) {
@@ -234,7 +234,7 @@ export class ViewBuilder {
 
       // Only a column mapping keeps records to project later.
       const mapping = projection as ColumnProjection
-      const payload = change.value === undefined ? this.decoder.decode(change.record.value, change.record.topic) : change.value
+      const payload = change.value === undefined ? this.decoder.decode(change.record.value, change.record.topic, mapping.valueFields) : change.value
       const input = this.input(change.record, payload, {key: mapping.rowReadsKey, type: mapping.rowReadsType})
       this.noteTypes(mapping, payload)
       changes.set(key, {kind: 'upsert', record: change.record, recordKey: change.recordKey, row: mapping.rowOf(input)})

@@ -4,6 +4,7 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {headersToJson} from '../codec/json-shape.js'
+import type {FieldSelection} from '../codec/schema-codec.js'
 import type {ValueKind} from '../codec/value-kinds.js'
 import {asKeyText} from '../codec/record-key.js'
 import type {ColumnLocator, IdLocator, RecordField} from '../config/locator.js'
@@ -56,6 +57,8 @@ export interface ColumnProjection {
    * text), and through `valueKind` what the record's schema says a value path reaches.
    */
   typesOf(valueKind: (steps: readonly ValueStep[]) => undefined | ValueKind): Map<string, SqlType>
+  /** The top-level value fields the key and columns read (undefined: the whole value), so a decoder can skip the others. */
+  valueFields?: FieldSelection
 }
 
 /**
@@ -214,6 +217,7 @@ function columnProjection(where: string, config: Pick<ViewConfig, 'columns' | 'k
   return {
     keyOf: (input) => asKeyText(key(input)),
     keyReadsValue: config.key.kind === 'path',
+    valueFields: valueFieldsOf([config.key, ...Object.values(config.columns)], '*' in config.columns),
     typesOf(valueKind) {
       const types = new Map<string, SqlType>()
       for (const [column, locator] of Object.entries(config.columns)) {
@@ -298,6 +302,20 @@ const readsRecordField = (config: Pick<ViewConfig, 'columns'>, field: RecordFiel
 
 function keyExtractor(locator: IdLocator): Extract {
   return locator.kind === 'key' ? (input) => input.key : columnExtractor(locator)
+}
+
+/** The top-level fields value paths start with; undefined when some locator reads the whole value (`$`, `*`, `$[0]`). */
+function valueFieldsOf(locators: (ColumnLocator | IdLocator)[], spreads: boolean): FieldSelection | undefined {
+  const fields = new Set<string>()
+  for (const locator of locators) {
+    if (locator.kind === 'value') return undefined
+    if (locator.kind !== 'path') continue
+    const [first] = parseValuePath(locator.path)
+    if (first === undefined || !('key' in first)) return undefined
+    fields.add(first.key)
+  }
+
+  return spreads ? undefined : fields
 }
 
 /** The record fields whose type is known; the key and the event type are typed by their values. */
