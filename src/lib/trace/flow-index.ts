@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3'
 
 import {type DecodedPayload, RecordDecoder} from '../codec/record-decoder.js'
 import {asKeyText, type DecodeBytes, decodedKey} from '../codec/record-key.js'
+import type {FieldSelection} from '../codec/schema-codec.js'
 import type {IdLocator} from '../config/locator.js'
 import type {ClusterConfig, FlowConfig} from '../config/types.js'
 import {type EventLog, lastHeader, type LogRecord} from '../log/event-log.js'
@@ -13,7 +14,7 @@ import type {PartitionRange} from '../read/read-plan.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {makeDirectories} from '../util/sqlite-file.js'
 import {eventTypeOf} from '../util/event-type.js'
-import {readValuePath} from '../util/value-path.js'
+import {parseValuePath, readValuePath} from '../util/value-path.js'
 import {maybeYield} from '../util/yield.js'
 
 /** Records indexed between two commits: a killed catch-up loses at most this much work. */
@@ -130,6 +131,8 @@ export class FlowIndex {
     if (ranges.length === 0) return {records: 0}
     const decoder = new RecordDecoder(options.registry, options.warn)
     const decode: DecodeBytes = (bytes, topic) => decoder.decode(bytes, topic)
+    // Of a value, only the field its id is in is decoded (the type is the schema's record name).
+    const valueFields = new Map(Object.entries(this.flow.topics).map(([topic, {id}]) => [topic, idValueFields(id)]))
     const insert = this.db.prepare('INSERT OR IGNORE INTO ids (id, topic, partition, offset, timestamp, type, first) VALUES (?, ?, ?, ?, ?, ?, ?)')
     const summarize = this.summaryStatement()
     const ranks = this.topicRanks()
@@ -167,7 +170,7 @@ export class FlowIndex {
         state.newest = state.newest === null ? record.timestamp : Math.max(state.newest, record.timestamp)
         // The value decoded at most once, and only if the id or the type needs it.
         let decoded: DecodedPayload | null | undefined
-        const decodeValue = () => (decoded === undefined ? (decoded = decode(record.value, record.topic)) : decoded)
+        const decodeValue = () => (decoded === undefined ? (decoded = decoder.decode(record.value, record.topic, valueFields.get(record.topic))) : decoded)
         const ids = idsOf(this.flow.topics[record.topic].id, record, decode, decodeValue)
         if (ids.length === 0) continue
         // As a scan names it: the ce_type header, else the schema's record name.
@@ -298,6 +301,13 @@ function idsOf(locator: IdLocator, record: LogRecord, decode: DecodeBytes, decod
       return [...new Set(found.filter((value) => value !== null && value !== undefined).map(String))]
     }
   }
+}
+
+/** The top-level value field an id is found in: none for a key or a header, undefined (all) for a path into the value itself. */
+function idValueFields(locator: IdLocator): FieldSelection | undefined {
+  if (locator.kind !== 'path') return new Set()
+  const [first] = parseValuePath(locator.path)
+  return first && 'key' in first ? new Set([first.key]) : undefined
 }
 
 /** Whether a record at `a` (timestamp, topic rank, partition, offset) is read after one at `b`. */
