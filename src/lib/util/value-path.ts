@@ -48,3 +48,20 @@ export function readValuePath(value: unknown, path: string): unknown[] {
 
   return current
 }
+
+/** The one value a path without [*] reaches, or undefined: readValuePath's answer without its arrays (it runs per column per record). */
+export function readOneValue(value: unknown, path: string): unknown {
+  let node = value
+  for (const step of parseValuePath(path)) {
+    if (node === null || typeof node !== 'object' || 'wildcard' in step) return undefined
+    if ('index' in step) {
+      if (!Array.isArray(node) || step.index >= node.length) return undefined
+      node = node[step.index]
+    } else {
+      if (!(step.key in node)) return undefined
+      node = (node as Record<string, unknown>)[step.key]
+    }
+  }
+
+  return node
+}

@@ -13,7 +13,7 @@ import type {ColumnType, ViewConfig} from '../config/types.js'
 import {ConfigError} from '../errors.js'
 import {lastHeader, type LogRecord} from '../log/event-log.js'
 import {isoTime} from '../util/time.js'
-import {parseValuePath, readValuePath, type ValueStep} from '../util/value-path.js'
+import {parseValuePath, readOneValue, readValuePath, type ValueStep} from '../util/value-path.js'
 import {SQL_TYPE_OF_KIND, type SqlType} from './column-types.js'
 
 /** The primary-key column every view table has. */
@@ -352,7 +352,7 @@ function columnExtractor(locator: ColumnLocator, {partial = false} = {}): Extrac
       // A wildcard path collects every match; a plain path is the one value it reaches, or `absent`.
       if (locator.wildcard) return (input) => readValuePath(input.value, path)
       return (input) => {
-        const [value] = readValuePath(input.value, path)
+        const value = readOneValue(input.value, path)
         return value === undefined ? absent : value
       }
     }
