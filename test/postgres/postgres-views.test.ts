@@ -204,6 +204,34 @@ describe('views in PostgreSQL', () => {
     expect(diff.missing.length + diff.extra.length).toBe(0)
   })
 
+  it('keeps declared decimal, timestamp and date columns: numbers are decimals, text not in the form is reported, and the build goes on', async () => {
+    const {log, registry} = await openBackend()
+    await log.createTopic('items', {partitions: 1})
+    await log.produce([
+      {key: Buffer.from('a'), timestamp: T0, topic: 'items', value: json({at: '2026-05-01T10:00:00Z', day: '2026-05-02', price: 12.5})},
+      {key: Buffer.from('b'), timestamp: T0 + 1, topic: 'items', value: json({at: 'yesterday', day: '2026-13', price: '0.10'})},
+      {key: Buffer.from('c'), timestamp: T0 + 2, topic: 'items', value: json({at: '2026-05-01T10:00:00.123456Z', day: 20_600, price: 'cheap'})},
+      {key: Buffer.from('d'), timestamp: T0 + 3, topic: 'items', value: json({at: '2026-05-01T25:00:00Z', day: '2026-02-30', price: -3})},
+    ])
+    const db = await databases.database(tempDir())
+    const columns = {at: parseColumnLocator('$.at'), day: parseColumnLocator('$.day'), price: parseColumnLocator('$.price')}
+    const typed = await compileView('v', {columnTypes: {at: 'timestamp', day: 'date', price: 'decimal'}, columns, from: ['items'], key: parseIdLocator('key'), table: 't'}, tempDir(), undefined)
+    const result = await rebuildView({log, registry, target: target(db), view: typed})
+    expect(await columnTypes(db)).toEqual(['key text', 'at timestamp with time zone', 'day date', 'price numeric'])
+    expect(await query(db, `SELECT key, (at AT TIME ZONE 'UTC')::text AS at, day::text, price::text FROM t ORDER BY key`)).toEqual([
+      {at: '2026-05-01 10:00:00', day: '2026-05-02', key: 'a', price: '12.5'},
+      {at: null, day: null, key: 'b', price: '0.10'},
+      {at: '2026-05-01 10:00:00.123456', day: null, key: 'c', price: null},
+      {at: null, day: null, key: 'd', price: '-3'},
+    ])
+    expect(result.typeMismatches.map(({column, first, got}) => `${column}:${got}:${first.join(',')}`).sort()).toEqual([
+      'at:TEXT:items/0@1,items/0@3',
+      'day:INTEGER:items/0@2',
+      'day:TEXT:items/0@1,items/0@3',
+      'price:TEXT:items/0@2',
+    ])
+  })
+
   it('never prints the password, and says which server it cannot reach', async () => {
     const dir = tempDir()
     const db = await databases.database(dir)

@@ -194,17 +194,41 @@ const TIMESTAMP_FORM = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/
 function hasForm(declared: DeclaredType, value: SqlValue): boolean {
   // Most columns have no form to check: decided before any regular expression runs.
   if (declared === 'TEXT' || declared === 'INTEGER' || declared === 'REAL' || declared === UNTYPED || declared === 'BLOB') return true
-  const form = declared === 'TIMESTAMP' ? TIMESTAMP_FORM : declared === 'DATE' ? DATE_FORM : DECIMAL_FORM
-  return typeof value === 'string' && form.test(value)
+  // A number is a decimal as it is (JSON has no other way to write one).
+  if (declared === 'DECIMAL' && typeof value !== 'string') return typeof value === 'bigint' || Number.isFinite(value)
+  if (typeof value !== 'string') return false
+  if (declared === 'DECIMAL') return DECIMAL_FORM.test(value)
+  // The form, and a real day and time (not 2026-02-30): a database refuses those, failing the chunk.
+  return (declared === 'TIMESTAMP' ? TIMESTAMP_FORM : DATE_FORM).test(value) && isRealTime(value)
 }
 
 /**
- * Numbers fit either numeric type; text the text-valued ones (a target checks the form of a
+ * Whether the day and time of an ISO text that has the form exist (not 2026-02-30, not 25:00): a
+ * database refuses those, and Date.parse would roll them over instead. By hand: it runs per value.
+ */
+function isRealTime(value: string): boolean {
+  const digits = (at: number, count: number) => {
+    let number = 0
+    for (let i = at; i < at + count; i++) number = number * 10 + value.charCodeAt(i) - 48
+    return number
+  }
+
+  const year = digits(0, 4)
+  const month = digits(5, 2)
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31
+  const day = digits(8, 2)
+  if (month < 1 || month > 12 || day < 1 || day > days) return false
+  return value.length === 10 || (digits(11, 2) <= 23 && digits(14, 2) <= 59 && digits(17, 2) <= 59)
+}
+
+/**
+ * Numbers fit either numeric type and DECIMAL; text the text-valued ones (a target checks the form of a
  * DECIMAL, TIMESTAMP or DATE itself); bytes only BLOB; an untyped column takes anything.
  */
 function fits(declared: DeclaredType, type: SqlType): boolean {
   if (declared === UNTYPED) return true
-  const numeric = declared === 'INTEGER' || declared === 'REAL'
+  const numeric = declared === 'INTEGER' || declared === 'REAL' || declared === 'DECIMAL'
   if (type === 'INTEGER' || type === 'REAL') return numeric
   if (type === 'TEXT') return TEXT_VALUED.has(declared)
   return declared === type

@@ -4,6 +4,7 @@ import {describe, expect, it} from 'vitest'
 
 import {parseColumnLocator, parseIdLocator} from '../../../src/lib/config/locator.js'
 import type {OutgoingRecord} from '../../../src/lib/log/event-log.js'
+import {ColumnTypes, type SqlType} from '../../../src/lib/views/column-types.js'
 import {SqliteTarget} from '../../../src/lib/views/sqlite/sqlite-target.js'
 import {rebuildView} from '../../../src/lib/views/rebuild-view.js'
 import {compileView} from '../../../src/lib/views/view-definition.js'
@@ -139,5 +140,19 @@ describe('tombstones of a view keyed by a value path', () => {
     const full = path.join(tempDir(), 'full.db')
     await rebuildView({log, target: new SqliteTarget(full), registry, view: await view()})
     expect(rows(full)).toEqual(rows(file))
+  })
+})
+
+describe('the text a DATE, TIMESTAMP or DECIMAL column takes', () => {
+  const record = {headers: [], key: null, offset: 7, partition: 0, timestamp: 0, topic: 'orders', value: null}
+  const stored = (type: SqlType, value: unknown) => new ColumnTypes(new Map([['c', type]])).cells({record, row: {c: value}}, ['c'])[0]
+
+  it('keeps real days and times in ISO form, and numbers as decimals; anything else is NULL', () => {
+    for (const day of ['2024-02-29', '2000-02-29', '1999-12-31', '0999-01-01']) expect(stored('DATE', day)).toBe(day)
+    for (const day of ['2023-02-29', '1900-02-29', '2026-04-31', '2026-13-01', '2026-00-10', '26-01-01', '2026-01-01T00:00:00Z', 20_600]) expect(stored('DATE', day)).toBeNull()
+    for (const time of ['2026-05-01T23:59:59Z', '2026-05-01T10:00:00.123456Z', '2024-02-29T00:00:00.5Z']) expect(stored('TIMESTAMP', time)).toBe(time)
+    for (const time of ['2026-05-01T24:00:00Z', '2026-05-01T10:60:00Z', '2026-05-01 10:00:00Z', '+010000-01-01T00:00:00.000Z', '2026-05-01T10:00:00+02:00']) expect(stored('TIMESTAMP', time)).toBeNull()
+    for (const amount of ['12.50', '-0.01', '7', 12.5, 10n]) expect(stored('DECIMAL', amount)).toBe(amount)
+    for (const amount of ['1e5', '12,50', '.5', 'NaN', Number.NaN]) expect(stored('DECIMAL', amount)).toBeNull()
   })
 })
