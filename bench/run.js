@@ -172,13 +172,18 @@ function scalePoint(home, cluster, data) {
   const exportFile = path.join(home, 'export.jsonl')
   const point = {...data}
   point.tail = tailAll(home, cluster)
-  point.trace = evtQuiet(home, 'trace', 'order', String(firstOrder + Math.floor(data.orders / 2)), '--json', ...clusterArgs(cluster))
+  // A scan of every record; then the flow index built from nothing, and answering warm (a trace, --stalled).
+  const middle = String(firstOrder + Math.floor(data.orders / 2))
+  point.trace = evtQuiet(home, 'trace', 'order', middle, '--json', '--no-index', ...clusterArgs(cluster))
+  point.index = evtQuiet(home, 'trace', 'index', 'order', '--rebuild', '--json', ...clusterArgs(cluster))
+  point.indexedTrace = evtQuiet(home, 'trace', 'order', middle, '--json', ...clusterArgs(cluster))
+  point.stalled = evtQuiet(home, 'trace', 'order', '--stalled', '--older-than', '10m', '--json', ...clusterArgs(cluster))
   point.rebuild = rebuildOrders(home, cluster, path.join(home, 'scale-orders.db'))
   point.export = timed(bin, ['topic', 'export', ...topics, ...clusterArgs(cluster)], {cwd: home, stdoutFile: exportFile})
   point.exportBytes = statSync(exportFile).size
   rmSync(exportFile, {force: true})
   rmSync(path.join(home, 'scale-orders.db'), {force: true})
-  for (const command of ['demo', 'tail', 'trace', 'rebuild', 'export']) {
+  for (const command of ['demo', 'tail', 'trace', 'index', 'indexedTrace', 'stalled', 'rebuild', 'export']) {
     const s = point[command]
     if (s) console.log(`  ${cluster} ${(data.events / 1e6).toFixed(2)}M ${command}: ${s.seconds.toFixed(2)} s, peak RSS ${mb(s.rss)} MB`)
   }
@@ -398,7 +403,10 @@ else skipped('evt rebuild view orders (Kafka)', '≤ 2× kcat', noKafka)
 const scaleCommands = [
   ['demo', 'evt demo (write)', (p) => p.events],
   ['tail', 'evt topic tail 4 topics --json > /dev/null', (p) => p.events],
-  ['trace', 'evt trace order ID (the middle one)', (p) => p.events],
+  ['trace', 'evt trace order ID --no-index (the middle one: a scan)', (p) => p.events],
+  ['index', 'evt trace index order --rebuild (the flow index from nothing)', (p) => p.events],
+  ['indexedTrace', 'evt trace order ID from the warm index', (p) => p.events],
+  ['stalled', 'evt trace order --stalled --older-than 10m from the warm index', (p) => p.events],
   ['rebuild', 'evt rebuild view orders', (p) => p.ordersEvents],
   ['export', 'evt topic export 4 topics > file', (p) => p.events],
 ]
