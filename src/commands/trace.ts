@@ -76,15 +76,7 @@ With --stalled it lists every id of the flow that has no end event.`
     if (flags.stalled) {
       const olderThanMs = parseDuration(flags['older-than'])
       if (olderThanMs === undefined) throw new UsageError(`cannot read --older-than '${flags['older-than']}': expected e.g. 10m, 2h, 1d`)
-      const index = await this.openIndex(config, flow)
-      let found: Awaited<ReturnType<typeof findStalledFlows>>
-      try {
-        found = await findStalledFlows({flow, from, index, log, olderThanMs, registry, signal: this.signal, until, warn})
-      } finally {
-        index?.close()
-      }
-
-      const {scanned, stalled} = found
+      const {scanned, stalled} = await this.withIndex(config, flow, (index) => findStalledFlows({flow, from, index, log, olderThanMs, registry, signal: this.signal, until, warn}))
       // Interrupted: the list would be partial, so it is not printed.
       this.exitIfInterrupted()
       if (!json) await this.stdout.writeLines([formatStalled(this.args.flow, stalled, scanned)])
@@ -100,13 +92,7 @@ With --stalled it lists every id of the flow that has no end event.`
       return
     }
 
-    const index = await this.openIndex(config, flow)
-    let trace: TraceResult
-    try {
-      trace = await traceFlow({...options, index})
-    } finally {
-      index?.close()
-    }
+    const trace = await this.withIndex(config, flow, (index) => traceFlow({...options, index}))
 
     this.exitIfInterrupted()
     const result = traceJson(trace)
@@ -119,11 +105,16 @@ With --stalled it lists every id of the flow that has no end event.`
     return result
   }
 
-  /** The flow's index, for a whole-log answer (no --from or --until) unless --no-index. */
-  private async openIndex(config: ReturnType<typeof this.loadConfig>, flow: FlowConfig): Promise<FlowIndex | undefined> {
+  /** Runs `answer` with the flow's index, for a whole-log answer (no --from or --until) unless --no-index; closes it after. */
+  private async withIndex<T>(config: ReturnType<typeof this.loadConfig>, flow: FlowConfig, answer: (index?: FlowIndex) => Promise<T>): Promise<T> {
     const {flags} = this
-    if (!flags.index || flags.from !== undefined || flags.until !== undefined) return undefined
-    return FlowIndex.open(FlowIndex.fileFor(config.home, config.cluster, this.args.flow), flow)
+    if (!flags.index || flags.from !== undefined || flags.until !== undefined) return answer()
+    const index = await FlowIndex.open(FlowIndex.fileFor(config.home, config.cluster, this.args.flow), flow)
+    try {
+      return await answer(index)
+    } finally {
+      index.close()
+    }
   }
 
   /**

@@ -23,7 +23,7 @@ export function formatTraceHtml(trace: TraceResult): string {
       `<details class="event" id="e${index}"><summary><time>${text(line.time)}</time> <span class="delta">${text(line.delta)}</span> <b>${text(event.type)}</b> by ${text(event.source)} → ${text(line.position)}`,
       line.groups ? ` <span class="groups">${text(line.groups)}</span>` : '',
       line.summary ? `<div class="summary">${text(line.summary)}</div>` : '',
-      `</summary><h3>value</h3><pre>${text(JSON.stringify(event.value, jsonBigInt, 2) ?? 'null')}</pre><h3>headers</h3><pre>${text(JSON.stringify(event.headers, null, 2))}</pre></details>`,
+      `</summary><h3>value</h3><pre>${text(JSON.stringify(event.value, null, 2) ?? 'null')}</pre><h3>headers</h3><pre>${text(JSON.stringify(event.headers, null, 2))}</pre></details>`,
     ].join('')
   })
   const anomalies = trace.anomalies.length === 0 ? '' : `<section class="anomalies"><h2>anomalies</h2><ul>${trace.anomalies.map((anomaly) => `<li>${text(anomaly)}</li>`).join('')}</ul></section>`
@@ -64,8 +64,4 @@ ${anomalies}
 /** Text as HTML shows it: the five characters that mean markup escaped. */
 function text(value: string): string {
   return value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;')
-}
-
-function jsonBigInt(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? value.toString() : value
 }

@@ -11,14 +11,13 @@ import {UsageError} from '../../lib/errors.js'
 import {discoverFlows} from '../../lib/flows/discover-flows.js'
 import {addFlowToConfig, flowsYaml} from '../../lib/flows/flow-yaml.js'
 import {userTopics} from '../../lib/topics/internal-topics.js'
-import {REJECTION} from '../../lib/trace/verdict.js'
+import {endsByOutcome} from '../../lib/trace/verdict.js'
 
 const DEFAULT_SAMPLE = 10_000
 
-/** The ends as trace will judge them: a rejection when the name says so, success otherwise. */
-function endsByOutcome(ends: string[]): string {
-  const rejection = ends.filter((end) => REJECTION.test(end))
-  const success = ends.filter((end) => !REJECTION.test(end))
+/** The ends as trace will judge them. */
+function endsLine(ends: string[]): string {
+  const {rejection, success} = endsByOutcome(ends)
   return `ends: success ${success.join(', ') || 'none'}; rejection ${rejection.join(', ') || 'none'}`
 }
 
@@ -56,7 +55,7 @@ most common ce_source) and the event types that end an id's story. --write adds 
     }
 
     if (!this.jsonEnabled()) {
-      this.log(flowsYaml(flows, (flow) => `${flow.ids.toLocaleString('en-US')} ids shared by ${Object.keys(flow.topics).join(', ')} (first ${sample.toLocaleString('en-US')} records of each topic); ${endsByOutcome(flow.ends)}`))
+      this.log(flowsYaml(flows, (flow) => `${flow.ids.toLocaleString('en-US')} ids shared by ${Object.keys(flow.topics).join(', ')} (first ${sample.toLocaleString('en-US')} records of each topic); ${endsLine(flow.ends)}`))
     }
 
     if (flags.write) await this.write(config.file ?? path.resolve('evt.yaml'), flows[0], `proposed by evt flow discover: ${flows[0].ids.toLocaleString('en-US')} ids shared by ${Object.keys(flows[0].topics).join(', ')}`)

@@ -4,7 +4,7 @@ import path from 'node:path'
 import type Database from 'better-sqlite3'
 
 import {type DecodedPayload, RecordDecoder} from '../codec/record-decoder.js'
-import {asKeyText, type DecodeBytes, decodedKey} from '../codec/record-key.js'
+import type {DecodeBytes} from '../codec/record-key.js'
 import type {FieldSelection} from '../codec/schema-codec.js'
 import type {IdLocator} from '../config/locator.js'
 import type {ClusterConfig, FlowConfig} from '../config/types.js'
@@ -14,8 +14,9 @@ import type {PartitionRange} from '../read/read-plan.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {makeDirectories} from '../util/sqlite-file.js'
 import {eventTypeOf} from '../util/event-type.js'
-import {parseValuePath, readValuePath} from '../util/value-path.js'
+import {topLevelField} from '../util/value-path.js'
 import {maybeYield} from '../util/yield.js'
+import {flowIdsOf} from './id-matcher.js'
 
 /** Records indexed between two commits: a killed catch-up loses at most this much work. */
 const CHUNK_RECORDS = 50_000
@@ -171,7 +172,7 @@ export class FlowIndex {
         // The value decoded at most once, and only if the id or the type needs it.
         let decoded: DecodedPayload | null | undefined
         const decodeValue = () => (decoded === undefined ? (decoded = decoder.decode(record.value, record.topic, valueFields.get(record.topic))) : decoded)
-        const ids = idsOf(this.flow.topics[record.topic].id, record, decode, decodeValue)
+        const ids = flowIdsOf(this.flow.topics[record.topic].id, record, decodeValue, decode)
         if (ids.length === 0) continue
         // As a scan names it: the ce_type header, else the schema's record name.
         const type = eventTypeOf(record.headers, lastHeader(record.headers, 'ce_type') ? undefined : decodeValue()?.type) ?? (record.value === null ? 'tombstone' : 'event')
@@ -279,35 +280,11 @@ export class FlowIndex {
   }
 }
 
-/**
- * Every id a record holds under `locator`, as the trace's matcher compares them: the key's text,
- * a header's, or each value a path reaches (a wildcard path may reach several).
- */
-function idsOf(locator: IdLocator, record: LogRecord, decode: DecodeBytes, decodeValue: () => DecodedPayload | null): string[] {
-  switch (locator.kind) {
-    case 'key': {
-      const key = asKeyText(decodedKey(record, decode))
-      return key === undefined ? [] : [key]
-    }
-
-    case 'header': {
-      const header = lastHeader(record.headers, locator.name)
-      return header ? [header.toString('utf8')] : []
-    }
-
-    case 'path': {
-      if (record.value === null) return []
-      const found = readValuePath(decodeValue()?.value, locator.path)
-      return [...new Set(found.filter((value) => value !== null && value !== undefined).map(String))]
-    }
-  }
-}
-
 /** The top-level value field an id is found in: none for a key or a header, undefined (all) for a path into the value itself. */
 function idValueFields(locator: IdLocator): FieldSelection | undefined {
   if (locator.kind !== 'path') return new Set()
-  const [first] = parseValuePath(locator.path)
-  return first && 'key' in first ? new Set([first.key]) : undefined
+  const field = topLevelField(locator.path)
+  return field === undefined ? undefined : new Set([field])
 }
 
 /** Whether a record at `a` (timestamp, topic rank, partition, offset) is read after one at `b`. */

@@ -61,20 +61,32 @@ function avroVarint(value: bigint): Buffer {
   return Buffer.from(bytes)
 }
 
-/** The flow id of a record, for scanning every id at once (`--stalled`). */
-export function flowIdOf(locator: IdLocator, record: LogRecord, decoded: DecodedPayload | null, decode: DecodeBytes): string | undefined {
+/**
+ * Every flow id a record holds under `locator`, as a matcher compares them: the key's text, a
+ * header's, or each value a path reaches (a wildcard path may reach several). The value is
+ * decoded (by `decodeValue`) only for a path.
+ */
+export function flowIdsOf(locator: IdLocator, record: LogRecord, decodeValue: () => DecodedPayload | null, decode: DecodeBytes): string[] {
   switch (locator.kind) {
     case 'key': {
-      return asKeyText(decodedKey(record, decode))
+      const key = asKeyText(decodedKey(record, decode))
+      return key === undefined ? [] : [key]
     }
 
     case 'header': {
-      return lastHeader(record.headers, locator.name)?.toString('utf8')
+      const header = lastHeader(record.headers, locator.name)
+      return header ? [header.toString('utf8')] : []
     }
 
     case 'path': {
-      const found = readValuePath(decoded?.value, locator.path).find((value) => value !== null && value !== undefined)
-      return found === undefined ? undefined : String(found)
+      if (record.value === null) return []
+      const found = readValuePath(decodeValue()?.value, locator.path)
+      return [...new Set(found.filter((value) => value !== null && value !== undefined).map(String))]
     }
   }
+}
+
+/** The flow id of a record (its first, for a path that reaches several), for scanning every id at once (`--stalled`). */
+export function flowIdOf(locator: IdLocator, record: LogRecord, decoded: DecodedPayload | null, decode: DecodeBytes): string | undefined {
+  return flowIdsOf(locator, record, () => decoded, decode)[0]
 }

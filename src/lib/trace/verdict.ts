@@ -8,7 +8,12 @@ export interface Verdict {
 }
 
 /** An end event whose name says the flow failed is a rejection; the other ends complete it. */
-export const REJECTION = /reject|fail|cancel|abort|error|declin/i
+const REJECTION = /reject|fail|cancel|abort|error|declin/i
+
+/** A flow's end events as a trace judges them: the ones that complete it, and the rejections. */
+export function endsByOutcome(ends: string[]): {rejection: string[]; success: string[]} {
+  return {rejection: ends.filter((end) => REJECTION.test(end)), success: ends.filter((end) => !REJECTION.test(end))}
+}
 
 export function judgeFlow(events: FlowEvent[], flow: FlowConfig, now: number): Verdict {
   if (events.length === 0) return {detail: 'no events', status: 'unknown'}

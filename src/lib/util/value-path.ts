@@ -65,3 +65,9 @@ export function readOneValue(value: unknown, path: string): unknown {
 
   return node
 }
+
+/** The top-level field a path starts in (`orderId` of `$.orderId.x`); undefined for `$` and `$[0]`. */
+export function topLevelField(path: string): string | undefined {
+  const [first] = parseValuePath(path)
+  return first !== undefined && 'key' in first ? first.key : undefined
+}

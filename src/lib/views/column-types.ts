@@ -50,8 +50,9 @@ const FIRST_POSITIONS = 5
  * The columns of one view table and their types, shared by every target so that SQLite and
  * PostgreSQL type a view alike. A column takes its type from the first chunk that gives it values:
  * from their records' schema when it says (even for NULLs), else the kind most of the values have,
- * numbers before text in a tie; a column that had no value yet is typed when values arrive. A value that does not fit its column is written as NULL and reported,
- * never coerced, and never changes the type of the others.
+ * numbers before text in a tie; a column that had no value yet is typed when values arrive. A
+ * value that does not fit its column is written as NULL and reported, never coerced, and never
+ * changes the type of the others.
  */
 export class ColumnTypes {
   readonly mismatches = new Map<string, TypeMismatch>()
@@ -60,8 +61,13 @@ export class ColumnTypes {
   /** `declared`: the table's columns (without the row key) in order, with their types. */
   constructor(readonly declared: Map<string, DeclaredType>) {}
 
-  /** The columns a chunk gives their first values, with the type the majority of those values has: new ones and untyped ones. */
+  /**
+   * The columns a chunk types, new ones and untyped ones: with the type `fromSchema` (the chunk's
+   * records' schemas) gives, else the type the majority of their values has. Remembers which
+   * columns a schema says are integers (see schemaInteger).
+   */
   typesToDeclare(rows: Iterable<PendingRow>, fromSchema: ReadonlyMap<string, SqlType> = new Map()): {added: Map<string, SqlType>; typed: Map<string, SqlType>} {
+    for (const [name, type] of fromSchema) if (type === 'INTEGER') this.schemaIntegers.add(name)
     const tallies = new Map<string, Map<SqlType, number>>()
     for (const {row} of rows) {
       for (const name in row) {
@@ -117,11 +123,6 @@ export class ColumnTypes {
     return cells
   }
 
-  /** Notes the columns a schema has said are integers (see schemaInteger). */
-  noteSchemaTypes(types: ReadonlyMap<string, SqlType> | undefined): void {
-    for (const [name, type] of types ?? []) if (type === 'INTEGER') this.schemaIntegers.add(name)
-  }
-
   /**
    * A 64-bit integer beyond what a JavaScript number holds exactly is decoded as a decimal string
    * (Avro long, Protobuf int64): where a schema says integer, it is one.
@@ -141,7 +142,6 @@ export class ColumnTypes {
     this.mismatches.set(id, mismatch)
   }
 }
-
 
 const MIN_INT64 = -(2n ** 63n)
 const MAX_INT64 = 2n ** 63n - 1n
@@ -189,7 +189,7 @@ function majorityType(tally: Map<SqlType, number>): SqlType {
 /** The text forms a DECIMAL, TIMESTAMP or DATE holds: what evt decodes Avro's logical types to. */
 const DATE_FORM = /^\d{4}-\d\d-\d\d$/
 const DECIMAL_FORM = /^-?\d+(\.\d+)?$/
-const TIMESTAMP_FORM = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/
+export const TIMESTAMP_FORM = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z$/
 
 function hasForm(declared: DeclaredType, value: SqlValue): boolean {
   // Most columns have no form to check: decided before any regular expression runs.
@@ -206,6 +206,8 @@ function hasForm(declared: DeclaredType, value: SqlValue): boolean {
  * Whether the day and time of an ISO text that has the form exist (not 2026-02-30, not 25:00): a
  * database refuses those, and Date.parse would roll them over instead. By hand: it runs per value.
  */
+const THIRTY_DAYS = new Set([4, 6, 9, 11])
+
 function isRealTime(value: string): boolean {
   const digits = (at: number, count: number) => {
     let number = 0
@@ -216,7 +218,7 @@ function isRealTime(value: string): boolean {
   const year = digits(0, 4)
   const month = digits(5, 2)
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
-  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31
+  const days = month === 2 ? (leap ? 29 : 28) : THIRTY_DAYS.has(month) ? 30 : 31
   const day = digits(8, 2)
   if (month < 1 || month > 12 || day < 1 || day > days) return false
   return value.length === 10 || (digits(11, 2) <= 23 && digits(14, 2) <= 59 && digits(17, 2) <= 59)

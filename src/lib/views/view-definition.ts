@@ -13,7 +13,7 @@ import type {ColumnType, ViewConfig} from '../config/types.js'
 import {ConfigError} from '../errors.js'
 import {lastHeader, type LogRecord} from '../log/event-log.js'
 import {isoTime} from '../util/time.js'
-import {parseValuePath, readOneValue, readValuePath, type ValueStep} from '../util/value-path.js'
+import {parseValuePath, readOneValue, readValuePath, topLevelField, type ValueStep} from '../util/value-path.js'
 import {SQL_TYPE_OF_KIND, type SqlType} from './column-types.js'
 
 /** The primary-key column every view table has. */
@@ -310,9 +310,9 @@ function valueFieldsOf(locators: (ColumnLocator | IdLocator)[], spreads: boolean
   for (const locator of locators) {
     if (locator.kind === 'value') return undefined
     if (locator.kind !== 'path') continue
-    const [first] = parseValuePath(locator.path)
-    if (first === undefined || !('key' in first)) return undefined
-    fields.add(first.key)
+    const field = topLevelField(locator.path)
+    if (field === undefined) return undefined
+    fields.add(field)
   }
 
   return spreads ? undefined : fields

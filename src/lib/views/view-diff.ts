@@ -4,6 +4,7 @@ import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {readMerged} from '../read/merged-read.js'
 import {planRead} from '../read/read-plan.js'
 import {requireTopics} from '../read/read-records.js'
+import {TIMESTAMP_FORM} from './column-types.js'
 import {openSqlite} from './sqlite/view-file.js'
 import {SqliteViewTable} from './sqlite/sqlite-view-table.js'
 import {ViewBuilder} from './view-builder.js'
@@ -100,11 +101,10 @@ function sameValue(a: unknown, b: unknown): boolean {
   const numeric = (v: unknown) => typeof v === 'number' || typeof v === 'bigint'
   if (numeric(a) && numeric(b)) return Number(a) === Number(b)
   if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b)
-  if (typeof a === 'string' && typeof b === 'string') return ISO_TIMESTAMP.test(a) && ISO_TIMESTAMP.test(b) && trimFraction(a) === trimFraction(b)
+  if (typeof a === 'string' && typeof b === 'string') return TIMESTAMP_FORM.test(a) && TIMESTAMP_FORM.test(b) && trimFraction(a) === trimFraction(b)
   return false
 }
 
-const ISO_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/
 const trimFraction = (timestamp: string) => timestamp.replace(/\.?0*Z$/, 'Z')
 
 function jsonValue(value: unknown): unknown {

@@ -149,7 +149,6 @@ export class PostgresViewTable implements ViewTable {
   }
 
   private async declareTypes(rows: PendingRow[], schemaTypes: ReadonlyMap<string, SqlType> | undefined): Promise<void> {
-    this.columnTypes.noteSchemaTypes(schemaTypes)
     const {added, typed} = this.columnTypes.typesToDeclare(rows, schemaTypes)
     for (const [name, type] of added) await this.addColumn(name, type)
     for (const [name, type] of typed) {

@@ -99,7 +99,6 @@ export class SqliteViewTable implements ViewTable {
   }
 
   private declareTypes(rows: Iterable<PendingRow>, schemaTypes: ReadonlyMap<string, SqlType> | undefined): void {
-    this.columnTypes.noteSchemaTypes(schemaTypes)
     const {added, typed} = this.columnTypes.typesToDeclare(rows, schemaTypes)
     for (const [name, type] of added) this.addColumn(name, type)
     if (typed.size > 0) this.retype(typed)
