@@ -1,5 +1,8 @@
+import {execFile} from 'node:child_process'
 import {writeFileSync} from 'node:fs'
 import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {promisify} from 'node:util'
 import {beforeAll, describe, expect, it} from 'vitest'
 
 import {type CliResult, runCli} from '../helpers/run-cli.js'
@@ -122,5 +125,30 @@ describe('one embedded evt.db, several evt processes at once', () => {
 
     const subjects = JSON.parse((await runCli(['schema', 'list', '--json'], {cwd})).stdout)
     expect(subjects.map((s: {subject: string}) => s.subject)).toEqual(['refunds-value', 'shipments-value'])
+  })
+
+  it('opens one new flow index from ten processes at once, every time (evt trace in parallel)', async () => {
+    // Started together and waiting for one moment, so that their opening statements meet: spread
+    // out the way whole evt processes start, they rarely do (the deadlock was seen 1 in 75 under load).
+    const flowIndex = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/lib/trace/flow-index.js')
+    const opener = `
+      const {FlowIndex} = await import(${JSON.stringify(flowIndex)})
+      while (Date.now() < Number(process.argv[2])) {}
+      try {
+        const index = await FlowIndex.open(process.argv[1], {ends: ['OrderShipped'], topics: {orders: {id: {kind: 'key', text: 'key'}}}})
+        index.close()
+        console.log('opened')
+      } catch (error) {
+        console.log(error.code, error.message)
+      }`
+    const outcomes: string[] = []
+    for (let round = 0; round < 8; round++) {
+      const file = path.join(tempDir(), 'order.db')
+      const at = String(Date.now() + 1500)
+      const runs = Array.from({length: 10}, () => promisify(execFile)(process.execPath, ['--input-type=module', '-e', opener, file, at]))
+      outcomes.push(...(await Promise.all(runs)).map((run) => run.stdout.trim()))
+    }
+
+    expect(outcomes.filter((outcome) => outcome !== 'opened')).toEqual([])
   })
 })

@@ -114,7 +114,7 @@ default: prod
 ${FLOWS}`)
     const results = await runAll(withDebug(COMMANDS), cwd)
     for (const result of results) {
-      expect({code: result.code, what: result.what}).toEqual({code: 3, what: result.what})
+      expect(result.code, `${result.what}\n${result.stderr}`).toBe(3)
       expectNoSecret(result, LITERAL)
     }
   })
@@ -129,7 +129,7 @@ default: prod
 ${FLOWS}`)
     const results = await runAll(withDebug(COMMANDS, {KAFKA_PASSWORD: FROM_ENV, REGISTRY_PASSWORD: FROM_ENV}), cwd)
     for (const result of results) {
-      expect({code: result.code, what: result.what}).toEqual({code: 3, what: result.what})
+      expect(result.code, `${result.what}\n${result.stderr}`).toBe(3)
       expectNoSecret(result, FROM_ENV)
     }
   })

@@ -3,7 +3,7 @@ import {accessSync, constants, existsSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import {ConfigError, NotFoundError, UsageError} from '../errors.js'
-import {EVT_APPLICATION_ID, makeDirectories, requireSqliteFile} from '../util/sqlite-file.js'
+import {EVT_APPLICATION_ID, makeDirectories, requireSqliteFile, retryWhileBusy} from '../util/sqlite-file.js'
 
 /** Both embedded seams live in one SQLite file; this opens it and brings its tables up to date. */
 export type EmbeddedDatabase = Database.Database
@@ -108,23 +108,25 @@ export async function openEmbeddedDatabase(file: string, {create = false, cwd = 
   let db: EmbeddedDatabase
   try {
     // fileMustExist also closes the race with a file removed since the check above.
-    db = new Sqlite(file, {fileMustExist: !create})
+    db = new Sqlite(file, {fileMustExist: !create, timeout: 10_000})
   } catch (error) {
     if (!create && !existsSync(file)) throw embeddedLogNotFound(file, cwd)
     throw cannotOpen(file, error)
   }
 
   try {
-    const stamped = requireEvtFile(db, file)
-    // page_size first: on a new file the stamp is the first write and fixes the page size.
-    db.pragma('page_size = 16384')
-    if (!stamped) db.pragma(`application_id = ${EVT_APPLICATION_ID}`)
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = NORMAL')
-    db.pragma('busy_timeout = 10000')
-    // A reader goes through each page once: a large cache would only grow with what it read.
-    db.pragma(`cache_size = ${create ? -65_536 : -8192}`)
-    db.exec(SCHEMA)
+    // Two evt creating the same log at once: one sets it up, the other then finds it set up.
+    await retryWhileBusy(() => {
+      const stamped = requireEvtFile(db, file)
+      // page_size first: on a new file the stamp is the first write and fixes the page size.
+      db.pragma('page_size = 16384')
+      if (!stamped) db.pragma(`application_id = ${EVT_APPLICATION_ID}`)
+      db.pragma('journal_mode = WAL')
+      db.pragma('synchronous = NORMAL')
+      // A reader goes through each page once: a large cache would only grow with what it read.
+      db.pragma(`cache_size = ${create ? -65_536 : -8192}`)
+      db.exec(SCHEMA)
+    })
   } catch (error) {
     db.close()
     if (error instanceof UsageError) throw error

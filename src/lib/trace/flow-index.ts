@@ -12,7 +12,7 @@ import {type EventLog, lastHeader, type LogRecord} from '../log/event-log.js'
 import {readMerged} from '../read/merged-read.js'
 import type {PartitionRange} from '../read/read-plan.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
-import {makeDirectories} from '../util/sqlite-file.js'
+import {makeDirectories, retryWhileBusy} from '../util/sqlite-file.js'
 import {eventTypeOf} from '../util/event-type.js'
 import {topLevelField} from '../util/value-path.js'
 import {maybeYield} from '../util/yield.js'
@@ -64,15 +64,16 @@ export class FlowIndex {
   static async open(file: string, flow: FlowConfig): Promise<FlowIndex> {
     makeDirectories(path.dirname(file))
     const {default: Sqlite} = await import('better-sqlite3')
-    const db = new Sqlite(file)
-    db.pragma('journal_mode = WAL')
-    db.pragma('busy_timeout = 10000')
-    db.exec('CREATE TABLE IF NOT EXISTS definition (hash TEXT NOT NULL)')
+    const db = new Sqlite(file, {timeout: 10_000})
     const hash = definitionHash(flow)
-    const stored = db.prepare('SELECT hash FROM definition').get() as undefined | {hash: string}
-    if (stored?.hash !== hash) {
+    // Several evt trace at once may open (or create) the same index.
+    await retryWhileBusy(() => {
+      db.pragma('journal_mode = WAL')
+      db.exec('CREATE TABLE IF NOT EXISTS definition (hash TEXT NOT NULL)')
       // Another definition (or index format) finds other ids: nothing indexed before can be kept.
       db.transaction(() => {
+        const stored = db.prepare('SELECT hash FROM definition').get() as undefined | {hash: string}
+        if (stored?.hash === hash) return
         db.exec(`
           DROP TABLE IF EXISTS partitions; DROP TABLE IF EXISTS ids; DELETE FROM definition;
           CREATE TABLE partitions (topic TEXT NOT NULL, partition INTEGER NOT NULL, start INTEGER NOT NULL, next INTEGER NOT NULL, records INTEGER NOT NULL, oldest INTEGER, newest INTEGER, PRIMARY KEY (topic, partition)) WITHOUT ROWID;
@@ -82,9 +83,11 @@ export class FlowIndex {
           CREATE INDEX flows_open ON flows (ended, last_at);
         `)
         db.prepare('INSERT INTO definition (hash) VALUES (?)').run(hash)
-      })()
-    }
-
+      }).immediate()
+    }).catch((error: unknown) => {
+      db.close()
+      throw error
+    })
     return new FlowIndex(db, flow)
   }
 
