@@ -2,11 +2,13 @@ import {createRequire} from 'node:module'
 import type {INamespace, NamespaceBase, Root, Type} from 'protobufjs'
 
 import {UsageError} from '../errors.js'
+import {COMMON_PROTO_FILES} from './protobuf-common-types.js'
 
 /**
  * The one place protobufjs is set up, for the codec, the registry server and the compatibility
- * rules alike: field names kept as written, Google's well-known types (google/protobuf/*.proto,
- * which Confluent resolves without a reference) added when imported, every type resolved.
+ * rules alike: field names kept as written, the files Confluent resolves without a reference
+ * (google/protobuf/*.proto, google/type/*.proto, confluent/*.proto) added when imported, every
+ * type resolved.
  */
 
 const require = createRequire(import.meta.url)
@@ -72,26 +74,45 @@ export function parseProtobuf(text: string, referenced: string[]): ProtobufSchem
   return {file, root}
 }
 
-/** The google/protobuf/*.proto definitions protobufjs ships: its `common` ones, and descriptor.proto (for custom options). */
-function wellKnownDefinitions(name: string, protobuf: Protobufjs): INamespace | undefined {
-  if (name === 'google/protobuf/descriptor.proto') return require('protobufjs/google/protobuf/descriptor.json') as INamespace
-  const definitions = name.startsWith('google/protobuf/') ? (protobuf.common as unknown as Record<string, unknown>)[name] : undefined
-  return typeof definitions === 'object' && definitions !== null ? (definitions as INamespace) : undefined
+/**
+ * The definitions of a file Confluent resolves without a reference, with the files it imports in
+ * turn: the google/protobuf/*.proto protobufjs ships (its `common` ones, and descriptor.proto for
+ * custom options), and Google's and Confluent's common types.
+ */
+function wellKnownDefinitions(name: string, protobuf: Protobufjs): undefined | {definitions: INamespace; imports: string[]} {
+  if (name === 'google/protobuf/descriptor.proto') return {definitions: require('protobufjs/google/protobuf/descriptor.json') as INamespace, imports: []}
+  const common = name.startsWith('google/protobuf/') ? (protobuf.common as unknown as Record<string, unknown>)[name] : undefined
+  if (typeof common === 'object' && common !== null) return {definitions: common as INamespace, imports: []}
+  const text = Object.hasOwn(COMMON_PROTO_FILES, name) ? COMMON_PROTO_FILES[name] : undefined
+  if (text === undefined) return undefined
+  const parsed = protobuf.parse(text, new protobuf.Root(), {keepCase: true})
+  return {definitions: parsed.root.toJSON(), imports: parsed.imports ?? []}
 }
 
 /**
- * google/protobuf/*.proto imports resolve to the definitions protobufjs ships, as on Confluent,
- * unless a reference already declared them.
+ * Imports of the files in wellKnownDefinitions resolve to them, as on Confluent, unless a
+ * reference already declared their types.
  */
 function addWellKnownTypes(root: Root, imports: Set<string>, protobuf: Protobufjs): void {
-  for (const name of imports) {
-    const definitions = wellKnownDefinitions(name, protobuf)
-    if (!definitions) continue
-    const wellKnown = protobuf.Root.fromJSON(definitions)
-    const declared = wellKnown.lookup('google.protobuf')
-    const alreadyThere = declared instanceof protobuf.Namespace && declared.nestedArray.some((type) => root.lookup(type.fullName) !== null)
-    if (!alreadyThere) root.addJSON(definitions.nested ?? {})
+  const pending = [...imports]
+  const added = new Set<string>()
+  for (let name = pending.shift(); name !== undefined; name = pending.shift()) {
+    if (added.has(name)) continue
+    added.add(name)
+    const known = wellKnownDefinitions(name, protobuf)
+    if (!known) continue
+    pending.push(...known.imports)
+    if (!declaresAny(root, known.definitions)) root.addJSON(known.definitions.nested ?? {})
   }
+}
+
+/** Whether `root` has any of the messages and enums `definitions` declares (read as JSON: alone, a file with `extend` does not resolve). */
+function declaresAny(root: Root, definitions: INamespace, prefix = ''): boolean {
+  return Object.entries(definitions.nested ?? {}).some(([name, nested]) => {
+    const fullName = `${prefix}.${name}`
+    if ('fields' in nested || 'values' in nested) return root.lookup(fullName) !== null
+    return 'nested' in nested && declaresAny(root, nested as INamespace, fullName)
+  })
 }
 
 /** A file's top-level messages (inside its package) in declaration order: what message index 0, 1, ... mean. */

@@ -56,4 +56,49 @@ describe('Protobuf well-known types', () => {
     expect(decoded?.error?.match(/cannot be used/g)).toHaveLength(1)
     expect(warnings).toEqual([`${decoded?.error}; its records are shown raw`])
   })
+
+  it("decodes Google's and Confluent's common types (google/type/*.proto, confluent/meta.proto), which Confluent resolves without a reference", async () => {
+    const schema = [
+      'syntax = "proto3";',
+      'package shop;',
+      'import "confluent/meta.proto";',
+      'import "google/type/date.proto";',
+      'import "google/type/dayofweek.proto";',
+      'import "google/type/money.proto";',
+      'import "google/type/interval.proto";',
+      'message Sale {',
+      '  string sku = 1 [(confluent.field_meta).doc = "the article"];',
+      '  google.type.Date on = 2;',
+      '  google.type.Money price = 3;',
+      '  google.type.DayOfWeek weekday = 4;',
+      '  google.type.Interval window = 5;',
+      '}',
+      '',
+    ].join('\n')
+    // Written field by field from the wire format and the field numbers of Google's published
+    // files (Date: year 1, month 2, day 3; Money: currency_code 1, units 2, nanos 3; Interval:
+    // start_time 1 as a Timestamp of seconds 1), not through evt's definitions of them.
+    const protobuf = (await import('protobufjs')).default
+    const message = (write: (writer: InstanceType<typeof protobuf.Writer>) => void) => {
+      const writer = protobuf.Writer.create()
+      write(writer)
+      return writer.finish()
+    }
+
+    const date = message((w) => w.uint32(0x08).int32(2026).uint32(0x10).int32(1).uint32(0x18).int32(2))
+    const money = message((w) => w.uint32(0x0a).string('EUR').uint32(0x10).int64(12).uint32(0x18).int32(500_000_000))
+    const interval = message((w) => w.uint32(0x0a).bytes(message((t) => t.uint32(0x08).int64(1_767_605_400))))
+    const sale = message((w) => w.uint32(0x0a).string('tea').uint32(0x12).bytes(date).uint32(0x1a).bytes(money).uint32(0x20).int32(5).uint32(0x2a).bytes(interval))
+
+    const {registry} = await openBackend()
+    const {id} = await registry.register('sale-value', {references: [], schema, schemaType: 'PROTOBUF'})
+    const codec = await buildProtobufCodec(await registry.getSchema(id), registry)
+    expect(codec.decode(Buffer.concat([Buffer.from([0]), sale]))).toEqual({
+      on: {day: 2, month: 1, year: 2026},
+      price: {currency_code: 'EUR', nanos: 500_000_000, units: '12'},
+      sku: 'tea',
+      weekday: 'FRIDAY',
+      window: {end_time: null, start_time: {nanos: 0, seconds: '1767605400'}},
+    })
+  })
 })
