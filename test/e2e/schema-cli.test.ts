@@ -65,6 +65,15 @@ describe('evt schema on the embedded registry (through pipes)', () => {
     expect(noType.stderr).toContain('--type')
   })
 
+  it('refuses to register what a registry refuses, a .proto with a type it neither declares nor imports, and stores nothing', async () => {
+    const cwd = tempDir()
+    const schemas = writeSchemas(cwd, {'unresolved.proto': 'syntax = "proto3";\nmessage Line {\n  Missing item = 1;\n}\n'})
+    const refused = await runCli(['schema', 'register', 'line-value', path.join(schemas, 'unresolved.proto')], {cwd})
+    expect({code: refused.code, stderr: refused.stderr}).toEqual({code: 2, stderr: expect.stringMatching(/^Error: not a valid PROTOBUF schema: .*'Missing'/)})
+    const subjects = await runCli(['schema', 'list', '--json'], {cwd})
+    expect(JSON.parse(subjects.stdout)).toEqual([])
+  })
+
   it('lists and shows subjects, as text and JSON', async () => {
     const cwd = tempDir()
     const schemas = writeSchemas(cwd, {'orders-value.avsc': orderV1})

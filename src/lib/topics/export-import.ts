@@ -3,8 +3,7 @@ import {createHash} from 'node:crypto'
 import {UsageError} from '../errors.js'
 import {maybeYield} from '../util/yield.js'
 import {wireSchemaId} from '../codec/wire-format.js'
-import {RestError} from '../registry/server/rest-error.js'
-import {validateSchema} from '../registry/server/validate-schema.js'
+import {validateSchema} from '../registry/validate-schema.js'
 import type {EventLog, LogRecord, OutgoingRecord} from '../log/event-log.js'
 import {validateTopicName} from '../log/topic-name.js'
 import type {CompressionName} from '../log/kafka/compression.js'
@@ -387,7 +386,7 @@ async function checkImportedSchema(line: Extract<ExportLine, {kind: 'schema'}>, 
   try {
     await validateSchema({references: line.references, schema: line.schema, schemaType: line.schemaType}, registry)
   } catch (error) {
-    if (error instanceof RestError) throw refuse(error.message)
+    if (error instanceof UsageError && error.code === 'SCHEMA_INVALID') throw refuse(error.message)
     throw error
   }
 }

@@ -11,6 +11,7 @@ import type {
   StoredSchema,
   SubjectVersion,
 } from '../schema-registry.js'
+import {validateSchema} from '../validate-schema.js'
 
 interface SchemaRow {
   id: number
@@ -90,6 +91,9 @@ export class EmbeddedSchemaRegistry implements SchemaRegistry {
    */
   async register(subject: string, definition: SchemaDefinition): Promise<RegisterResult> {
     if (subject.trim() === '') throw new UsageError('a subject name cannot be empty')
+    // Like Confluent's server: a schema no client could use (one that does not parse, a .proto
+    // type it neither declares nor imports) is refused, not stored.
+    await validateSchema(definition, this)
     const run = this.registering.then(() => this.registerLocked(subject, definition))
     this.registering = run.catch(() => {})
     return run

@@ -13,7 +13,7 @@ import {
   type SubjectVersion,
 } from '../schema-registry.js'
 import {RestError, restErrors} from './rest-error.js'
-import {validateSchema} from './validate-schema.js'
+import {validateSchema} from '../validate-schema.js'
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT'
 

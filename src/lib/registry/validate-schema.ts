@@ -1,23 +1,22 @@
-import {EvtError, NotFoundError} from '../../errors.js'
-import {referencedTexts} from '../references.js'
-import type {SchemaDefinition, SchemaRegistry} from '../schema-registry.js'
-import {parseProtobuf} from '../../schema/protobuf-schema.js'
-import {restErrors} from './rest-error.js'
+import {EvtError, NotFoundError, UsageError} from '../errors.js'
+import {parseProtobuf} from '../schema/protobuf-schema.js'
+import {referencedTexts} from './references.js'
+import type {SchemaDefinition, SchemaRegistry} from './schema-registry.js'
 
 /**
- * Refuses schema text that clients could not use, before anything is stored: like Confluent's
- * server, which parses every schema it is given (with its references) and answers 42201.
+ * Refuses schema text that clients could not use, before anything is stored (SCHEMA_INVALID): like
+ * Confluent's server, which parses every schema it is given (with its references) and answers 42201.
  * Avro is parsed by avsc, the library evt decodes with, so field defaults are checked too (Confluent
  * does that only with `schema.providers.avro.validate.defaults=true`); Protobuf by protobufjs with
  * every type resolved; JSON Schema must be a JSON object or boolean.
  */
 export async function validateSchema(definition: SchemaDefinition, registry: SchemaRegistry): Promise<void> {
-  if (!['AVRO', 'JSON', 'PROTOBUF'].includes(definition.schemaType)) throw restErrors.invalidSchema(`unknown schema type '${definition.schemaType}'`)
-  if (definition.schema.trim() === '') throw restErrors.invalidSchema('Empty schema')
+  if (!['AVRO', 'JSON', 'PROTOBUF'].includes(definition.schemaType)) throw invalid(`unknown schema type '${definition.schemaType}'`)
+  if (definition.schema.trim() === '') throw invalid('Empty schema')
   for (const reference of definition.references) {
     await registry.getVersion(reference.subject, reference.version).catch((error) => {
       if (!(error instanceof NotFoundError)) throw error
-      throw restErrors.invalidSchema(`reference '${reference.name}' names subject '${reference.subject}' version ${reference.version}, which is not registered`)
+      throw invalid(`reference '${reference.name}' names subject '${reference.subject}' version ${reference.version}, which is not registered`)
     })
   }
 
@@ -44,9 +43,11 @@ export async function validateSchema(definition: SchemaDefinition, registry: Sch
       }
     }
   } catch (error) {
-    throw restErrors.invalidSchema(`not a valid ${definition.schemaType} schema: ${(error as Error).message}`)
+    throw invalid(`not a valid ${definition.schemaType} schema: ${(error as Error).message}`)
   }
 }
+
+const invalid = (message: string) => new UsageError(message, {code: 'SCHEMA_INVALID'})
 
 async function parseAvroWithAvsc(schema: string, referenced: string[]): Promise<void> {
   const module = await import('avsc')
