@@ -65,11 +65,24 @@ describe('evt schema on the embedded registry (through pipes)', () => {
     expect(noType.stderr).toContain('--type')
   })
 
-  it('refuses to register what a registry refuses, a .proto with a type it neither declares nor imports, and stores nothing', async () => {
+  it('refuses what a registry refuses (a .proto type neither declared nor imported, an Avro type name that names nothing): check and register exit 2 naming the file, and nothing is stored', async () => {
     const cwd = tempDir()
-    const schemas = writeSchemas(cwd, {'unresolved.proto': 'syntax = "proto3";\nmessage Line {\n  Missing item = 1;\n}\n'})
-    const refused = await runCli(['schema', 'register', 'line-value', path.join(schemas, 'unresolved.proto')], {cwd})
-    expect({code: refused.code, stderr: refused.stderr}).toEqual({code: 2, stderr: expect.stringMatching(/^Error: not a valid PROTOBUF schema: .*'Missing'/)})
+    const schemas = writeSchemas(cwd, {
+      'line-value.proto': 'syntax = "proto3";\nmessage Line {\n  Missing item = 1;\n}\n',
+      'note-value.avsc': JSON.stringify({fields: [{name: 'text', type: 'strin'}], name: 'Note', type: 'record'}),
+    })
+    const expected = {
+      'line-value.proto': /^Error: .*line-value\.proto: not a valid PROTOBUF schema: .*'Missing'/,
+      'note-value.avsc': /^Error: .*note-value\.avsc: not a valid AVRO schema: undefined type name: strin/,
+    }
+    expect((await runCli(['topic', 'create', 'scratch'], {cwd})).code).toBe(0)
+    for (const [file, message] of Object.entries(expected)) {
+      for (const command of ['check', 'register']) {
+        const refused = await runCli(['schema', command, file.replace(/\.\w+$/, ''), path.join(schemas, file)], {cwd})
+        expect({code: refused.code, command, stderr: refused.stderr}).toEqual({code: 2, command, stderr: expect.stringMatching(message)})
+      }
+    }
+
     const subjects = await runCli(['schema', 'list', '--json'], {cwd})
     expect(JSON.parse(subjects.stdout)).toEqual([])
   })

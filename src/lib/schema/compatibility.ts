@@ -5,6 +5,7 @@ import {parseAvro} from './avro-model.js'
 import {jsonSchemaReadIssues} from './json-schema-compat.js'
 import {protobufReadIssues} from './protobuf-compat.js'
 import {referencedTexts} from '../registry/references.js'
+import {validateSchema} from '../registry/validate-schema.js'
 
 /**
  * Confluent's compatibility semantics: BACKWARD = a reader on the candidate reads data written with
@@ -22,6 +23,9 @@ export async function checkCompatibility(options: {
     if (error instanceof NotFoundError) return []
     throw error
   })
+  // A schema the registry would refuse is no candidate, even where there is nothing to compare it
+  // with (comparing parses it anyway).
+  if (versions.length === 0 || level === 'NONE') await validateSchema(candidate, registry)
   if (versions.length === 0) return {compatible: true, level, messages: [], note: `'${subject}' has no versions yet: the first one is always compatible`}
   if (level === 'NONE') return {compatible: true, level, messages: [], note: `'${subject}' has compatibility NONE: nothing is checked`}
 

@@ -21,10 +21,20 @@ export async function checkSchemaFiles(registry: SchemaRegistry, files: SchemaFi
   const outcomes: CheckOutcome[] = []
   for (const schemaFile of files) {
     const definition = await withReferences(registry, schemaFile, new Map())
-    outcomes.push({...(await registry.checkCompatibility(schemaFile.subject, definition)), file: schemaFile.file, subject: schemaFile.subject})
+    outcomes.push({...(await namingFile(schemaFile.file, registry.checkCompatibility(schemaFile.subject, definition))), file: schemaFile.file, subject: schemaFile.subject})
   }
 
   return outcomes
+}
+
+/** A schema the registry refuses names its file: with --dir there are many. */
+async function namingFile<T>(file: string, step: Promise<T>): Promise<T> {
+  try {
+    return await step
+  } catch (error) {
+    if (error instanceof UsageError && error.code === 'SCHEMA_INVALID') throw new UsageError(`${file}: ${error.message}`, {cause: error, code: 'SCHEMA_INVALID'})
+    throw error
+  }
 }
 
 /**
@@ -70,13 +80,13 @@ export async function registerSchemaFiles(registry: SchemaRegistry, files: Schem
       continue
     }
 
-    const check = {...(await registry.checkCompatibility(file.subject, file.definition)), file: file.file, subject: file.subject}
+    const check = {...(await namingFile(file.file, registry.checkCompatibility(file.subject, file.definition))), file: file.file, subject: file.subject}
     if (!check.compatible || dryRun) {
       outcomes.push({check, registered: false, subject: file.subject})
       continue
     }
 
-    const result = await registry.register(file.subject, file.definition)
+    const result = await namingFile(file.file, registry.register(file.subject, file.definition))
     registeredNow.set(file.subject, result.version)
     outcomes.push({check, id: result.id, registered: result.registered, subject: file.subject, version: result.version})
   }

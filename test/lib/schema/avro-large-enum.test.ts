@@ -21,7 +21,7 @@ const recordOf = (fields: number, skip = -1) =>
 describe('compatibility of very large Avro schemas', () => {
   const openBackend = useEmbeddedBackend()
 
-  it(`checks a second version of a ${SYMBOLS}-symbol enum well under a second`, async () => {
+  it(`checks a second version of a ${SYMBOLS}-symbol enum in linear time`, async () => {
     const {registry} = await openBackend()
     const symbols = Array.from({length: SYMBOLS}, (_, i) => `S${i}`)
     await registry.register('codes-value', {references: [], schema: enumSchema(symbols), schemaType: 'AVRO'})
@@ -37,12 +37,13 @@ describe('compatibility of very large Avro schemas', () => {
     const elapsed = performance.now() - started
     expect(result.messages).toHaveLength(1)
     expect(result.messages[0]).toMatch(new RegExp(`lost symbol 'S${SYMBOLS - 1}'`))
-    expect(elapsed).toBeLessThan(1000)
+    // A quadratic comparison took 54 s here; the bound leaves room for a loaded CI machine.
+    expect(elapsed).toBeLessThan(5000)
 
     // And registering a compatible second version (one symbol more) is as quick.
     const registering = performance.now()
     await registry.register('codes-value', {references: [], schema: enumSchema([...symbols, 'EXTRA']), schemaType: 'AVRO'})
-    expect(performance.now() - registering).toBeLessThan(1000)
+    expect(performance.now() - registering).toBeLessThan(5000)
   })
 
   it('compares records of 50k fields in linear time', async () => {

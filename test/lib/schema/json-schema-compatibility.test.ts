@@ -90,7 +90,8 @@ describe('JSON Schema compatibility of deep and recursive schemas', () => {
     const values = Array.from({length: 200_000}, (_, i) => `V${i}`)
     const started = performance.now()
     const result = await check(object({s: {enum: values}}), object({s: {enum: values.slice(1)}}))
-    expect(performance.now() - started).toBeLessThan(1000)
+    // Quadratic, 200k values would take minutes; the bound leaves room for a loaded CI machine.
+    expect(performance.now() - started).toBeLessThan(5000)
     expect(result.messages.join('\n')).toMatch(/enum lost "V0"/)
   })
 })
