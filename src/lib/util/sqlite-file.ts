@@ -47,18 +47,22 @@ export function makeDirectories(dir: string): void {
   }
 }
 
+/** A set-up takes a few ms; 20 attempts at 20–100 ms apart outlast any other process's. */
+const SET_UP_ATTEMPTS = 20
+
 /**
  * Runs a new connection's set-up (journal mode, tables) again while another process's set-up of
  * the same file holds it. Two connections that each hold a read lock and want to write deadlock,
  * and SQLite breaks that by failing one of them at once, without waiting out the busy timeout: the
  * loser waits a moment and starts over, by when the winner is done.
  */
-export async function retryWhileBusy<T>(setUp: () => T, attempts = 20): Promise<T> {
+export async function retryWhileBusy(setUp: () => void): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return setUp()
+      setUp()
+      return
     } catch (error) {
-      if (attempt >= attempts || !String((error as {code?: unknown}).code).startsWith('SQLITE_BUSY')) throw error
+      if (attempt >= SET_UP_ATTEMPTS || !String((error as {code?: unknown}).code).startsWith('SQLITE_BUSY')) throw error
       await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80))
     }
   }
