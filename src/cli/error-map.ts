@@ -23,6 +23,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   FLOW_NOT_FOUND: 2,
   FLOW_STALLED: 1,
   INPUT_INVALID: 2,
+  INSTALL_BROKEN: 2,
   // A bug (sysexits' EX_SOFTWARE): an invariant failed, or an error evt did not anticipate.
   INTERNAL: 70,
   INTERRUPTED: 130,

@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'DEMO_RUNNING',
   'UNTRUSTED_CONFIG',
   'WHERE_BUDGET_EXCEEDED',
+  'INSTALL_BROKEN',
   // Things that do not exist (the data names what does).
   'EMBEDDED_LOG_NOT_FOUND',
   'CLUSTER_NOT_FOUND',

@@ -36,6 +36,33 @@ describe('topic produce, export and import (through pipes)', () => {
     expect(deep.stderr).toBe('Error: line 1: the JSON nests deeper than 1000 levels\n')
   })
 
+  it('checks a value against its JSON Schema before writing anything: names the field, the value and what the schema expects', async () => {
+    const cwd = mkdtempSync(path.join(tmpdir(), 'evt-produce-json-'))
+    expect((await runCli(['topic', 'create', 'refunds'], {cwd})).code).toBe(0)
+    const schema = path.join(cwd, 'refund.json')
+    const line = {properties: {sku: {type: 'string'}}, required: ['sku'], type: 'object'}
+    writeFileSync(schema, JSON.stringify({$schema: 'http://json-schema.org/draft-07/schema#', properties: {amount: {minimum: 0, type: 'number'}, lines: {items: line, type: 'array'}, refundId: {type: 'string'}}, required: ['refundId', 'amount'], title: 'Refund', type: 'object'}))
+    const good = '{"key":"r1","value":{"refundId":"r1","amount":12.5,"lines":[{"sku":"A"}]}}'
+    const cases: Array<[string, RegExp]> = [
+      ['{"refundId":"r2","amount":"lots"}', /field 'amount' is "lots" \(a string\), expected number$/],
+      ['{"refundId":"r2","amount":1,"lines":[{"sku":5}]}', /field 'lines\.0\.sku' is 5 \(a number\), expected string$/],
+      ['{"refundId":"r2","amount":-1}', /field 'amount' is -1 \(a number\), which must be >= 0$/],
+      ['{"amount":1,"lines":[{}]}', /field 'refundId' is missing \(and 1 more\)$/],
+    ]
+    for (const [value, problem] of cases) {
+      const bad = await runCli(['topic', 'produce', 'refunds', '--schema', schema], {cwd, input: `${good}\n{"key":"r2","value":${value}}\n`})
+      expect(bad.code, bad.stderr).toBe(2)
+      expect(bad.stderr).toMatch(/^Error: line 2: the value does not fit schema \d+ of 'refunds-value': /)
+      expect(bad.stderr.trim()).toMatch(problem)
+    }
+
+    // The whole input is checked before anything is written: the good first lines were not produced.
+    const tail = await runCli(['topic', 'tail', 'refunds', '--json'], {cwd})
+    expect(tail.stdout).toBe('')
+    expect((await runCli(['topic', 'produce', 'refunds'], {cwd, input: `${good}\n`})).code).toBe(0)
+    expect(parseLines((await runCli(['topic', 'tail', 'refunds', '--json'], {cwd})).stdout).map((record) => record.value)).toEqual([{amount: 12.5, lines: [{sku: 'A'}], refundId: 'r1'}])
+  })
+
   it('keeps records exact: repeated and null headers, binary keys and header values, empty vs null keys and values', async () => {
     const source = mkdtempSync(path.join(tmpdir(), 'evt-exact-'))
     // Records produce cannot write (an empty value, headers interleaved by name) come in through an import.

@@ -1,6 +1,6 @@
 import type {Schema, Type} from 'avsc'
 
-const MAX_SHOWN = 40
+import {firstProblem, shownValue} from './value-shown.js'
 
 /**
  * Why a value does not fit an Avro type, naming the field path and the type expected there:
@@ -12,17 +12,10 @@ export function avroMismatch(type: Type, value: unknown): string | undefined {
   type.isValid(value, {
     errorHook(path: string[], found: unknown, expected: Type) {
       const where = path.length === 0 ? 'the value' : `field '${path.join('.')}'`
-      problems.push(`${where} ${found === undefined ? 'is missing' : `is ${shown(found)}`}, expected ${describeAvroType(expected.schema())}`)
+      problems.push(`${where} ${found === undefined ? 'is missing' : `is ${shownValue(found)}`}, expected ${describeAvroType(expected.schema())}`)
     },
   })
-  if (problems.length === 0) return undefined
-  return problems.length === 1 ? problems[0] : `${problems[0]} (and ${problems.length - 1} more)`
-}
-
-function shown(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value)
-  const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`
-  return `${text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text} (${kind})`
+  return firstProblem(problems)
 }
 
 /** An Avro type as a reader of the schema would name it: "string", "decimal (bytes)", "null | int", "record Refund". */

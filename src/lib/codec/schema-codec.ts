@@ -1,9 +1,10 @@
 import type {Schema, Type} from 'avsc'
 
 import {EvtError} from '../errors.js'
-import {referencedTexts} from '../registry/references.js'
+import {referencedSchemas, referencedTexts} from '../registry/references.js'
 import {avroMismatch} from './avro-mismatch.js'
 import {boundedCollections} from './avro-collections.js'
+import {jsonSchemaCheck} from './json-schema-values.js'
 import {preciseLong} from './avro-long.js'
 import {naturalLogicalTypes} from './avro-logical-types.js'
 import type {SchemaRegistry, StoredSchema} from '../registry/schema-registry.js'
@@ -51,9 +52,14 @@ export async function buildSchemaCodec(schema: StoredSchema, registry: SchemaReg
         // The title and value kinds are niceties: without them values still decode.
       }
 
+      const check = jsonSchemaCheck(parsed, await referencedSchemas(schema, registry))
       return {
         decode: (payload) => JSON.parse(payload.toString('utf8')),
-        encode: (value) => Buffer.from(JSON.stringify(value), 'utf8'),
+        encode(value) {
+          const problem = check(value)
+          if (problem) throw new EvtError('RECORD_INVALID', problem)
+          return Buffer.from(JSON.stringify(value), 'utf8')
+        },
         recordName: (parsed as {title?: string} | undefined)?.title,
         valueKind: (steps) => jsonSchemaValueKind(parsed, steps),
       }

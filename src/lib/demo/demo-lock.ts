@@ -4,6 +4,7 @@ import path from 'node:path'
 
 import type {ClusterConfig} from '../config/types.js'
 import {EvtError} from '../errors.js'
+import {loadSqlite} from '../util/sqlite-file.js'
 
 /**
  * Where `evt demo` takes its lock: next to the embedded log, or (Kafka) in the temp directory,
@@ -26,7 +27,7 @@ export interface DemoLock {
  * The file stays: removing it would let two processes lock two different files.
  */
 export async function acquireDemoLock(file: string): Promise<DemoLock> {
-  const {default: Database} = await import('better-sqlite3')
+  const Database = await loadSqlite()
   let db: InstanceType<typeof Database> | undefined
   try {
     db = new Database(file, {timeout: 0})

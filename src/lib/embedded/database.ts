@@ -3,7 +3,7 @@ import {accessSync, constants, existsSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import {ConfigError, NotFoundError, UsageError} from '../errors.js'
-import {EVT_APPLICATION_ID, makeDirectories, requireSqliteFile, retryWhileBusy} from '../util/sqlite-file.js'
+import {EVT_APPLICATION_ID, loadSqlite, makeDirectories, requireSqliteFile, retryWhileBusy} from '../util/sqlite-file.js'
 
 /** Both embedded seams live in one SQLite file; this opens it and brings its tables up to date. */
 export type EmbeddedDatabase = Database.Database
@@ -103,8 +103,7 @@ export async function openEmbeddedDatabase(file: string, {create = false, cwd = 
     if (applicationId !== 0 && applicationId !== EVT_APPLICATION_ID) throw notEvtFile(file, `its application_id is ${applicationId}`)
   }
 
-  // Loaded on demand so `evt --help` does not pay for the native module.
-  const {default: Sqlite} = await import('better-sqlite3')
+  const Sqlite = await loadSqlite()
   let db: EmbeddedDatabase
   try {
     // fileMustExist also closes the race with a file removed since the check above.

@@ -1,8 +1,14 @@
 import type {SchemaDefinition, SchemaRegistry} from './schema-registry.js'
 
-/** Reads a schema's text and the texts of everything it references, depth first. */
-export async function referencedTexts(definition: SchemaDefinition, registry: SchemaRegistry): Promise<string[]> {
-  const texts: string[] = []
+/** A referenced schema's text under the name the referring schema uses for it (an import path, a `$ref` URI). */
+export interface NamedSchemaText {
+  name: string
+  schema: string
+}
+
+/** Reads the schemas a schema references, and everything they reference, depth first. */
+export async function referencedSchemas(definition: SchemaDefinition, registry: SchemaRegistry): Promise<NamedSchemaText[]> {
+  const found: NamedSchemaText[] = []
   const seen = new Set<string>()
   const visit = async (current: SchemaDefinition) => {
     for (const reference of current.references) {
@@ -11,10 +17,15 @@ export async function referencedTexts(definition: SchemaDefinition, registry: Sc
       seen.add(key)
       const referenced = await registry.getVersion(reference.subject, reference.version)
       await visit(referenced)
-      texts.push(referenced.schema)
+      found.push({name: reference.name, schema: referenced.schema})
     }
   }
 
   await visit(definition)
-  return texts
+  return found
+}
+
+/** The texts of referencedSchemas, for parsers that find types by their declared names. */
+export async function referencedTexts(definition: SchemaDefinition, registry: SchemaRegistry): Promise<string[]> {
+  return (await referencedSchemas(definition, registry)).map((referenced) => referenced.schema)
 }

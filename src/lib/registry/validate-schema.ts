@@ -1,3 +1,4 @@
+import {jsonSchemaDefinitionProblem} from '../codec/json-schema-values.js'
 import {EvtError, NotFoundError, UsageError} from '../errors.js'
 import {parseProtobuf} from '../schema/protobuf-schema.js'
 import {referencedTexts} from './references.js'
@@ -8,7 +9,7 @@ import type {SchemaDefinition, SchemaRegistry} from './schema-registry.js'
  * Confluent's server, which parses every schema it is given (with its references) and answers 42201.
  * Avro is parsed by avsc, the library evt decodes with, so field defaults are checked too (Confluent
  * does that only with `schema.providers.avro.validate.defaults=true`); Protobuf by protobufjs with
- * every type resolved; JSON Schema must be a JSON object or boolean.
+ * every type resolved; JSON Schema by its draft's meta-schema (Ajv, which produce checks values with).
  */
 export async function validateSchema(definition: SchemaDefinition, registry: SchemaRegistry): Promise<void> {
   if (!['AVRO', 'JSON', 'PROTOBUF'].includes(definition.schemaType)) throw invalid(`unknown schema type '${definition.schemaType}'`)
@@ -33,6 +34,9 @@ export async function validateSchema(definition: SchemaDefinition, registry: Sch
         if (typeof parsed !== 'boolean' && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) {
           throw new EvtError('SCHEMA_INVALID', 'a JSON Schema is a JSON object or a boolean')
         }
+
+        const problem = jsonSchemaDefinitionProblem(parsed)
+        if (problem) throw new EvtError('SCHEMA_INVALID', problem)
 
         break
       }

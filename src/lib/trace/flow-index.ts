@@ -12,7 +12,7 @@ import {type EventLog, lastHeader, type LogRecord} from '../log/event-log.js'
 import {readMerged} from '../read/merged-read.js'
 import type {PartitionRange} from '../read/read-plan.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
-import {makeDirectories, retryWhileBusy} from '../util/sqlite-file.js'
+import {loadSqlite, makeDirectories, retryWhileBusy} from '../util/sqlite-file.js'
 import {eventTypeOf} from '../util/event-type.js'
 import {topLevelField} from '../util/value-path.js'
 import {maybeYield} from '../util/yield.js'
@@ -63,7 +63,7 @@ export class FlowIndex {
 
   static async open(file: string, flow: FlowConfig): Promise<FlowIndex> {
     makeDirectories(path.dirname(file))
-    const {default: Sqlite} = await import('better-sqlite3')
+    const Sqlite = await loadSqlite()
     const db = new Sqlite(file, {timeout: 10_000})
     const hash = definitionHash(flow)
     // Several evt trace at once may open (or create) the same index.

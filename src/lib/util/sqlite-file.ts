@@ -1,7 +1,10 @@
+import type Database from 'better-sqlite3'
+
 import {closeSync, existsSync, mkdirSync, openSync, readSync} from 'node:fs'
 import path from 'node:path'
 
 import {UsageError} from '../errors.js'
+import {installBroken} from './native-module.js'
 
 /** `PRAGMA application_id` of evt's SQLite files, the log and views ('evt1'): tells them from other applications' files. */
 export const EVT_APPLICATION_ID = 0x65_76_74_31
@@ -66,4 +69,25 @@ export async function retryWhileBusy(setUp: () => void): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80))
     }
   }
+}
+
+let sqlite: Promise<typeof Database> | undefined
+
+/**
+ * better-sqlite3, loaded on first use (`evt --help` does not pay for it). It loads its binary only
+ * when a database opens, so one in memory is opened here: an install built for another Node.js
+ * fails as such, not as a fault of the file about to be opened.
+ */
+export function loadSqlite(): Promise<typeof Database> {
+  sqlite ??= (async () => {
+    const {default: Sqlite} = await import('better-sqlite3')
+    try {
+      new Sqlite(':memory:').close()
+    } catch (error) {
+      throw installBroken('better-sqlite3', error)
+    }
+
+    return Sqlite
+  })()
+  return sqlite
 }

@@ -1,6 +1,7 @@
 import {promisify} from 'node:util'
 import {gunzip, gzip} from 'node:zlib'
 import {EvtError} from '../../errors.js'
+import {importNative} from '../../util/native-module.js'
 
 /*
  * Kafka's record batch codecs, both directions. gzip is Node's zlib; snappy, lz4 and zstd come
@@ -32,7 +33,7 @@ const XERIAL_HEADER = Buffer.concat([XERIAL_MAGIC, Buffer.from([0, 0, 0, 1, 0, 0
 const XERIAL_BLOCK = 32 * 1024
 
 async function snappyCodec(): Promise<Codec> {
-  const snappy = await import('snappy')
+  const snappy = await importNative('snappy', () => import('snappy'))
   const uncompress = async (block: Buffer) => (await snappy.uncompress(block, {asBuffer: true})) as Buffer
   return {
     async compress(data) {
@@ -65,12 +66,12 @@ async function snappyCodec(): Promise<Codec> {
 
 /** Kafka's lz4 is the LZ4 frame format (since Kafka 0.10 with a correct header checksum). */
 async function lz4Codec(): Promise<Codec> {
-  const lz4 = await import('lz4-napi')
+  const lz4 = await importNative('lz4-napi', () => import('lz4-napi'))
   return {compress: (data) => lz4.compressFrame(data), decompress: (data) => lz4.decompressFrame(data)}
 }
 
 async function zstdCodec(): Promise<Codec> {
-  const zstd = await import('@mongodb-js/zstd')
+  const zstd = await importNative('@mongodb-js/zstd', () => import('@mongodb-js/zstd'))
   // Level 3 is zstd's default and the Java client's.
   return {compress: (data) => zstd.compress(data, 3), decompress: (data) => zstd.decompress(data)}
 }

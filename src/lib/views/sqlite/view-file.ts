@@ -4,7 +4,7 @@ import path from 'node:path'
 import type Database from 'better-sqlite3'
 
 import {UsageError} from '../../errors.js'
-import {EVT_APPLICATION_ID, makeDirectories, requireSqliteFile} from '../../util/sqlite-file.js'
+import {EVT_APPLICATION_ID, loadSqlite, makeDirectories, requireSqliteFile} from '../../util/sqlite-file.js'
 
 const BUILDING = '.building-'
 
@@ -13,9 +13,9 @@ export function defaultViewFile(home: string, view: string): string {
   return path.join(home, 'views', `${view}.db`)
 }
 
-/** Opens a SQLite file with better-sqlite3, loaded on demand. */
+/** Opens a SQLite file with better-sqlite3. */
 export async function openSqlite(file: string, options: {readonly?: boolean} = {}): Promise<Database.Database> {
-  const {default: Sqlite} = await import('better-sqlite3')
+  const Sqlite = await loadSqlite()
   return new Sqlite(file, {fileMustExist: Boolean(options.readonly), readonly: Boolean(options.readonly)})
 }
 
