@@ -33,19 +33,42 @@ export function jsonSchemaCheck(schema: unknown, references: readonly NamedSchem
 /**
  * Why a JSON Schema is not a schema of its draft, by the draft's meta-schema (a `type` that names no
  * type, a `minimum` that is text, a `pattern` that is no regular expression), as Confluent's
- * registry refuses it; undefined when it is one, or when its `$schema` is no draft evt knows.
+ * registry refuses it; undefined when it is one.
  */
 export function jsonSchemaDefinitionProblem(schema: unknown): string | undefined {
   if (typeof schema === 'boolean') return undefined
   const ajv = ajvFor(schema)
   try {
-    if (ajv.validateSchema(schema as object)) return undefined
+    if (ajv.validateSchema(withShortEnums(schema) as object)) return undefined
   } catch {
-    // A meta-schema of its own, which evt cannot fetch: taken as written.
+    // A meta-schema of its own, which evt cannot fetch, or nesting deeper than Ajv's recursive
+    // check goes (thousands of levels): taken as written; compatibility checks it at any depth.
     return undefined
   }
 
   return firstProblem((ajv.errors ?? []).map((error) => `${error.instancePath === '' ? 'the schema' : `'${steps(error.instancePath).join('.')}'`} ${error.message ?? `fails ${error.keyword}`}`))
+}
+
+/**
+ * A copy of `schema` in which every `enum` keeps only its first value: the meta-schemas say an
+ * enum's values are unique, and Ajv checks that by comparing each pair, minutes for a 200k-value
+ * enum. Nothing else about an enum's values is checked. Iterative: schemas nest to any depth.
+ */
+function withShortEnums(schema: unknown): unknown {
+  const root = {schema}
+  const pending: Array<[Record<string, unknown>, string, unknown]> = [[root, 'schema', schema]]
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [parent, key, value] = next
+    if (value === null || typeof value !== 'object') continue
+    const copy = (Array.isArray(value) ? [...value] : {...value}) as Record<string, unknown>
+    parent[key] = copy
+    for (const [name, child] of Object.entries(copy)) {
+      if (name === 'enum' && Array.isArray(child) && child.length > 1) copy[name] = child.slice(0, 1)
+      else pending.push([copy, name, child])
+    }
+  }
+
+  return root.schema
 }
 
 function compile(schema: unknown, references: readonly NamedSchemaText[]): ValidateFunction {
