@@ -76,7 +76,7 @@ With --stalled it lists every id of the flow that has no end event.`
     if (flags.stalled) {
       const olderThanMs = parseDuration(flags['older-than'])
       if (olderThanMs === undefined) throw new UsageError(`cannot read --older-than '${flags['older-than']}': expected e.g. 10m, 2h, 1d`)
-      const {scanned, stalled} = await this.withIndex(config, flow, (index) => findStalledFlows({flow, from, index, log, olderThanMs, registry, signal: this.signal, until, warn}))
+      const {scanned, stalled} = await this.withIndex(config, flow, (index) => findStalledFlows({flow, flowName: this.args.flow, from, index, log, olderThanMs, registry, signal: this.signal, until, warn}))
       // Interrupted: the list would be partial, so it is not printed.
       this.exitIfInterrupted()
       if (!json) await this.stdout.writeLines([formatStalled(this.args.flow, stalled, scanned)])

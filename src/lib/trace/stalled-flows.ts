@@ -10,6 +10,7 @@ import {eventTypeOf} from '../util/event-type.js'
 import {isoTime, unrepresentableTimeWarning} from '../util/time.js'
 import {maybeYield} from '../util/yield.js'
 import type {FlowIndex} from './flow-index.js'
+import {existingFlowTopics} from './flow-topics.js'
 import {flowIdOf, idReadsValue} from './id-matcher.js'
 import {formatDuration} from './verdict.js'
 
@@ -42,6 +43,7 @@ export async function findStalledFlows(options: {
   registry: SchemaRegistry
   /** Where the scan starts in each partition (--from, alias --since); default: the beginning. */
   from?: StartPosition
+  flowName: string
   /** The flow's index: caught up, then asked instead of scanning (a whole-log list only: no --from or --until). */
   index?: FlowIndex
   signal?: AbortSignal
@@ -52,14 +54,10 @@ export async function findStalledFlows(options: {
   const now = options.now ?? Date.now()
   const decoder = new RecordDecoder(options.registry, options.warn)
   const decode: DecodeBytes = (bytes, topic) => decoder.decode(bytes, topic)
-  const existing = new Set((await log.listTopics()).map((t) => t.name))
   const ids = new Map<string, {ended: boolean; lastAt: number; lastEvent: string}>()
   const warnTime = unrepresentableTimeWarning(options.warn)
   let scanned = 0
-  const topics = Object.keys(flow.topics).filter((topic) => {
-    if (!existing.has(topic)) options.warn?.(`topic '${topic}' does not exist; skipped`)
-    return existing.has(topic)
-  })
+  const topics = await existingFlowTopics(log, flow, options.flowName, options.warn)
   if (options.index && options.from === undefined && options.until === undefined) {
     await options.index.catchUp({log, registry: options.registry, signal, topics, warn: options.warn})
     if (signal?.aborted) return {scanned, stalled: []}

@@ -10,6 +10,7 @@ import {explainEmptyRead, ScanTally, summarizeEmptyRead} from '../read/read-summ
 import type {StartPosition} from '../read/start-position.js'
 import {type FlowEvent, toFlowEvent} from './flow-events.js'
 import type {FlowIndex} from './flow-index.js'
+import {existingFlowTopics} from './flow-topics.js'
 import {type IdMatcher, idLocatorMatcher} from './id-matcher.js'
 import {findAnomalies, judgeFlow, type Verdict} from './verdict.js'
 import {isoTime, isoTimeText, unrepresentableTimeWarning} from '../util/time.js'
@@ -117,12 +118,7 @@ async function scanFlow(options: TraceOptions): Promise<FlowScan> {
   const {flow, id, log, signal} = options
   const decoder = new RecordDecoder(options.registry, options.warn)
   const decode: DecodeBytes = (bytes, topic) => decoder.decode(bytes, topic)
-  const existing = new Set((await log.listTopics()).map((t) => t.name))
-  const topics = Object.keys(flow.topics).filter((topic) => {
-    if (existing.has(topic)) return true
-    options.warn?.(`topic '${topic}' of flow '${options.flowName}' does not exist; the trace goes on without it`)
-    return false
-  })
+  const topics = await existingFlowTopics(log, flow, options.flowName, options.warn)
 
   const events: FlowEvent[] = []
   const from = options.from ?? {kind: 'beginning'}

@@ -54,7 +54,7 @@ describe('the key locator', () => {
 
   it('gives --stalled the same ids a view keyed by key gets', async () => {
     const {log, registry} = await seed()
-    const {stalled} = await findStalledFlows({flow, log, now: T0 + 60_000, olderThanMs: 0, registry})
+    const {stalled} = await findStalledFlows({flow, flowName: 'order', log, now: T0 + 60_000, olderThanMs: 0, registry})
     expect(stalled.map((s) => s.id).sort()).toEqual(['1042', '1043', '{"order":7}'])
 
     const file = path.join(tempDir(), 'orders.db')

@@ -121,10 +121,10 @@ describe('evt trace on demo data', () => {
   it('lists exactly the stalled orders with --stalled', async () => {
     const expected = [...new Set(raw.map((e) => e.orderId))].filter((id) => !expectedFor(id).some((e) => END_TYPES.has(e.type))).sort()
     expect(expected).toHaveLength(stalledOutcomes)
-    const {stalled} = await findStalledFlows({flow, log: backend.log, olderThanMs: 0, registry: backend.registry})
+    const {stalled} = await findStalledFlows({flow, flowName: 'order', log: backend.log, olderThanMs: 0, registry: backend.registry})
     expect(stalled.map((s) => s.id).sort()).toEqual(expected)
     expect(stalled.every((s) => s.lastEvent === 'OrderValidated')).toBe(true)
-    const far = await findStalledFlows({flow, log: backend.log, now: Date.parse('2026-01-05T09:00:00Z'), olderThanMs: 60_000, registry: backend.registry})
+    const far = await findStalledFlows({flow, flowName: 'order', log: backend.log, now: Date.parse('2026-01-05T09:00:00Z'), olderThanMs: 60_000, registry: backend.registry})
     expect(far.stalled).toEqual([])
   })
 
