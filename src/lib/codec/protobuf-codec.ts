@@ -4,6 +4,7 @@ import {EvtError} from '../errors.js'
 import type {SchemaRegistry, StoredSchema} from '../registry/schema-registry.js'
 import {referencedTexts} from '../registry/references.js'
 import {loadProtobufjs, nestedMessages, parseProtobuf, topLevelMessages} from '../schema/protobuf-schema.js'
+import {wellKnownFromJson, wellKnownJsonType, wellKnownToJson} from './protobuf-well-known-json.js'
 import type {SchemaCodec} from './schema-codec.js'
 import {protobufValueKind} from './value-kinds.js'
 
@@ -26,7 +27,7 @@ export async function buildProtobufCodec(schema: StoredSchema, registry: SchemaR
       for (const index of indexes.slice(1)) type = type && nestedMessages(type)[index]
       if (!type) throw new EvtError('DATA_CORRUPT', `message indexes [${indexes.join(', ')}] name no message of this schema`)
       const message = type.decode(payload.subarray(at))
-      return type.toObject(message, {bytes: String, defaults: true, enums: String, longs: String})
+      return withWellKnownJson(type, type.toObject(message, {bytes: String, defaults: true, enums: String, longs: String}))
     },
     encode(value) {
       const type = topLevel[0]
@@ -41,6 +42,8 @@ export async function buildProtobufCodec(schema: StoredSchema, registry: SchemaR
   }
 }
 
+const STRUCTURAL = new Set(['ListValue', 'Struct', 'Value'])
+
 /** What protobufjs's util.Long (the `long` package) offers and its typing leaves out. */
 interface LongStatics {
   fromString(text: string, unsigned: boolean): {toString(): string}
@@ -49,7 +52,8 @@ interface LongStatics {
 /**
  * `value` with the JSON forms that protobufjs's verify refuses but the decoder writes (so that
  * what `topic tail --json` printed can be produced again) and Confluent's JSON mapping reads:
- * 64-bit integers as decimal strings, enums by name. Anything else is left for verify to name.
+ * 64-bit integers as decimal strings, enums by name, the well-known types' JSON forms. Anything
+ * else is left for verify to name.
  */
 function withJsonForms(type: Type, value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value
@@ -60,6 +64,9 @@ function withJsonForms(type: Type, value: unknown): unknown {
     if (given === undefined || given === null) continue
     const {resolvedType} = field
     const convert = (item: unknown): unknown => {
+      const wellKnown = resolvedType instanceof protobuf.Type ? wellKnownJsonType(resolvedType.fullName) : undefined
+      // A Struct, Value or ListValue comes back whole; the others may hold 64-bit text to convert.
+      if (wellKnown) return STRUCTURAL.has(wellKnown) ? wellKnownFromJson(wellKnown, item) : withJsonForms(resolvedType as Type, wellKnownFromJson(wellKnown, item))
       if (resolvedType instanceof protobuf.Type) return withJsonForms(resolvedType, item)
       if (typeof item !== 'string') return item
       if (resolvedType instanceof protobuf.Enum) return Object.hasOwn(resolvedType.values, item) ? resolvedType.values[item] : item
@@ -75,6 +82,42 @@ function withJsonForms(type: Type, value: unknown): unknown {
   }
 
   return message
+}
+
+/** Per message type: whether any field, at any depth, is a well-known type with a JSON form of its own. */
+const reachesWellKnown = new WeakMap<Type, boolean>()
+
+function hasWellKnownFields(type: Type, visiting = new Set<Type>()): boolean {
+  const known = reachesWellKnown.get(type)
+  if (known !== undefined) return known
+  // A recursive message: the cycle adds nothing the other fields do not.
+  if (visiting.has(type)) return false
+  visiting.add(type)
+  const found = type.fieldsArray.some((field) => {
+    const resolved = field.resolvedType
+    return resolved !== null && 'fieldsArray' in resolved && (wellKnownJsonType(resolved.fullName) !== undefined || hasWellKnownFields(resolved, visiting))
+  })
+  visiting.delete(type)
+  // Inside a cycle an answer may lack what the rest of the cycle reaches: only the outermost is kept.
+  if (visiting.size === 0) reachesWellKnown.set(type, found)
+  return found
+}
+
+/** toObject's output with each well-known type's message in its JSON form (a message without such fields is returned as it is). */
+function withWellKnownJson(type: Type, object: Record<string, unknown>): Record<string, unknown> {
+  if (!hasWellKnownFields(type)) return object
+  for (const field of type.fieldsArray) {
+    const given = object[field.name]
+    const resolved = field.resolvedType
+    if (given === undefined || given === null || resolved === null || !('fieldsArray' in resolved)) continue
+    const wellKnown = wellKnownJsonType(resolved.fullName)
+    const convert = (item: unknown) => (wellKnown ? wellKnownToJson(wellKnown, item as Record<string, unknown>) : withWellKnownJson(resolved, item as Record<string, unknown>))
+    if (field.map) object[field.name] = Object.fromEntries(Object.entries(given as Record<string, unknown>).map(([key, item]) => [key, convert(item)]))
+    else if (field.repeated) object[field.name] = (given as unknown[]).map(convert)
+    else object[field.name] = convert(given)
+  }
+
+  return object
 }
 
 function readIndexes(payload: Buffer): [number[], number] {

@@ -2,6 +2,7 @@ import type {Type as AvroType} from 'avsc'
 import type {Enum, Field, MapField, Type as ProtobufType} from 'protobufjs'
 
 import type {ValueStep} from '../util/value-path.js'
+import {wellKnownJsonType, wellKnownKind} from './protobuf-well-known-json.js'
 
 /**
  * What a schema says a value path reaches once a payload is decoded as evt decodes it: the JSON
@@ -166,6 +167,8 @@ export function protobufValueKind(type: ProtobufType, steps: readonly ValueStep[
       node = byKey === 'key' in step ? {element: true, field: node.field} : undefined
     } else {
       const message = node ? node.field.resolvedType : type
+      // Inside a well-known type's JSON form (a Struct's keys) the message's fields are not the path's steps.
+      if (message && wellKnownJsonType(message.fullName)) return undefined
       const field = message && 'fields' in message && 'key' in step ? message.fields[step.key] : undefined
       node = field ? {element: false, field} : undefined
     }
@@ -176,6 +179,8 @@ export function protobufValueKind(type: ProtobufType, steps: readonly ValueStep[
   const {element, field} = node!
   if (!element && isCollection(field)) return 'json'
   const resolved = field.resolvedType as Enum | null | ProtobufType
+  const wellKnown = resolved && wellKnownJsonType(resolved.fullName)
+  if (wellKnown) return wellKnownKind(wellKnown)
   if (resolved) return 'values' in resolved ? 'text' : 'json'
   return PROTOBUF_KINDS[field.type]
 }

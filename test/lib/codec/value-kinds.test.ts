@@ -119,6 +119,33 @@ message Order {
       '$.total': 'number',
     })
   })
+
+  it('Protobuf well-known types: the kinds of their JSON forms', async () => {
+    const proto = `syntax = "proto3";
+import "google/protobuf/timestamp.proto";
+import "google/protobuf/wrappers.proto";
+import "google/protobuf/struct.proto";
+import "google/protobuf/duration.proto";
+message Shipped {
+  google.protobuf.Timestamp at = 1;
+  google.protobuf.DoubleValue weight = 2;
+  google.protobuf.Int64Value parcels = 3;
+  google.protobuf.StringValue carrier = 4;
+  google.protobuf.Struct attrs = 5;
+  google.protobuf.Duration took = 6;
+}`
+    expect(await kinds('PROTOBUF', proto, ['$.at', '$.weight', '$.parcels', '$.carrier', '$.attrs', '$.attrs.color', '$.took', '$.at.seconds'])).toEqual({
+      '$.at': 'timestamp',
+      // Not the message's fields: the JSON form has none.
+      '$.at.seconds': null,
+      '$.attrs': 'json',
+      '$.attrs.color': null,
+      '$.carrier': 'text',
+      '$.parcels': 'integer',
+      '$.took': 'text',
+      '$.weight': 'number',
+    })
+  })
 })
 
 describe('decoding only some fields of an Avro record', () => {
