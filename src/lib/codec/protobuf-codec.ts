@@ -1,4 +1,4 @@
-import type {Type} from 'protobufjs'
+import type {Field, Type} from 'protobufjs'
 
 import {EvtError} from '../errors.js'
 import type {SchemaRegistry, StoredSchema} from '../registry/schema-registry.js'
@@ -6,6 +6,7 @@ import {referencedTexts} from '../registry/references.js'
 import {loadProtobufjs, nestedMessages, parseProtobuf, topLevelMessages} from '../schema/protobuf-schema.js'
 import {wellKnownFromJson, wellKnownJsonType, wellKnownToJson} from './protobuf-well-known-json.js'
 import type {SchemaCodec} from './schema-codec.js'
+import {shownValue} from './value-shown.js'
 import {protobufValueKind} from './value-kinds.js'
 
 /**
@@ -33,7 +34,7 @@ export async function buildProtobufCodec(schema: StoredSchema, registry: SchemaR
       const type = topLevel[0]
       const message = withJsonForms(type, value) as Record<string, unknown>
       const problem = type.verify(message)
-      if (problem) throw new EvtError('SCHEMA_INVALID', problem)
+      if (problem) throw new EvtError('SCHEMA_INVALID', describeVerifyProblem(type, value, problem))
       return Buffer.concat([Buffer.from([0]), Buffer.from(type.encode(type.fromObject(message)).finish())])
     },
     recordName: topLevel[0].fullName.replace(/^\./, ''),
@@ -82,6 +83,37 @@ function withJsonForms(type: Type, value: unknown): unknown {
   }
 
   return message
+}
+
+/** What a field of a well-known type takes in JSON, for a value that is neither of its forms. */
+const WELL_KNOWN_EXPECTED: Record<string, string> = {
+  Duration: 'a duration such as "1.5s"',
+  Timestamp: 'an RFC 3339 timestamp such as "2026-01-05T09:30:00Z"',
+}
+
+/**
+ * protobufjs's verify says "lines.qty: integer expected" or "at.object expected": said as the
+ * other codecs say it, "field 'at' is "yesterday" (a string), expected an RFC 3339 timestamp".
+ */
+function describeVerifyProblem(type: Type, value: unknown, problem: string): string {
+  // "path: what expected" for a scalar, "path.object expected" for a message, "object expected" at the top.
+  const match = /^(?:(.+): (.+)|(?:(.+)\.)?(object)) expected$/.exec(problem)
+  if (!match) return problem
+  const path = (match[1] ?? match[3])?.split('.') ?? []
+  let expected = (match[2] ?? match[4]).replaceAll('|Long', '').replace(/^integer\{k:\w+\}$/, 'a map of integers').replace('enum value', 'one of its enum names')
+  // The field's type, and the value given there when no repeated field is on the way (verify names no index).
+  let fieldType: null | Type | undefined = type
+  let given: unknown = value
+  for (const step of path) {
+    const field: Field | undefined = fieldType?.fields[step]
+    given = field && !field.repeated && typeof given === 'object' && given !== null ? (given as Record<string, unknown>)[step] : undefined
+    fieldType = field?.resolvedType && 'fieldsArray' in field.resolvedType ? field.resolvedType : undefined
+  }
+
+  const wellKnown = fieldType ? wellKnownJsonType(fieldType.fullName) : undefined
+  if (wellKnown && WELL_KNOWN_EXPECTED[wellKnown]) expected = WELL_KNOWN_EXPECTED[wellKnown]
+  const where = path.length === 0 ? 'the value' : `field '${path.join('.')}'`
+  return given === undefined ? `${where}: expected ${expected}` : `${where} is ${shownValue(given)}, expected ${expected}`
 }
 
 /** Per message type: whether any field, at any depth, is a well-known type with a JSON form of its own. */

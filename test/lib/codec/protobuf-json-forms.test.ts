@@ -56,10 +56,23 @@ describe('Protobuf values in their JSON forms', () => {
 
   it('names the field of a value that does not fit: text that is no integer, a 64-bit integer out of range, an unknown enum name', async () => {
     const codec = await codecOf()
-    expect(() => codec.encode({id: 'forty-two'})).toThrow(/^id: integer\|Long expected$/)
-    expect(() => codec.encode({id: '9223372036854775808'})).toThrow(/^id: integer\|Long expected$/)
-    expect(() => codec.encode({big: '-1'})).toThrow(/^big: integer\|Long expected$/)
-    expect(() => codec.encode({status: 'LOST'})).toThrow(/^status: enum value expected$/)
-    expect(() => codec.encode({lines: [{quantity: 'many'}]})).toThrow(/^lines\.quantity: integer\|Long expected$/)
+    // As Avro's and JSON Schema's mismatches are named: the field, the value given, what fits there.
+    expect(() => codec.encode({id: 'forty-two'})).toThrow(/^field 'id' is "forty-two" \(a string\), expected integer$/)
+    expect(() => codec.encode({id: '9223372036854775808'})).toThrow(/^field 'id' is "9223372036854775808" \(a string\), expected integer$/)
+    expect(() => codec.encode({big: '-1'})).toThrow(/^field 'big' is "-1" \(a string\), expected integer$/)
+    expect(() => codec.encode({status: 'LOST'})).toThrow(/^field 'status' is "LOST" \(a string\), expected one of its enum names$/)
+    expect(() => codec.encode({totals: {eu: 'lots'}})).toThrow(/^field 'totals' is \{"eu":"lots"\} \(an object\), expected a map of integers$/)
+    // Inside a repeated field verify names no index: the field and the expectation.
+    expect(() => codec.encode({lines: [{quantity: 'many'}]})).toThrow(/^field 'lines\.quantity': expected integer$/)
+    expect(() => codec.encode(5)).toThrow(/^the value is 5 \(a number\), expected object$/)
+  })
+
+  it('names the form a Timestamp or Duration takes when text is neither', async () => {
+    const {registry} = await openBackend()
+    const shipped = 'syntax = "proto3";\nimport "google/protobuf/timestamp.proto";\nimport "google/protobuf/duration.proto";\nmessage Shipped {\n  google.protobuf.Timestamp at = 1;\n  google.protobuf.Duration took = 2;\n}\n'
+    const {id} = await registry.register('shipped-value', {references: [], schema: shipped, schemaType: 'PROTOBUF'})
+    const codec = await buildProtobufCodec(await registry.getSchema(id), registry)
+    expect(() => codec.encode({at: 'yesterday'})).toThrow(/^field 'at' is "yesterday" \(a string\), expected an RFC 3339 timestamp such as "2026-01-05T09:30:00Z"$/)
+    expect(() => codec.encode({took: '5 minutes'})).toThrow(/^field 'took' is "5 minutes" \(a string\), expected a duration such as "1\.5s"$/)
   })
 })
