@@ -1,3 +1,4 @@
+import protobuf from 'protobufjs'
 import {describe, expect, it} from 'vitest'
 
 import {buildProtobufCodec} from '../../../src/lib/codec/protobuf-codec.js'
@@ -19,13 +20,19 @@ const event = [
 ].join('\n')
 
 /** The bytes a producer with the well-known types compiled in would write. */
-async function shippedBytes(): Promise<Buffer> {
-  const protobuf = (await import('protobufjs')).default
+function shippedBytes(): Buffer {
   const root = new protobuf.Root()
   for (const name of ['google/protobuf/timestamp.proto', 'google/protobuf/wrappers.proto']) root.addJSON(protobuf.common.get(name)?.nested ?? {})
   protobuf.parse(event, root, {keepCase: true})
   const type = root.lookupType('shop.Shipped')
   return Buffer.from(type.encode({at: {nanos: 250_000_000, seconds: 1_767_605_400}, carrier: {value: 'post'}, order_id: 'o-7'}).finish())
+}
+
+/** Bytes written field by field with protobufjs's wire writer, so no schema of evt's is involved. */
+function message(write: (writer: protobuf.Writer) => void): Uint8Array {
+  const writer = protobuf.Writer.create()
+  write(writer)
+  return writer.finish()
 }
 
 describe('Protobuf well-known types', () => {
@@ -36,9 +43,9 @@ describe('Protobuf well-known types', () => {
     const {id} = await registry.register('shipped-value', {references: [], schema: event, schemaType: 'PROTOBUF'})
     const codec = await buildProtobufCodec(await registry.getSchema(id), registry)
     const expected = {at: '2026-01-05T09:30:00.250Z', carrier: 'post', order_id: 'o-7'}
-    expect(codec.decode(Buffer.concat([Buffer.from([0]), await shippedBytes()]))).toEqual(expected)
+    expect(codec.decode(Buffer.concat([Buffer.from([0]), shippedBytes()]))).toEqual(expected)
 
-    const record = encodeWire(id, Buffer.concat([Buffer.from([0]), await shippedBytes()]))
+    const record = encodeWire(id, Buffer.concat([Buffer.from([0]), shippedBytes()]))
     const decoder = new RecordDecoder(registry)
     await decoder.prepare([record])
     expect(decoder.decode(record, 'shipped')).toMatchObject({encoding: 'protobuf', value: expected})
@@ -84,12 +91,6 @@ describe('Protobuf well-known types', () => {
     // Written field by field from the wire format and the field numbers of Google's published
     // files (Date: year 1, month 2, day 3; Money: currency_code 1, units 2, nanos 3; Interval:
     // start_time 1 as a Timestamp of seconds 1), not through evt's definitions of them.
-    const protobuf = (await import('protobufjs')).default
-    const message = (write: (writer: InstanceType<typeof protobuf.Writer>) => void) => {
-      const writer = protobuf.Writer.create()
-      write(writer)
-      return writer.finish()
-    }
 
     const date = message((w) => w.uint32(0x08).int32(2026).uint32(0x10).int32(1).uint32(0x18).int32(2))
     const money = message((w) => w.uint32(0x0a).string('EUR').uint32(0x10).int64(12).uint32(0x18).int32(500_000_000))
@@ -131,12 +132,6 @@ describe('Protobuf well-known types', () => {
     // Written from the wire format and the field numbers of Google's files (Duration: seconds 1,
     // nanos 2; Struct: map fields 1 of Value; Value: null 1, number 2, string 3, bool 4, struct 5,
     // list 6; ListValue: values 1; wrappers: value 1; FieldMask: paths 1; Timestamp: seconds 1, nanos 2).
-    const protobuf = (await import('protobufjs')).default
-    const message = (write: (writer: InstanceType<typeof protobuf.Writer>) => void) => {
-      const writer = protobuf.Writer.create()
-      write(writer)
-      return writer.finish()
-    }
 
     const entry = (key: string, value: Uint8Array) => message((w) => w.uint32(0x0a).string(key).uint32(0x12).bytes(value))
     const list = message((w) => w.uint32(0x0a).bytes(message((v) => v.uint32(0x1a).string('a'))).uint32(0x0a).bytes(message((v) => v.uint32(0x20).bool(true))))
