@@ -116,12 +116,27 @@ export function firstLineOf(child: ChildProcess): Promise<string> {
   })
 }
 
-/** `| head -1`: reads the first line, then closes the read end of the pipe. */
+/**
+ * `| head -1`: reads the first line, then closes the read end of the pipe in the same callback,
+ * as head does: reading on while a loaded machine gets round to closing it would drain the pipe,
+ * and a command with a few hundred KB to write would finish instead of meeting a closed pipe.
+ */
 export async function headOne(args: string[], cwd: string, options: {input?: string} = {}): Promise<{code: null | number; firstLine: string; stderr: string; stopMs: number}> {
   const {child, closed} = start(args, cwd, {input: options.input})
-  const firstLine = await firstLineOf(child)
-  const destroyed = performance.now()
-  child.stdout!.destroy()
+  const stdout = child.stdout!
+  let destroyed = 0
+  const firstLine = await new Promise<string>((resolve) => {
+    let text = ''
+    stdout.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8')
+      if (destroyed > 0 || !text.includes('\n')) return
+      stdout.destroy()
+      destroyed = performance.now()
+      resolve(text.slice(0, text.indexOf('\n')))
+    })
+    child.on('close', () => resolve(text))
+  })
+  destroyed ||= performance.now()
   const {code, stderr} = await closed
   return {code, firstLine, stderr, stopMs: performance.now() - destroyed}
 }
