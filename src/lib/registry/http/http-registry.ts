@@ -1,6 +1,7 @@
 import type {RegistryConfig} from '../../config/types.js'
 import {CheckFailedError, EvtError, InterruptedError, NotFoundError, UnreachableError, UsageError} from '../../errors.js'
 import {schemaFingerprint} from '../fingerprint.js'
+import {type HttpAnswer, httpCall} from './http-call.js'
 import {
   COMPATIBILITY_LEVELS,
   type CompatibilityLevel,
@@ -149,17 +150,18 @@ export class HttpSchemaRegistry implements SchemaRegistry {
     options: {allowNotFound?: boolean; notFound?: string; subject?: string} = {},
   ): Promise<T | undefined> {
     const url = `${this.config.url}${path}`
-    let response: Response
+    const timeout = AbortSignal.timeout(TIMEOUT_MS)
+    let response: HttpAnswer
     try {
-      response = await fetch(url, {
+      response = await httpCall(url, {
         body: body === undefined ? undefined : JSON.stringify(body),
         headers: {Accept: CONTENT_TYPE, ...(body === undefined ? {} : {'Content-Type': CONTENT_TYPE}), ...(this.authorization ? {Authorization: this.authorization} : {})},
         method,
-        signal: this.signal ? AbortSignal.any([this.signal, AbortSignal.timeout(TIMEOUT_MS)]) : AbortSignal.timeout(TIMEOUT_MS),
+        signal: this.signal ? AbortSignal.any([this.signal, timeout]) : timeout,
       })
     } catch (error) {
       if (this.signal?.aborted) throw new InterruptedError(`${method} ${path} to the schema registry interrupted`, {cause: error})
-      const reason = (error as Error & {cause?: {code?: string}}).cause?.code ?? (error as Error).message
+      const reason = timeout.aborted ? `no answer within ${TIMEOUT_MS / 1000} s` : error instanceof EvtError ? error.message : ((error as NodeJS.ErrnoException).code ?? (error as Error).message)
       throw new UnreachableError('REGISTRY_UNREACHABLE', `cannot reach the schema registry at ${this.config.url}: ${reason}`, {
         address: this.config.url,
         cause: error,
@@ -167,9 +169,9 @@ export class HttpSchemaRegistry implements SchemaRegistry {
       })
     }
 
-    const text = await response.text()
+    const {text} = response
     const parsed = text ? safeJson(text) : undefined
-    if (response.ok) return parsed as T
+    if (response.status >= 200 && response.status < 300) return parsed as T
     const {error_code: code, message = text} = (parsed ?? {}) as {error_code?: number; message?: string}
     if (response.status === 404) {
       if (options.allowNotFound) return undefined
