@@ -77,12 +77,17 @@ function withJsonForms(type: Type, value: unknown): unknown {
       return long.toString() === item.replace(/^(-?)0+(?=\d)/, '$1') ? long : item
     }
 
-    if (field.map) message[field.name] = typeof given === 'object' && !Array.isArray(given) ? Object.fromEntries(Object.entries(given).map(([key, item]) => [key, convert(item)])) : given
-    else if (field.repeated) message[field.name] = Array.isArray(given) ? given.map(convert) : given
-    else message[field.name] = convert(given)
+    message[field.name] = eachValue(field, given, convert)
   }
 
   return message
+}
+
+/** `convert` applied to a field's value: to each entry's value of a map, each element of a repeated field; a map or list given as something else is left for verify to name. */
+function eachValue(field: Field, given: unknown, convert: (item: unknown) => unknown): unknown {
+  if (field.map) return typeof given === 'object' && given !== null && !Array.isArray(given) ? Object.fromEntries(Object.entries(given).map(([key, item]) => [key, convert(item)])) : given
+  if (field.repeated) return Array.isArray(given) ? given.map(convert) : given
+  return convert(given)
 }
 
 /** What a field of a well-known type takes in JSON, for a value that is neither of its forms. */
@@ -143,10 +148,7 @@ function withWellKnownJson(type: Type, object: Record<string, unknown>): Record<
     const resolved = field.resolvedType
     if (given === undefined || given === null || resolved === null || !('fieldsArray' in resolved)) continue
     const wellKnown = wellKnownJsonType(resolved.fullName)
-    const convert = (item: unknown) => (wellKnown ? wellKnownToJson(wellKnown, item as Record<string, unknown>) : withWellKnownJson(resolved, item as Record<string, unknown>))
-    if (field.map) object[field.name] = Object.fromEntries(Object.entries(given as Record<string, unknown>).map(([key, item]) => [key, convert(item)]))
-    else if (field.repeated) object[field.name] = (given as unknown[]).map(convert)
-    else object[field.name] = convert(given)
+    object[field.name] = eachValue(field, given, (item) => (wellKnown ? wellKnownToJson(wellKnown, item as Record<string, unknown>) : withWellKnownJson(resolved, item as Record<string, unknown>)))
   }
 
   return object

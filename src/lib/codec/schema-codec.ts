@@ -29,7 +29,7 @@ export interface SchemaCodec {
 export type FieldSelection = ReadonlySet<string>
 
 /** Loads avsc on first use so commands that never touch Avro do not pay for it. */
-async function loadAvsc(): Promise<typeof import('avsc')> {
+export async function loadAvsc(): Promise<typeof import('avsc')> {
   const module = await import('avsc')
   return (module as unknown as {default?: typeof import('avsc')}).default ?? module
 }

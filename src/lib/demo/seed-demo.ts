@@ -1,6 +1,7 @@
 import type {Type} from 'avsc'
 
 import {WIRE_HEADER_LENGTH} from '../codec/wire-format.js'
+import {loadAvsc} from '../codec/schema-codec.js'
 import {subjectName} from '../codec/subject-names.js'
 import type {EventLog, LogRecord, OutgoingRecord} from '../log/event-log.js'
 import {partitionForKey} from '../log/partitioner.js'
@@ -207,8 +208,7 @@ export class RetailEncoder {
   ) {}
 
   static async register(registry: SchemaRegistry): Promise<RetailEncoder> {
-    const avroModule = await import('avsc')
-    const avro = (avroModule as unknown as {default?: typeof avroModule}).default ?? avroModule
+    const avro = await loadAvsc()
     const codecs = new Map<string, EventCodec>()
     const subjects: string[] = []
     for (const eventType of RETAIL_EVENT_TYPES) {

@@ -1,4 +1,5 @@
 import {jsonSchemaDefinitionProblem} from '../codec/json-schema-values.js'
+import {loadAvsc} from '../codec/schema-codec.js'
 import {EvtError, NotFoundError, UsageError} from '../errors.js'
 import {parseProtobuf} from '../schema/protobuf-schema.js'
 import {referencedTexts} from './references.js'
@@ -54,8 +55,7 @@ export async function validateSchema(definition: SchemaDefinition, registry: Sch
 const invalid = (message: string) => new UsageError(message, {code: 'SCHEMA_INVALID'})
 
 async function parseAvroWithAvsc(schema: string, referenced: string[]): Promise<void> {
-  const module = await import('avsc')
-  const avro = (module as unknown as {default?: typeof import('avsc')}).default ?? module
+  const avro = await loadAvsc()
   // Named types of the references first, so the schema can use them by name.
   const registry = {}
   for (const text of referenced) avro.Type.forSchema(JSON.parse(text), {registry})
