@@ -32,6 +32,9 @@ export interface LogRecord {
   value: Buffer | null
 }
 
+/** Where a record sits in the log: what is kept of it for a report once it is handled. */
+export type RecordPosition = Pick<LogRecord, 'offset' | 'partition' | 'topic'>
+
 export interface OutgoingRecord {
   headers?: Headers
   key: Buffer | null

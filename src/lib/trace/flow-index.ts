@@ -8,7 +8,7 @@ import type {DecodeBytes} from '../codec/record-key.js'
 import type {FieldSelection} from '../codec/schema-codec.js'
 import type {IdLocator} from '../config/locator.js'
 import type {ClusterConfig, FlowConfig} from '../config/types.js'
-import {type EventLog, lastHeader, type LogRecord} from '../log/event-log.js'
+import {type EventLog, lastHeader} from '../log/event-log.js'
 import {readMerged} from '../read/merged-read.js'
 import type {PartitionRange} from '../read/read-plan.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
@@ -20,6 +20,15 @@ import {flowIdsOf} from './id-matcher.js'
 
 /** Records indexed between two commits: a killed catch-up loses at most this much work. */
 const CHUNK_RECORDS = 50_000
+
+/**
+ * The ids' positions are appended in the order they are read (a rowid table) and found through
+ * this index. A B-tree keyed by id takes each insert at a random place, which cost 3–6× the
+ * append; so a first build appends without it and sorts it in once at the end. Their other
+ * index, by position, grows at one end per partition: it is cheap to keep, and makes a record
+ * indexed twice (two catch-ups at once) one row.
+ */
+const CREATE_ID_LOOKUP = 'CREATE INDEX IF NOT EXISTS ids_by_id ON ids (id)'
 
 export interface IndexedPosition {
   offset: number
@@ -77,13 +86,16 @@ export class FlowIndex {
         db.exec(`
           DROP TABLE IF EXISTS partitions; DROP TABLE IF EXISTS ids; DELETE FROM definition;
           CREATE TABLE partitions (topic TEXT NOT NULL, partition INTEGER NOT NULL, start INTEGER NOT NULL, next INTEGER NOT NULL, records INTEGER NOT NULL, oldest INTEGER, newest INTEGER, PRIMARY KEY (topic, partition)) WITHOUT ROWID;
-          CREATE TABLE ids (id TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, timestamp INTEGER NOT NULL, type TEXT NOT NULL, first INTEGER NOT NULL, PRIMARY KEY (id, topic, partition, offset)) WITHOUT ROWID;
+          CREATE TABLE ids (id TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, timestamp INTEGER NOT NULL, type TEXT NOT NULL, first INTEGER NOT NULL);
+          CREATE UNIQUE INDEX ids_at ON ids (topic, partition, offset, id);
           DROP TABLE IF EXISTS flows;
           CREATE TABLE flows (id TEXT PRIMARY KEY, ended INTEGER NOT NULL, last_at INTEGER NOT NULL, last_event TEXT NOT NULL, topic_rank INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL) WITHOUT ROWID;
           CREATE INDEX flows_open ON flows (ended, last_at);
         `)
         db.prepare('INSERT INTO definition (hash) VALUES (?)').run(hash)
       }).immediate()
+      // A first build drops it while it appends (see catchUp); one killed then left it out.
+      db.exec(CREATE_ID_LOOKUP)
     }).catch((error: unknown) => {
       db.close()
       throw error
@@ -140,13 +152,16 @@ export class FlowIndex {
     const insert = this.db.prepare('INSERT OR IGNORE INTO ids (id, topic, partition, offset, timestamp, type, first) VALUES (?, ?, ?, ?, ?, ?, ?)')
     const summarize = this.summaryStatement()
     const ranks = this.topicRanks()
-    let pending: [id: string, record: LogRecord, type: string, first: boolean][] = []
+    const firstBuild = this.db.prepare('SELECT 1 FROM ids LIMIT 1').get() === undefined
+    if (firstBuild) this.db.exec('DROP INDEX IF EXISTS ids_by_id')
+    // Only what the rows need: a chunk of whole records would outlive the young generation.
+    let pending: [id: string, topic: string, partition: number, offset: number, timestamp: number, type: string, first: boolean][] = []
     const commit = () => {
       // Each id's part of this chunk folded first, so its summary row is written once per chunk.
       const folded = new Map<string, {ended: boolean; last: [number, number, number, number]; type: string}>()
-      for (const [id, record, type, first] of pending) {
+      for (const [id, topic, partition, offset, timestamp, type, first] of pending) {
         if (!first) continue
-        const last: [number, number, number, number] = [record.timestamp, ranks.get(record.topic)!, record.partition, record.offset]
+        const last: [number, number, number, number] = [timestamp, ranks.get(topic)!, partition, offset]
         const seen = folded.get(id)
         const ended = (seen?.ended ?? false) || this.flow.ends.includes(type)
         if (!seen || comesAfter(last, seen.last)) folded.set(id, {ended, last, type})
@@ -154,7 +169,7 @@ export class FlowIndex {
       }
 
       this.db.transaction(() => {
-        for (const [id, record, type, first] of pending) insert.run(id, record.topic, record.partition, record.offset, record.timestamp, type, first ? 1 : 0)
+        for (const [id, topic, partition, offset, timestamp, type, first] of pending) insert.run(id, topic, partition, offset, timestamp, type, first ? 1 : 0)
         for (const [id, {ended, last, type}] of folded) summarize.run(id, ended ? 1 : 0, last[0], type, last[1], last[2], last[3])
         this.saveStates(states)
       })()
@@ -179,7 +194,7 @@ export class FlowIndex {
         if (ids.length === 0) continue
         // As a scan names it: the ce_type header, else the schema's record name.
         const type = eventTypeOf(record.headers, lastHeader(record.headers, 'ce_type') ? undefined : decodeValue()?.type) ?? (record.value === null ? 'tombstone' : 'event')
-        for (const [i, id] of ids.entries()) pending.push([id, record, type, i === 0])
+        for (const [i, id] of ids.entries()) pending.push([id, record.topic, record.partition, record.offset, record.timestamp, type, i === 0])
       }
 
       sinceCommit += batch.length
@@ -194,6 +209,7 @@ export class FlowIndex {
     }
 
     commit()
+    if (firstBuild) this.db.exec(CREATE_ID_LOOKUP)
     return {records}
   }
 
@@ -299,6 +315,6 @@ function comesAfter(a: [number, number, number, number], b: [number, number, num
 /** The index's format, the topics and where each carries the id (which records belong to which id), and the ends (which ids are over). */
 function definitionHash(flow: FlowConfig): string {
   return createHash('sha256')
-    .update(JSON.stringify({ends: flow.ends, format: 3, topics: Object.entries(flow.topics).map(([topic, {id}]) => [topic, id.text])}))
+    .update(JSON.stringify({ends: flow.ends, format: 4, topics: Object.entries(flow.topics).map(([topic, {id}]) => [topic, id.text])}))
     .digest('hex')
 }

@@ -1,5 +1,5 @@
 import type {ValueKind} from '../codec/value-kinds.js'
-import type {LogRecord} from '../log/event-log.js'
+import type {RecordPosition} from '../log/event-log.js'
 
 /**
  * The kinds of value a view column holds; each target maps them to its own types. DECIMAL,
@@ -40,7 +40,7 @@ export interface TypeMismatch {
 
 /** A row to write: its column values as decoded, and the record it came from (for reports). */
 export interface PendingRow {
-  record: LogRecord
+  record: RecordPosition
   row: Record<string, unknown>
 }
 
@@ -134,7 +134,7 @@ export class ColumnTypes {
     return integer >= MIN_INT64 && integer <= MAX_INT64 ? integer : value
   }
 
-  private reportMismatch(column: string, expected: string, got: string, record: LogRecord): void {
+  private reportMismatch(column: string, expected: string, got: string, record: RecordPosition): void {
     const id = `${column}:${got}`
     const mismatch = this.mismatches.get(id) ?? {column, count: 0, expected, first: [], got}
     mismatch.count++
@@ -147,7 +147,7 @@ const MIN_INT64 = -(2n ** 63n)
 const MAX_INT64 = 2n ** 63n - 1n
 
 /** Where a record sits, as evt prints it: topic/partition@offset. */
-export function positionOf(record: LogRecord): string {
+export function positionOf(record: RecordPosition): string {
   return `${record.topic}/${record.partition}@${record.offset}`
 }
 

@@ -187,15 +187,18 @@ export class ViewBuilder {
 
     const row = source.rowOf(input)
     this.noteTypes(source, payload)
+    // Only where the record sits: a chunk holding records would hold their stored batches too,
+    // and what lives that long is costly to collect.
+    const at = {offset: record.offset, partition: record.partition, topic: record.topic}
     const pending = this.chunk.get(key)
     if (pending === undefined) {
-      this.chunk.set(key, {kind: 'merge', record, row})
+      this.chunk.set(key, {kind: 'merge', record: at, row})
     } else if (pending.kind === 'delete') {
-      this.chunk.set(key, {kind: 'upsert', record, row})
+      this.chunk.set(key, {kind: 'upsert', record: at, row})
     } else if (pending.kind === 'merge' || pending.kind === 'upsert') {
       // The chunk's own objects: merged in place, one allocation fewer per record.
       Object.assign(pending.row, row)
-      pending.record = record
+      pending.record = at
     }
   }
 

@@ -1,4 +1,4 @@
-import type {LogRecord} from '../log/event-log.js'
+import type {RecordPosition} from '../log/event-log.js'
 import type {ColumnTypes, PendingRow, SqlType} from './column-types.js'
 
 /**
@@ -8,8 +8,8 @@ import type {ColumnTypes, PendingRow, SqlType} from './column-types.js'
  */
 export type ViewChange =
   | {kind: 'delete'}
-  | {kind: 'merge'; record: LogRecord; row: Record<string, unknown>}
-  | {kind: 'upsert'; record: LogRecord; recordKey?: string; row: Record<string, unknown>}
+  | {kind: 'merge'; record: RecordPosition; row: Record<string, unknown>}
+  | {kind: 'upsert'; record: RecordPosition; recordKey?: string; row: Record<string, unknown>}
 
 /** The column where rows keep the key of the record that wrote them (views with rowsKeepRecordKey). */
 export const RECORD_KEY_COLUMN = '_evt_key'

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest'
 
-import {type BatchEntry, decodeBatch, encodeBatch} from '../../../src/lib/log/embedded/record-batch.js'
+import {type BatchEntry, checkBatch, decodeBatch, decodeRecords, encodeBatch} from '../../../src/lib/log/embedded/record-batch.js'
 import type {Headers} from '../../../src/lib/log/event-log.js'
 
 const T0 = 1_767_603_601_803
@@ -65,5 +65,22 @@ describe('the embedded log\'s record batch blob', () => {
       [11, '1', '1'],
       [12, '2', '2'],
     ])
+  })
+
+  it('decodes a checked batch a slice at a time, the slices joining to what one decode gives', () => {
+    const entries: BatchEntry[] = Array.from({length: 300}, (_, i) => ({headers: i % 2 ? [['i', Buffer.from(String(i))]] : [], key: i % 3 ? Buffer.from(`k${i}`) : null, timestamp: T0 + i, value: i % 5 ? Buffer.from(`v${i}`) : null}))
+    const blob = encodeBatch(entries)
+    for (const [from, to] of [[0, 300], [7, 300], [128, 257], [299, 300]]) {
+      const batchMeta = {baseOffset: 0, from, lastOffset: 299, partition: 0, to, topic: 't'}
+      const position = checkBatch(blob, batchMeta)
+      const slices = []
+      for (let slice; (slice = decodeRecords(blob, batchMeta, position, 128)).length > 0; ) slices.push(slice)
+      expect(slices.every((slice) => slice.length <= 128)).toBe(true)
+      expect(slices.flat()).toEqual(decodeBatch(blob, batchMeta))
+      expect(slices.flat().map((record) => record.offset)).toEqual(Array.from({length: to - from}, (_, i) => from + i))
+    }
+
+    // From before the batch's first offset (a look-up from offset 0 in a log whose start moved on): all of it.
+    expect(decodeBatch(blob, {baseOffset: 40, from: 0, lastOffset: 339, partition: 0, to: 340, topic: 't'}).map((record) => record.offset)).toEqual(Array.from({length: 300}, (_, i) => 40 + i))
   })
 })

@@ -16,7 +16,7 @@ import type {
 import {partitionForKey} from '../partitioner.js'
 import {validateTopicName} from '../topic-name.js'
 import {maybeYield} from '../../util/yield.js'
-import {type BatchEntry, type BatchMeta, decodeBatch, encodeBatch} from './record-batch.js'
+import {type BatchEntry, type BatchMeta, type BatchPosition, checkBatch, decodeRecords, encodeBatch} from './record-batch.js'
 
 interface TopicRow {
   id: number
@@ -40,6 +40,8 @@ export interface EmbeddedLogOptions {
 
 /** Batches larger than this are split, so a read can start near any offset without decoding much. */
 const MAX_BATCH_RECORDS = 2048
+/** Records decoded and handed on at once: a stored batch holds up to MAX_BATCH_RECORDS. */
+const READ_SLICE_RECORDS = 128
 const FOLLOW_POLL_MS = 200
 /** Creating a topic holds the log's write lock for every partition row; 10,000 take about 20 ms. */
 export const MAX_EMBEDDED_PARTITIONS = 10_000
@@ -133,7 +135,9 @@ export class EmbeddedEventLog implements EventLog {
       const row = firstBatch.get(id, partition, timestamp) as BatchRow | undefined
       if (!row) return {offset: high, partition}
       // A corrupt batch cannot say where in it the time falls: start at it, and the read reports it.
-      const records = this.decodeOrSkip(row, {baseOffset: row.base_offset, from: 0, lastOffset: row.last_offset, partition, to: high, topic})
+      const meta = {baseOffset: row.base_offset, from: 0, lastOffset: row.last_offset, partition, to: high, topic}
+      const position = this.checkOrSkip(row, meta)
+      const records = position && decodeRecords(row.records, meta, position, Number.POSITIVE_INFINITY)
       return {offset: records === undefined ? row.base_offset : (records.find((record) => record.timestamp >= timestamp)?.offset ?? high), partition}
     })
   }
@@ -183,17 +187,23 @@ export class EmbeddedEventLog implements EventLog {
 
     let next = Math.max(from, 0)
     const end = to ?? Number.MAX_SAFE_INTEGER
-    // One stored batch (at most MAX_BATCH_RECORDS records) per yield: a merged read of many
-    // partitions holds one batch of each, so what is held does not grow with what is read.
+    // A slice of a stored batch per yield: a merged read of many partitions holds one slice of
+    // each, so what is held does not grow with what is read, and most of it dies young.
     while (next < end && !signal?.aborted) {
       const start = (this.statements.batchStart.get(id, partition, next) as {base: null | number}).base ?? next
       const row = this.statements.readBatches.get(id, partition, start, end) as BatchRow | undefined
       // Offsets are dense, one batch follows another: a skipped batch moves the read on all the same.
       const after = row ? Math.min(row.last_offset + 1, end) : next
       if (row && after > next) {
-        const records = this.decodeOrSkip(row, {baseOffset: row.base_offset, from: next, lastOffset: row.last_offset, partition, to: end, topic})
+        const meta = {baseOffset: row.base_offset, from: next, lastOffset: row.last_offset, partition, to: end, topic}
+        const position = this.checkOrSkip(row, meta)
         next = after
-        if (records && records.length > 0) yield records
+        while (position && !signal?.aborted) {
+          const records = decodeRecords(row.records, meta, position, READ_SLICE_RECORDS)
+          if (records.length === 0) break
+          yield records
+        }
+
         // SQLite answers synchronously: without this a long read never lets a signal handler run.
         await maybeYield()
       } else if (to === undefined) {
@@ -205,10 +215,10 @@ export class EmbeddedEventLog implements EventLog {
     }
   }
 
-  /** The batch's records, or undefined for a corrupt batch the caller skips once `warn` has been told. */
-  private decodeOrSkip(row: BatchRow, meta: BatchMeta): LogRecord[] | undefined {
+  /** Where the batch's records from `meta.from` start, or undefined for a corrupt batch the caller skips once `warn` has been told. */
+  private checkOrSkip(row: BatchRow, meta: BatchMeta): BatchPosition | undefined {
     try {
-      return decodeBatch(row.records, meta)
+      return checkBatch(row.records, meta)
     } catch (error) {
       if (!(error instanceof EvtError) || error.code !== 'DATA_CORRUPT' || !this.options.warn) throw error
       this.options.warn(`${error.message}: skipped its ${row.last_offset - row.base_offset + 1} records`)

@@ -83,45 +83,81 @@ export interface BatchMeta {
   topic: string
 }
 
+/** Where the next record of a checked batch starts: its byte and its offset. */
+export interface BatchPosition {
+  at: number
+  offset: number
+}
+
 /**
- * Decodes the records of a batch from `from` on (keys, values and headers are views into the blob).
+ * Walks a batch's lengths without decoding anything, and says where the record at `from` starts.
  * A blob that does not parse (a length past its end, a timestamp that is not a whole number, a
  * record count that disagrees with its row) is DATA_CORRUPT naming the batch: damaged bytes on disk
- * must not read as other records, nor end a read as "unexpected".
+ * must not read as other records, nor end a read as "unexpected". Checked whole before any record
+ * is decoded, so a corrupt batch gives none.
  */
-export function decodeBatch(blob: Buffer, meta: BatchMeta): LogRecord[] {
-  const records: LogRecord[] = []
+export function checkBatch(blob: Buffer, meta: BatchMeta): BatchPosition {
   let at = 0
   let offset = meta.baseOffset
+  let start: BatchPosition | undefined
   const corrupt = (why: string) => corruptBatch(meta, `record at offset ${offset}: ${why}`)
-  const need = (bytes: number, what: string) => {
+  const skip = (bytes: number, what: string) => {
     if (bytes < 0 || at + bytes > blob.length) throw corrupt(`${what} of ${bytes} bytes at byte ${at} runs past the batch's ${blob.length} bytes`)
+    at += bytes
   }
 
-  for (; at < blob.length && offset < meta.to; offset++) {
-    need(8 + 4, 'timestamp and key length')
-    const timestamp = blob.readDoubleBE(at)
+  // To the blob's end when the row's count is to be checked, else only as far as the read goes.
+  const last = meta.lastOffset !== undefined && meta.to > meta.lastOffset ? Number.MAX_SAFE_INTEGER : meta.to
+  for (; at < blob.length && offset < last; offset++) {
+    if (start === undefined && offset >= meta.from) start = {at, offset}
+    skip(8 + 4, 'timestamp and key length')
+    const timestamp = blob.readDoubleBE(at - 12)
     if (!Number.isInteger(timestamp)) throw corrupt(`timestamp ${timestamp} is not a whole number of milliseconds`)
-    at += 8
-    const keyLength = blob.readInt32BE(at)
-    at += 4
-    if (keyLength !== -1) need(keyLength, 'key')
+    const keyLength = blob.readInt32BE(at - 4)
+    if (keyLength !== -1) skip(keyLength, 'key')
+    skip(4, 'value length')
+    const valueLength = blob.readInt32BE(at - 4)
+    if (valueLength !== -1) skip(valueLength, 'value')
+    skip(2, 'header count')
+    for (let i = blob.readUInt16BE(at - 2); i > 0; i--) {
+      if (at + 2 > blob.length) throw corrupt(`header name length of 2 bytes at byte ${at} runs past the batch's ${blob.length} bytes`)
+      skip(2 + blob.readUInt16BE(at) + 4, 'header name and value length')
+      const headerLength = blob.readUInt32BE(at - 4)
+      if (headerLength !== NULL_HEADER) skip(headerLength, 'header value')
+    }
+  }
+
+  // Read to its end: the blob must have held exactly the batch's records.
+  if (last === Number.MAX_SAFE_INTEGER && (offset !== meta.lastOffset! + 1 || at !== blob.length)) {
+    throw corruptBatch(meta, `it holds ${offset - meta.baseOffset} records in ${at} of its ${blob.length} bytes, its row says ${meta.lastOffset! - meta.baseOffset + 1}`)
+  }
+
+  return start ?? {at, offset}
+}
+
+/**
+ * Decodes at most `limit` records of a checked batch from `position` on, up to `meta.to`, and moves
+ * `position` past them (keys, values and headers are views into the blob). A read takes a batch a
+ * slice at a time: records that are handed on soon die young, which is cheap to collect.
+ */
+export function decodeRecords(blob: Buffer, meta: BatchMeta, position: BatchPosition, limit: number): LogRecord[] {
+  const records: LogRecord[] = []
+  let {at, offset} = position
+  for (; at < blob.length && offset < meta.to && records.length < limit; offset++) {
+    const timestamp = blob.readDoubleBE(at)
+    const keyLength = blob.readInt32BE(at + 8)
+    at += 12
     const key = keyLength < 0 ? null : blob.subarray(at, at + keyLength)
     at += Math.max(keyLength, 0)
-    need(4, 'value length')
     const valueLength = blob.readInt32BE(at)
     at += 4
-    if (valueLength !== -1) need(valueLength, 'value')
     const value = valueLength < 0 ? null : blob.subarray(at, at + valueLength)
     at += Math.max(valueLength, 0)
-    need(2, 'header count')
     const headerCount = blob.readUInt16BE(at)
     at += 2
     const headers: Headers = headerCount === 0 ? [] : new Array(headerCount)
     for (let i = 0; i < headerCount; i++) {
-      need(2, 'header name length')
       const nameLength = blob.readUInt16BE(at)
-      need(2 + nameLength + 4, 'header name and value length')
       let name = blob.toString('utf8', at + 2, at + 2 + nameLength)
       const known = decodedNames.get(name)
       if (known !== undefined) name = known
@@ -132,21 +168,22 @@ export function decodeBatch(blob: Buffer, meta: BatchMeta): LogRecord[] {
       if (headerLength === NULL_HEADER) {
         headers[i] = [name, null]
       } else {
-        need(headerLength, 'header value')
         headers[i] = [name, blob.subarray(at, at + headerLength)]
         at += headerLength
       }
     }
 
-    if (offset >= meta.from) records.push({headers, key, offset, partition: meta.partition, timestamp, topic: meta.topic, value})
+    records.push({headers, key, offset, partition: meta.partition, timestamp, topic: meta.topic, value})
   }
 
-  // Read to its end: the blob must have held exactly the batch's records.
-  if (meta.lastOffset !== undefined && meta.to > meta.lastOffset && (offset !== meta.lastOffset + 1 || at !== blob.length)) {
-    throw corruptBatch(meta, `it holds ${offset - meta.baseOffset} records in ${at} of its ${blob.length} bytes, its row says ${meta.lastOffset - meta.baseOffset + 1}`)
-  }
-
+  position.at = at
+  position.offset = offset
   return records
+}
+
+/** The records of a batch from `from` on, checked and decoded at once. */
+export function decodeBatch(blob: Buffer, meta: BatchMeta): LogRecord[] {
+  return decodeRecords(blob, meta, checkBatch(blob, meta), Number.POSITIVE_INFINITY)
 }
 
 function corruptBatch(meta: BatchMeta, why: string): EvtError {
