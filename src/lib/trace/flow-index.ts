@@ -118,7 +118,8 @@ export class FlowIndex {
    */
   async catchUp(options: {log: EventLog; onProgress?: (progress: {records: number; total: number}) => void; registry: SchemaRegistry; signal?: AbortSignal; topics: string[]; warn?: (message: string) => void}): Promise<{records: number}> {
     const {log} = options
-    const states = new Map<string, PartitionState>()
+    // Per topic, per partition: looked up per record.
+    const states = new Map<string, PartitionState[]>()
     const ranges: PartitionRange[] = []
     // A topic of the flow that is gone: a scan skips it, so the index forgets it.
     for (const {topic} of this.db.prepare('SELECT DISTINCT topic FROM partitions').all() as {topic: string}[]) {
@@ -137,7 +138,8 @@ export class FlowIndex {
         // Retention removed records the index counted, or the partition is shorter than what was read: a recreated topic.
         if (state && (state.start < low || state.next > high)) state = this.resetPartition(topic, partition)
         state ??= {newest: null, next: low, oldest: null, records: 0, start: low}
-        states.set(`${topic}/${partition}`, state)
+        if (!states.has(topic)) states.set(topic, [])
+        states.get(topic)![partition] = state
         if (state.next < high) ranges.push({from: state.next, partition, to: high, topic})
       }
     }
@@ -182,7 +184,7 @@ export class FlowIndex {
       await decoder.prepareRecords(batch)
       for (const record of batch) {
         await maybeYield()
-        const state = states.get(`${record.topic}/${record.partition}`)!
+        const state = states.get(record.topic)![record.partition]
         state.records++
         state.next = record.offset + 1
         state.oldest = state.oldest === null ? record.timestamp : Math.min(state.oldest, record.timestamp)
@@ -288,13 +290,12 @@ export class FlowIndex {
     return new Map(Object.keys(this.flow.topics).map((topic, i) => [topic, i]))
   }
 
-  private saveStates(states: Map<string, PartitionState>): void {
+  private saveStates(states: Map<string, PartitionState[]>): void {
     const save = this.db.prepare(
       'INSERT INTO partitions (topic, partition, start, next, records, oldest, newest) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (topic, partition) DO UPDATE SET next = excluded.next, records = excluded.records, oldest = excluded.oldest, newest = excluded.newest',
     )
-    for (const [key, state] of states) {
-      const at = key.lastIndexOf('/')
-      save.run(key.slice(0, at), Number(key.slice(at + 1)), state.start, state.next, state.records, state.oldest, state.newest)
+    for (const [topic, partitions] of states) {
+      for (const [partition, state] of partitions.entries()) if (state) save.run(topic, partition, state.start, state.next, state.records, state.oldest, state.newest)
     }
   }
 }

@@ -3,7 +3,7 @@ import {plainText} from '../codec/raw.js'
 import {asKeyText, type DecodeBytes, decodedKey} from '../codec/record-key.js'
 import type {IdLocator} from '../config/locator.js'
 import {lastHeader, type LogRecord} from '../log/event-log.js'
-import {readValuePath} from '../util/value-path.js'
+import {readOneValue, readValuePath} from '../util/value-path.js'
 
 /**
  * Decides whether a record belongs to one flow id, doing as little as possible: a plain-text key
@@ -80,6 +80,12 @@ export function flowIdsOf(locator: IdLocator, record: LogRecord, decodeValue: ()
 
     case 'path': {
       if (record.value === null) return []
+      if (!locator.wildcard) {
+        // One value at most: no arrays to build for it (this runs per record of an index build).
+        const one = readOneValue(decodeValue()?.value, locator.path)
+        return one === null || one === undefined ? [] : [String(one)]
+      }
+
       const found = readValuePath(decodeValue()?.value, locator.path)
       return [...new Set(found.filter((value) => value !== null && value !== undefined).map(String))]
     }
