@@ -8,7 +8,7 @@ import type {DecodeBytes} from '../codec/record-key.js'
 import type {FieldSelection} from '../codec/schema-codec.js'
 import type {IdLocator} from '../config/locator.js'
 import type {ClusterConfig, FlowConfig} from '../config/types.js'
-import {type EventLog, lastHeader} from '../log/event-log.js'
+import {type EventLog, lastHeader, type RecordPosition} from '../log/event-log.js'
 import {readMerged} from '../read/merged-read.js'
 import type {PartitionRange} from '../read/read-plan.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
@@ -29,12 +29,6 @@ const CHUNK_RECORDS = 50_000
  * indexed twice (two catch-ups at once) one row.
  */
 const CREATE_ID_LOOKUP = 'CREATE INDEX IF NOT EXISTS ids_by_id ON ids (id)'
-
-export interface IndexedPosition {
-  offset: number
-  partition: number
-  topic: string
-}
 
 /** What the index has read of the flow's topics: what a scan of them would count. */
 export interface IndexedSpan {
@@ -216,8 +210,8 @@ export class FlowIndex {
   }
 
   /** The positions of every record of `id` in `topics`. */
-  lookup(id: string, topics: string[]): IndexedPosition[] {
-    const rows = this.db.prepare('SELECT topic, partition, offset FROM ids WHERE id = ?').all(id) as IndexedPosition[]
+  lookup(id: string, topics: string[]): RecordPosition[] {
+    const rows = this.db.prepare('SELECT topic, partition, offset FROM ids WHERE id = ?').all(id) as RecordPosition[]
     return rows.filter((row) => topics.includes(row.topic))
   }
 
