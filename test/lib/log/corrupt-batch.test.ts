@@ -2,7 +2,8 @@ import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
 import {EvtError} from '../../../src/lib/errors.js'
-import {type BatchEntry, decodeBatch, encodeBatch} from '../../../src/lib/log/embedded/record-batch.js'
+import {type BatchEntry, encodeBatch} from '../../../src/lib/log/embedded/record-batch.js'
+import {decodeBatch} from '../../helpers/decode-batch.js'
 
 const entries: BatchEntry[] = [0, 1, 2, 3].map((i) => ({
   headers: [['ce_type', Buffer.from(`Event${i}`)], ['n', null]],

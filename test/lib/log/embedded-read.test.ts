@@ -17,7 +17,7 @@ async function produced(count: number) {
   return {backend, file: cluster.path, warnings}
 }
 
-async function readAll(backend: Awaited<ReturnType<typeof openBackend>>, from: number, to: number): Promise<LogRecord[][]> {
+async function readBatches(backend: Awaited<ReturnType<typeof openBackend>>, from: number, to: number): Promise<LogRecord[][]> {
   const batches: LogRecord[][] = []
   for await (const batch of backend.log.read({from, partition: 0, to, topic: 't'})) batches.push(batch)
   return batches
@@ -26,7 +26,7 @@ async function readAll(backend: Awaited<ReturnType<typeof openBackend>>, from: n
 describe('a read of the embedded log', () => {
   it('hands on its stored batches (2048 records each) in slices of at most 128 records, every record once, in order', async () => {
     const {backend} = await produced(5000)
-    const batches = await readAll(backend, 100, 4900)
+    const batches = await readBatches(backend, 100, 4900)
     expect(Math.max(...batches.map((batch) => batch.length))).toBeLessThanOrEqual(128)
     const records = batches.flat()
     expect(records.map((record) => record.offset)).toEqual(Array.from({length: 4800}, (_, i) => 100 + i))
@@ -41,7 +41,7 @@ describe('a read of the embedded log', () => {
     // The middle batch (offsets 2048-4095) loses its last byte.
     expect(db.prepare('UPDATE batches SET records = substr(records, 1, length(records) - 1) WHERE base_offset = 2048').run().changes).toBe(1)
     db.close()
-    const offsets = (await readAll(backend, 0, 5000)).flat().map((record) => record.offset)
+    const offsets = (await readBatches(backend, 0, 5000)).flat().map((record) => record.offset)
     expect(offsets).toEqual([...Array.from({length: 2048}, (_, i) => i), ...Array.from({length: 5000 - 4096}, (_, i) => 4096 + i)])
     expect(warnings).toEqual([expect.stringMatching(/^the stored batch t\[0\]@2048-4095 is corrupt .*: skipped its 2048 records$/)])
     await backend.close()

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 
-import {type BatchEntry, checkBatch, decodeBatch, decodeRecords, encodeBatch} from '../../../src/lib/log/embedded/record-batch.js'
+import {type BatchEntry, checkBatch, decodeRecords, encodeBatch} from '../../../src/lib/log/embedded/record-batch.js'
+import {decodeBatch} from '../../helpers/decode-batch.js'
 import type {Headers} from '../../../src/lib/log/event-log.js'
 
 const T0 = 1_767_603_601_803

@@ -181,11 +181,6 @@ export function decodeRecords(blob: Buffer, meta: BatchMeta, position: BatchPosi
   return records
 }
 
-/** The records of a batch from `from` on, checked and decoded at once. */
-export function decodeBatch(blob: Buffer, meta: BatchMeta): LogRecord[] {
-  return decodeRecords(blob, meta, checkBatch(blob, meta), Number.POSITIVE_INFINITY)
-}
-
 function corruptBatch(meta: BatchMeta, why: string): EvtError {
   const {baseOffset, lastOffset, partition, topic} = meta
   const position = `${topic}[${partition}]@${baseOffset}${lastOffset === undefined ? '' : `-${lastOffset}`}`
