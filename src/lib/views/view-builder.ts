@@ -23,8 +23,14 @@ export interface ViewCounts {
   tombstones: number
 }
 
-/** The last change per key in a chunk; a mapped view keeps the record itself and projects it at write time. */
-type PendingChange = ViewChange | {kind: 'record'; record: LogRecord; recordKey?: string; value?: DecodedPayload | null}
+/**
+ * The last change per key in a chunk; a mapped view whose row key is not in the value keeps the
+ * record itself and projects it at write time (only if it is still the last of its key).
+ */
+type PendingChange = ({kind: 'record'; record: LogRecord; recordKey?: string} | ViewChange) & Added
+
+/** With rowsKeepRecordKey: the count of records added when a change came, to tell which tombstones of its record key came after it. */
+type Added = {added?: number}
 
 /**
  * Projects records into a view store, keeping only the last change per key of each chunk and
@@ -34,9 +40,8 @@ type PendingChange = ViewChange | {kind: 'record'; record: LogRecord; recordKey?
 export class ViewBuilder {
   readonly counts: ViewCounts = {missingKey: {count: 0, first: []}, records: 0, tombstones: 0}
   private chunk = new Map<string, PendingChange>()
-  /** With rowsKeepRecordKey: the record keys of this chunk's tombstones, and the rows each record key wrote in it. */
-  private deletedRecordKeys = new Set<string>()
-  private rowsByRecordKey = new Map<string, Set<string>>()
+  /** With rowsKeepRecordKey: the record keys of this chunk's tombstones, each with the count of records added at its last. */
+  private deletedRecordKeys = new Map<string, number>()
   private chunkRecords = 0
   private readonly decoder: RecordDecoder
   private readonly decode: DecodeBytes = (bytes, topic) => this.decoder.decode(bytes, topic)
@@ -133,35 +138,48 @@ export class ViewBuilder {
     } else if (key === undefined) {
       this.countMissingKey(record)
     } else {
-      this.chunk.set(key, {kind: 'record', record, value})
+      this.chunk.set(key, this.pendingChange(record, projection, value))
     }
   }
 
   /**
+   * A record that writes a row: projected now when its value was decoded already (the row key is
+   * a value field), so the chunk holds the row and not the record, whose key and value would keep
+   * its whole stored batch alive; else kept to be projected if it is still the last of its key.
+   */
+  private pendingChange(record: LogRecord, projection: ColumnProjection, value: DecodedPayload | null | undefined, recordKey?: string, added?: number): PendingChange {
+    if (value === undefined) return {added, kind: 'record', record, recordKey}
+    return this.upsertOf(record, projection, value, recordKey, added)
+  }
+
+  private upsertOf(record: LogRecord, mapping: ColumnProjection, payload: DecodedPayload | null, recordKey: string | undefined, added?: number): Added & ViewChange {
+    const input = this.input(record, payload, {key: mapping.rowReadsKey, type: mapping.rowReadsType})
+    this.noteTypes(mapping, payload)
+    return {added, kind: 'upsert', record: {offset: record.offset, partition: record.partition, topic: record.topic}, recordKey, row: mapping.rowOf(input)}
+  }
+
+  /**
    * A view keyed by a value path or a header: a tombstone has no value to find its row key in, so
-   * it deletes the rows its record key wrote — those of this chunk here, those written before by
-   * the store (`deletedRecordKeys`, applied before this chunk's rows).
+   * it deletes the rows its record key wrote — those of this chunk when the chunk is taken (the
+   * changes its record key made before it), those written before by the store (`deletedRecordKeys`,
+   * applied before this chunk's rows).
    */
   private addKeepingRecordKey(record: LogRecord, key: string | undefined, value: DecodedPayload | null | undefined): void {
     const recordKey = asKeyText(decodedKey(record, this.decode))
     if (record.value === null) {
-      if (recordKey === undefined) return
-      for (const rowKey of this.rowsByRecordKey.get(recordKey) ?? []) {
-        const pending = this.chunk.get(rowKey)
-        if (pending?.kind === 'record' && pending.recordKey === recordKey) this.chunk.set(rowKey, {kind: 'delete'})
-      }
-
-      this.rowsByRecordKey.delete(recordKey)
-      this.deletedRecordKeys.add(recordKey)
+      if (recordKey !== undefined) this.deletedRecordKeys.set(recordKey, this.counts.records)
     } else if (key === undefined) {
       this.countMissingKey(record)
     } else {
-      this.chunk.set(key, {kind: 'record', record, recordKey, value})
-      if (recordKey !== undefined) {
-        const rows = this.rowsByRecordKey.get(recordKey) ?? new Set<string>()
-        this.rowsByRecordKey.set(recordKey, rows.add(key))
-      }
+      this.chunk.set(key, this.pendingChange(record, this.view.projection as ColumnProjection, value, recordKey, this.counts.records))
     }
+  }
+
+  /** A change whose record key a later tombstone of this chunk deleted. */
+  private deletedLater(change: Added & {recordKey?: string}): boolean {
+    if (change.recordKey === undefined) return false
+    const tombstone = this.deletedRecordKeys.get(change.recordKey)
+    return tombstone !== undefined && tombstone > change.added!
   }
 
   /**
@@ -230,23 +248,30 @@ export class ViewBuilder {
     const changes = new Map<string, ViewChange>()
     const {projection} = this.view
     for (const [key, change] of this.chunk) {
-      if (change.kind !== 'record') {
+      if (change.kind === 'delete' || change.kind === 'merge') {
+        changes.set(key, change)
+        continue
+      }
+
+      if (this.deletedLater(change)) {
+        changes.set(key, {kind: 'delete'})
+        continue
+      }
+
+      if (change.kind === 'upsert') {
         changes.set(key, change)
         continue
       }
 
       // Only a column mapping keeps records to project later.
       const mapping = projection as ColumnProjection
-      const payload = change.value === undefined ? this.decoder.decode(change.record.value, change.record.topic, mapping.valueFields) : change.value
-      const input = this.input(change.record, payload, {key: mapping.rowReadsKey, type: mapping.rowReadsType})
-      this.noteTypes(mapping, payload)
-      changes.set(key, {kind: 'upsert', record: change.record, recordKey: change.recordKey, row: mapping.rowOf(input)})
+      const payload = this.decoder.decode(change.record.value, change.record.topic, mapping.valueFields)
+      changes.set(key, this.upsertOf(change.record, mapping, payload, change.recordKey))
     }
 
-    const extras: ApplyExtras = {deletedRecordKeys: this.deletedRecordKeys, schemaTypes: this.chunkTypes}
+    const extras: ApplyExtras = {deletedRecordKeys: new Set(this.deletedRecordKeys.keys()), schemaTypes: this.chunkTypes}
     this.chunk = new Map()
-    this.deletedRecordKeys = new Set()
-    this.rowsByRecordKey = new Map()
+    this.deletedRecordKeys = new Map()
     this.chunkTypes = new Map()
     this.chunkTypeSources = new Set()
     this.chunkRecords = 0

@@ -1,5 +1,6 @@
 import {EvtError} from '../../errors.js'
 import type {Headers, LogRecord} from '../event-log.js'
+import {ShortTexts} from '../../util/short-text.js'
 
 /** What a batch stores per record; offsets are implied (base offset + index). */
 export interface BatchEntry {
@@ -20,7 +21,7 @@ export interface BatchEntry {
 const NULL_HEADER = 0xffffffff
 const headerNames = new Map<string, Buffer>()
 /** One string per header name for all decoded records: a tail can hold a whole log's records at once. */
-const decodedNames = new Map<string, string>()
+const decodedNames = new ShortTexts(1024)
 
 function headerName(name: string): Buffer {
   let bytes = headerNames.get(name)
@@ -158,10 +159,7 @@ export function decodeRecords(blob: Buffer, meta: BatchMeta, position: BatchPosi
     const headers: Headers = headerCount === 0 ? [] : new Array(headerCount)
     for (let i = 0; i < headerCount; i++) {
       const nameLength = blob.readUInt16BE(at)
-      let name = blob.toString('utf8', at + 2, at + 2 + nameLength)
-      const known = decodedNames.get(name)
-      if (known !== undefined) name = known
-      else if (decodedNames.size < 1024) decodedNames.set(name, name)
+      const name = decodedNames.decode(blob, at + 2, at + 2 + nameLength)
       at += 2 + nameLength
       const headerLength = blob.readUInt32BE(at)
       at += 4
