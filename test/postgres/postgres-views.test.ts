@@ -100,6 +100,21 @@ describe('views in PostgreSQL', () => {
     expect(caughtUp.typeMismatches).toEqual([{column: 'total', count: 1, expected: 'REAL', first: ['items/0@2'], got: 'TEXT'}])
   })
 
+  it('leaves a permanent table with permanent indexes, after a full build and after --resume (builds are UNLOGGED until they finish)', async () => {
+    const {log, registry} = await openBackend()
+    await log.createTopic('items', {partitions: 1})
+    await log.produce([{key: Buffer.from('a'), timestamp: T0, topic: 'items', value: json({id: 'x', qty: 1})}])
+    const db = await databases.database(tempDir())
+    const keyedByValue = await view({qty: '$.qty'}, '$.id')
+    const persistence = async () => query(db, "SELECT c.relname AS name, c.relpersistence AS persistence FROM pg_class c WHERE c.relname = 't' OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 't'::regclass) ORDER BY c.relname")
+    await rebuildView({log, registry, target: target(db), view: keyedByValue})
+    expect(await persistence()).toEqual([{name: 't', persistence: 'p'}, {name: 't_evt_key_idx', persistence: 'p'}, {name: 't_pkey', persistence: 'p'}])
+    await log.produce([{key: Buffer.from('b'), timestamp: T0 + 1, topic: 'items', value: json({id: 'y', qty: 2})}])
+    await rebuildView({log, registry, resume: true, target: target(db), view: keyedByValue})
+    expect(await persistence()).toEqual([{name: 't', persistence: 'p'}, {name: 't_evt_key_idx', persistence: 'p'}, {name: 't_pkey', persistence: 'p'}])
+    expect(await query(db, 'SELECT key, qty FROM t ORDER BY key')).toEqual([{key: 'x', qty: '1'}, {key: 'y', qty: '2'}])
+  })
+
   it('widens an integer column when a fraction arrives, stores no NUL text, and agrees with SQLite on every value', async () => {
     const {log, registry} = await openBackend()
     await log.createTopic('items', {partitions: 1})

@@ -110,9 +110,15 @@ export class PostgresTarget implements ViewTarget {
     await client.query('INSERT INTO _evt_builds (build_table, table_name, pid) VALUES ($1, $2, $3) ON CONFLICT (build_table) DO UPDATE SET pid = EXCLUDED.pid', [building, this.table, rows[0].pid])
     await client.query(`DROP TABLE IF EXISTS ${quote(building)}`)
     if (options.copyCurrent) await this.copyCurrent(client, building)
-    const table = await PostgresViewTable.open(client, building, {columns: view.columns, columnTypes: view.columnTypes, keyColumn: view.keyColumn, rowsKeepRecordKey: view.rowsKeepRecordKey, viewTable: this.table})
+    const table = await PostgresViewTable.open(client, building, {columns: view.columns, columnTypes: view.columnTypes, keyColumn: view.keyColumn, rowsKeepRecordKey: view.rowsKeepRecordKey, unlogged: true, viewTable: this.table})
     return {
-      commit: () => this.swap(client, building),
+      commit: async () => {
+        // Built UNLOGGED: the chunks' upserts write no WAL (a failed build is dropped anyway), and
+        // the finished table is written to the WAL once, in its own transaction before the swap,
+        // so the swap holds its lock for no longer than before.
+        await client.query(`ALTER TABLE ${quote(building)} SET LOGGED`)
+        await this.swap(client, building)
+      },
       discard: async () => {
         // After a lost connection there is nothing to drop here: the next rebuild removes the leftover.
         await client.query(`DROP TABLE IF EXISTS ${quote(building)}`).catch(() => {})
@@ -128,7 +134,7 @@ export class PostgresTarget implements ViewTarget {
   private async copyCurrent(client: Client, building: string): Promise<void> {
     await client.query('BEGIN')
     try {
-      await client.query(`CREATE TABLE ${quote(building)} (LIKE ${quote(this.table)} INCLUDING ALL)`)
+      await client.query(`CREATE UNLOGGED TABLE ${quote(building)} (LIKE ${quote(this.table)} INCLUDING ALL)`)
       await client.query(`INSERT INTO ${quote(building)} SELECT * FROM ${quote(this.table)}`)
       await client.query('INSERT INTO _evt_views (table_name, name, definition, definition_hash, built_at, build_id) SELECT $2, name, definition, definition_hash, built_at, build_id FROM _evt_views WHERE table_name = $1', [this.table, building])
       await client.query('INSERT INTO _evt_offsets (table_name, topic, partition, next_offset) SELECT $2, topic, partition, next_offset FROM _evt_offsets WHERE table_name = $1', [this.table, building])

@@ -23,6 +23,8 @@ interface TableOptions {
   columnTypes: Map<string, SqlType>
   keyColumn: string
   rowsKeepRecordKey: boolean
+  /** A build's table: created UNLOGGED (see PostgresTarget.startBuild). */
+  unlogged?: boolean
   /** The view's own table (the one a build replaces). */
   viewTable: string
 }
@@ -61,7 +63,7 @@ export class PostgresViewTable implements ViewTable {
    * lock on the bookkeeping row, that the view's table is still that build (a follower's guard).
    */
   static async open(client: Client, table: string, options: TableOptions): Promise<PostgresViewTable> {
-    await client.query(`CREATE TABLE IF NOT EXISTS ${quote(table)} (${quote(options.keyColumn)} text PRIMARY KEY)`)
+    await client.query(`CREATE ${options.unlogged ? 'UNLOGGED ' : ''}TABLE IF NOT EXISTS ${quote(table)} (${quote(options.keyColumn)} text PRIMARY KEY)`)
     const {rows} = await client.query<{comment: null | string; name: string; type: string}>(
       `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, col_description(a.attrelid, a.attnum) AS comment
        FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
