@@ -12,8 +12,6 @@ import {type ApplyExtras, type PartitionOffsets, setOffset, type ViewChange, typ
 /** The schema id of records decoded without a schema. */
 const RAW = -1
 
-/** Records buffered before they are written: one transaction each, deduplicated by key. */
-const CHUNK_RECORDS = 20_000
 const FIRST_POSITIONS = 5
 
 export interface ViewCounts {
@@ -93,7 +91,7 @@ export class ViewBuilder {
     }
 
     this.chunkRecords += records.length
-    if (this.chunkRecords < CHUNK_RECORDS) return
+    if (this.chunkRecords < this.store.chunkRecords) return
     // One chunk in flight at most: chunks apply in order, and a failure surfaces here.
     await this.writing
     const [changes, extras] = this.takeChunk()

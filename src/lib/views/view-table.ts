@@ -42,6 +42,8 @@ export interface ApplyExtras {
  */
 export interface ViewTable {
   apply(changes: Map<string, ViewChange>, extras?: ApplyExtras): Promise<void>
+  /** Records gathered into a chunk (one transaction, deduplicated by key) before it is written. */
+  readonly chunkRecords: number
   readonly columnTypes: ColumnTypes
   meta(): Promise<undefined | ViewMeta>
   offsets(): Promise<PartitionOffsets>

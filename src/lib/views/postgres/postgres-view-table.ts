@@ -43,6 +43,12 @@ export class ViewReplaced {
  * keys, upserts from arrays unnested into rows (`INSERT … SELECT FROM unnest(…) ON CONFLICT`).
  */
 export class PostgresViewTable implements ViewTable {
+  /**
+   * Each row of a chunk costs the server an upsert, and the server works while the next chunk
+   * gathers. Chunks of 50k records rather than SQLite's 20k: over the demo's four topics 312k
+   * upserts instead of 370k, and 8–55% faster in alternating runs, for 25–40 MB more peak RSS.
+   */
+  readonly chunkRecords = 50_000
   readonly columnTypes: ColumnTypes
   /** The PostgreSQL type of each column: an INTEGER column widens to double precision when a fraction arrives. */
   private readonly physical = new Map<string, string>()

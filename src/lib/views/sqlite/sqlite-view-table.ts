@@ -21,6 +21,8 @@ type Upsert = {columns: string[]; recordKeyAt: number; statement: Database.State
  * table is copied into one declared with the new types.
  */
 export class SqliteViewTable implements ViewTable {
+  /** Larger chunks measured no faster here (SQLite writes on this thread) and hold more records. */
+  readonly chunkRecords = 20_000
   readonly columnTypes: ColumnTypes
   private upsert?: Upsert
   /** Statements that write some columns of a row (join views), by the columns they write. */
