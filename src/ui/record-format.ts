@@ -1,6 +1,7 @@
 import {headersToJson, type HeadersJson, keyToJson} from '../lib/codec/json-shape.js'
 import type {SchemaRef} from '../lib/codec/record-decoder.js'
 import type {DecodedRecord} from '../lib/read/read-records.js'
+import {positionOf} from '../lib/log/event-log.js'
 import {eventTypeOf} from '../lib/util/event-type.js'
 import {painter} from './ansi.js'
 import {isoTime, prettyTime} from '../lib/util/time.js'
@@ -87,7 +88,7 @@ function prettyParts(decoded: DecodedRecord, verbose = false): PrettyParts {
   const value = decoded.value === null ? '(tombstone)' : display(decoded.value.value, verbose)
   return {
     key: prettyKey(decoded.key),
-    position: `${record.topic}[${record.partition}]@${record.offset}`,
+    position: positionOf(record),
     time: prettyTime(record.timestamp),
     type: eventType(decoded) ?? '-',
     value,

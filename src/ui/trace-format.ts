@@ -1,3 +1,4 @@
+import {positionOf} from '../lib/log/event-log.js'
 import type {StalledFlow} from '../lib/trace/stalled-flows.js'
 import type {FlowEvent} from '../lib/trace/flow-events.js'
 import type {TraceResult} from '../lib/trace/trace-flow.js'
@@ -28,7 +29,7 @@ export function narrativeLines(trace: TraceResult): NarrativeLine[] {
     return {
       delta: previous ? `+${formatDuration(event.timestamp - previous.timestamp)}` : '',
       groups,
-      position: `${event.topic}[${event.partition}]@${event.offset}`,
+      position: positionOf(event),
       source: event.source,
       summary: event.summary,
       time: prettyTime(event.timestamp),
@@ -69,9 +70,8 @@ export function formatFollowUpdate(shown: TraceResult | undefined, trace: TraceR
     return paint(`no events for ${trace.flow} ${trace.id} yet in ${trace.scanned.topics.join(', ')} (scanned ${trace.scanned.records} records); waiting for them`, 'dim')
   }
 
-  const position = (event: FlowEvent) => `${event.topic}[${event.partition}]@${event.offset}`
-  const seen = new Set(shown.events.map((event) => position(event)))
-  const out = eventRows(trace, (event) => !seen.has(position(event)), paint)
+  const seen = new Set(shown.events.map((event) => positionOf(event)))
+  const out = eventRows(trace, (event) => !seen.has(positionOf(event)), paint)
   const known = new Set(shown.anomalies)
   out.push(...trace.anomalies.filter((a) => !known.has(a)).map((a) => `  - ${paint(a, 'magenta')}`))
   if (verdictLine(trace) !== verdictLine(shown) || shown.events.length === 0) out.push('', paint(verdictLine(trace), 'bold', VERDICT_STYLE[trace.verdict.status]), '')

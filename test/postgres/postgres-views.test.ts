@@ -97,7 +97,7 @@ describe('views in PostgreSQL', () => {
       {key: 'c', n: '8', total: null},
       {key: 'd', n: '9', total: 3},
     ])
-    expect(caughtUp.typeMismatches).toEqual([{column: 'total', count: 1, expected: 'REAL', first: ['items/0@2'], got: 'TEXT'}])
+    expect(caughtUp.typeMismatches).toEqual([{column: 'total', count: 1, expected: 'REAL', first: ['items[0]@2'], got: 'TEXT'}])
   })
 
   it('leaves a permanent table with permanent indexes, after a full build and after --resume (builds are UNLOGGED until they finish)', async () => {
@@ -139,7 +139,7 @@ describe('views in PostgreSQL', () => {
     expect(diff.changed).toEqual([{columns: {note: {local: null, log: 'nul \u0000 inside'}}, key: 'b'}])
     expect(diff.missing.length + diff.extra.length).toBe(0)
     expect((await rebuildView({log, registry, target: target(db), view: mapped})).typeMismatches).toEqual([
-      {column: 'note', count: 1, expected: 'TEXT', first: ['items/0@1'], got: 'TEXT with a NUL character'},
+      {column: 'note', count: 1, expected: 'TEXT', first: ['items[0]@1'], got: 'TEXT with a NUL character'},
     ])
     expect(resumed.typeMismatches).toEqual([])
   })
@@ -240,10 +240,10 @@ describe('views in PostgreSQL', () => {
       {at: null, day: null, key: 'd', price: '-3'},
     ])
     expect(result.typeMismatches.map(({column, first, got}) => `${column}:${got}:${first.join(',')}`).sort()).toEqual([
-      'at:TEXT:items/0@1,items/0@3',
-      'day:INTEGER:items/0@2',
-      'day:TEXT:items/0@1,items/0@3',
-      'price:TEXT:items/0@2',
+      'at:TEXT:items[0]@1,items[0]@3',
+      'day:INTEGER:items[0]@2',
+      'day:TEXT:items[0]@1,items[0]@3',
+      'price:TEXT:items[0]@2',
     ])
   })
 

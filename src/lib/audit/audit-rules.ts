@@ -1,5 +1,5 @@
 import {wireSchemaId} from '../codec/wire-format.js'
-import {lastHeader, type LogRecord} from '../log/event-log.js'
+import {lastHeader, type LogRecord, positionOf} from '../log/event-log.js'
 import {formatDuration} from '../trace/verdict.js'
 
 /** The principles `evt audit` checks, in the order it reports them. */
@@ -26,11 +26,6 @@ export interface AuditRule {
 }
 
 const EVIDENCE = 5
-
-/** Where a record sits, as audit reports it: `orders[3]@1207`. */
-export function positionOf(record: LogRecord): string {
-  return `${record.topic}[${record.partition}]@${record.offset}`
-}
 
 /** A count with its first positions. */
 class Tally {

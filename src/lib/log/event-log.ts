@@ -35,6 +35,11 @@ export interface LogRecord {
 /** Where a record sits in the log: what is kept of it for a report once it is handled. */
 export type RecordPosition = Pick<LogRecord, 'offset' | 'partition' | 'topic'>
 
+/** Where a record sits, as evt prints it everywhere: `orders[3]@1207`. */
+export function positionOf(record: RecordPosition): string {
+  return `${record.topic}[${record.partition}]@${record.offset}`
+}
+
 export interface OutgoingRecord {
   headers?: Headers
   key: Buffer | null

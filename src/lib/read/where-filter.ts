@@ -4,7 +4,7 @@ import {getHeapStatistics} from 'node:v8'
 
 import type {DecodedPayload} from '../codec/record-decoder.js'
 import {EvtError, UsageError} from '../errors.js'
-import type {LogRecord} from '../log/event-log.js'
+import {type LogRecord, positionOf} from '../log/event-log.js'
 import {eventTypeOf} from '../util/event-type.js'
 import {maybeYield} from '../util/yield.js'
 import {LimitExceeded, limitSteps} from './where-limits.js'
@@ -194,8 +194,9 @@ function isolatedFilter(expression: string, limits: WhereBudget): WhereFilter {
 /** The error for a record the expression could not be evaluated on, naming the expression and the record. */
 function whereFailure(expression: string, budget: WhereBudget, outcome: Exclude<BatchOutcome, {kind: 'done' | 'needs' | 'stopped'}>, inputs: WhereInput[]): EvtError {
   if (outcome.kind === 'crashed') return new EvtError('INTERNAL', `--where evaluation stopped: ${outcome.message}`, {data: {expression}})
-  const {offset, partition, topic} = inputs[outcome.index].record
-  const at = `${topic}[${partition}]@${offset}`
+  const {record} = inputs[outcome.index]
+  const {offset, partition, topic} = record
+  const at = positionOf(record)
   const data = {expression, offset, partition, topic}
   if (outcome.kind === 'failed' && !outcome.budget) return new UsageError(`--where failed on ${at}: ${outcome.message}`, {data})
   const shown = expression.length > 120 ? `${expression.slice(0, 117)}...` : expression

@@ -1,4 +1,5 @@
 import type {FlowConfig} from '../config/types.js'
+import {positionOf} from '../log/event-log.js'
 import {isoTimeText} from '../util/time.js'
 import type {FlowEvent} from './flow-events.js'
 
@@ -35,7 +36,7 @@ export function findAnomalies(events: FlowEvent[]): string[] {
   const anomalies: string[] = []
   const seen = new Map<string, FlowEvent>()
   const lastInPartition = new Map<string, FlowEvent>()
-  const at = (e: FlowEvent) => `${e.topic}[${e.partition}]@${e.offset}`
+  const at = positionOf
   for (const event of [...events].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition || a.offset - b.offset)) {
     const identity = `${event.topic}|${event.type}|${JSON.stringify(event.value)}`
     const original = seen.get(identity)

@@ -1,3 +1,5 @@
+import {positionOf, type RecordPosition} from '../log/event-log.js'
+
 /**
  * Kafka timestamps are any int64; a JavaScript Date holds only ±8.64e15 ms (about ±275,000 years),
  * and `toISOString()` throws "Invalid time value" beyond. Every time evt shows goes through here,
@@ -52,24 +54,19 @@ export function prettyTime(ms: number): string {
   return typeof iso === 'string' ? iso.replace('T', ' ').replace('Z', '') : String(iso)
 }
 
-interface RecordPosition {
-  offset: number
-  partition: number
-  timestamp: number
-  topic: string
-}
+type TimedPosition = RecordPosition & {timestamp: number}
 
 /**
  * One warning per read, naming the first record whose timestamp no date can show: a log full of
  * them is reported once, not once per record.
  */
-export function unrepresentableTimeWarning(warn: ((message: string) => void) | undefined): (record: RecordPosition) => void {
+export function unrepresentableTimeWarning(warn: ((message: string) => void) | undefined): (record: TimedPosition) => void {
   let warned = false
   return (record) => {
     if (warned || isRepresentableTime(record.timestamp)) return
     warned = true
     warn?.(
-      `${record.topic}[${record.partition}]@${record.offset} has timestamp ${record.timestamp}, beyond the dates a JavaScript Date can hold: ` +
+      `${positionOf(record)} has timestamp ${record.timestamp}, beyond the dates a JavaScript Date can hold: ` +
         'given as the number of milliseconds instead (so are any further such records)',
     )
   }

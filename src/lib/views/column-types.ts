@@ -1,5 +1,5 @@
 import type {ValueKind} from '../codec/value-kinds.js'
-import type {RecordPosition} from '../log/event-log.js'
+import {positionOf, type RecordPosition} from '../log/event-log.js'
 
 /**
  * The kinds of value a view column holds; each target maps them to its own types. DECIMAL,
@@ -33,7 +33,7 @@ export interface TypeMismatch {
   count: number
   /** Declared SQL type of the column. */
   expected: string
-  /** Positions (topic/partition@offset) of the first records that did not fit. */
+  /** Positions (topic[partition]@offset) of the first records that did not fit. */
   first: string[]
   got: string
 }
@@ -145,11 +145,6 @@ export class ColumnTypes {
 
 const MIN_INT64 = -(2n ** 63n)
 const MAX_INT64 = 2n ** 63n - 1n
-
-/** Where a record sits, as evt prints it: topic/partition@offset. */
-export function positionOf(record: RecordPosition): string {
-  return `${record.topic}/${record.partition}@${record.offset}`
-}
 
 /** A decoded value as a view stores it: objects and arrays as JSON text, booleans as 0/1. */
 export function toSql(value: unknown): null | SqlValue {

@@ -1,12 +1,12 @@
 import {asKeyText, type DecodeBytes, decodedKey} from '../codec/record-key.js'
 import {type DecodedPayload, RecordDecoder} from '../codec/record-decoder.js'
-import type {LogRecord} from '../log/event-log.js'
+import {type LogRecord, positionOf} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {eventTypeOf} from '../util/event-type.js'
 import {unrepresentableTimeWarning} from '../util/time.js'
 import {maybeYield} from '../util/yield.js'
 import type {ColumnProjection, CompiledView, JoinProjection, Projection, ProjectionInput} from './view-definition.js'
-import {positionOf, type SqlType} from './column-types.js'
+import type {SqlType} from './column-types.js'
 import {type ApplyExtras, type PartitionOffsets, setOffset, type ViewChange, type ViewMeta, type ViewTable} from './view-table.js'
 
 /** The schema id of records decoded without a schema. */

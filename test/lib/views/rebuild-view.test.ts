@@ -140,7 +140,7 @@ describe('rebuildView', () => {
     const file = path.join(tempDir(), 'items.db')
     const mapped = await view({columns: {qty: '$.qty'}})
     const result = await rebuildView({log, target: new SqliteTarget(file), registry, view: mapped})
-    expect(result.typeMismatches).toEqual([{column: 'qty', count: 1, expected: 'INTEGER', first: ['items/1@0'], got: 'TEXT'}])
+    expect(result.typeMismatches).toEqual([{column: 'qty', count: 1, expected: 'INTEGER', first: ['items[1]@0'], got: 'TEXT'}])
     expect(rows(file, 'SELECT key, qty, typeof(qty) AS type FROM t ORDER BY key')).toEqual([
       {key: 'a', qty: 3, type: 'integer'},
       {key: 'b', qty: null, type: 'null'},

@@ -47,7 +47,7 @@ describe('view column types', () => {
       {key: 'b', note: null, total: 1.5},
       {key: 'c', note: null, total: 2.5},
     ])
-    expect(result.typeMismatches).toEqual([{column: 'total', count: 1, expected: 'REAL', first: ['orders/0@0'], got: 'TEXT'}])
+    expect(result.typeMismatches).toEqual([{column: 'total', count: 1, expected: 'REAL', first: ['orders[0]@0'], got: 'TEXT'}])
   })
 
   it('keeps the type evt.yaml declares (type: real), even when most values are text: those are reported, the numbers kept', async () => {
@@ -66,7 +66,7 @@ describe('view column types', () => {
       {key: 'b', note: null, total: null},
       {key: 'c', note: null, total: 2},
     ])
-    expect(result.typeMismatches).toEqual([{column: 'total', count: 2, expected: 'REAL', first: ['orders/0@0', 'orders/0@1'], got: 'TEXT'}])
+    expect(result.typeMismatches).toEqual([{column: 'total', count: 2, expected: 'REAL', first: ['orders[0]@0', 'orders[0]@1'], got: 'TEXT'}])
   })
 
   it('gives a column that had no value its type when values arrive: --resume equals a full rebuild', async () => {
