@@ -8,7 +8,7 @@ import type {DecodeBytes} from '../codec/record-key.js'
 import type {FieldSelection} from '../codec/schema-codec.js'
 import type {IdLocator} from '../config/locator.js'
 import type {ClusterConfig, FlowConfig} from '../config/types.js'
-import {type EventLog, lastHeader, type RecordPosition} from '../log/event-log.js'
+import {type EventLog, lastHeader, type LogRecord, type RecordPosition} from '../log/event-log.js'
 import {readMerged} from '../read/merged-read.js'
 import type {PartitionRange} from '../read/read-plan.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
@@ -29,6 +29,38 @@ const CHUNK_RECORDS = 50_000
  * indexed twice (two catch-ups at once) one row.
  */
 const CREATE_ID_LOOKUP = 'CREATE INDEX IF NOT EXISTS ids_by_id ON ids (id)'
+
+/**
+ * The rows of a chunk, a column per field: only what the rows need (a chunk of whole records, or
+ * of an array per row, would outlive the young generation).
+ */
+class PendingRows {
+  readonly first: boolean[] = []
+  readonly id: string[] = []
+  readonly offset: number[] = []
+  readonly partition: number[] = []
+  readonly timestamp: number[] = []
+  readonly topic: string[] = []
+  readonly type: string[] = []
+
+  get length(): number {
+    return this.id.length
+  }
+
+  add(id: string, record: LogRecord, type: string, first: boolean): void {
+    this.id.push(id)
+    this.topic.push(record.topic)
+    this.partition.push(record.partition)
+    this.offset.push(record.offset)
+    this.timestamp.push(record.timestamp)
+    this.type.push(type)
+    this.first.push(first)
+  }
+
+  clear(): void {
+    for (const column of [this.first, this.id, this.offset, this.partition, this.timestamp, this.topic, this.type]) column.length = 0
+  }
+}
 
 /** What the index has read of the flow's topics: what a scan of them would count. */
 export interface IndexedSpan {
@@ -150,26 +182,26 @@ export class FlowIndex {
     const ranks = this.topicRanks()
     const firstBuild = this.db.prepare('SELECT 1 FROM ids LIMIT 1').get() === undefined
     if (firstBuild) this.db.exec('DROP INDEX IF EXISTS ids_by_id')
-    // Only what the rows need: a chunk of whole records would outlive the young generation.
-    let pending: [id: string, topic: string, partition: number, offset: number, timestamp: number, type: string, first: boolean][] = []
+    const pending = new PendingRows()
     const commit = () => {
       // Each id's part of this chunk folded first, so its summary row is written once per chunk.
       const folded = new Map<string, {ended: boolean; last: [number, number, number, number]; type: string}>()
-      for (const [id, topic, partition, offset, timestamp, type, first] of pending) {
-        if (!first) continue
-        const last: [number, number, number, number] = [timestamp, ranks.get(topic)!, partition, offset]
-        const seen = folded.get(id)
-        const ended = (seen?.ended ?? false) || this.flow.ends.includes(type)
-        if (!seen || comesAfter(last, seen.last)) folded.set(id, {ended, last, type})
+      const {first, id, offset, partition, timestamp, topic, type} = pending
+      for (let i = 0; i < pending.length; i++) {
+        if (!first[i]) continue
+        const last: [number, number, number, number] = [timestamp[i], ranks.get(topic[i])!, partition[i], offset[i]]
+        const seen = folded.get(id[i])
+        const ended = (seen?.ended ?? false) || this.flow.ends.includes(type[i])
+        if (!seen || comesAfter(last, seen.last)) folded.set(id[i], {ended, last, type: type[i]})
         else seen.ended = ended
       }
 
       this.db.transaction(() => {
-        for (const [id, topic, partition, offset, timestamp, type, first] of pending) insert.run(id, topic, partition, offset, timestamp, type, first ? 1 : 0)
+        for (let i = 0; i < pending.length; i++) insert.run(id[i], topic[i], partition[i], offset[i], timestamp[i], type[i], first[i] ? 1 : 0)
         for (const [id, {ended, last, type}] of folded) summarize.run(id, ended ? 1 : 0, last[0], type, last[1], last[2], last[3])
         this.saveStates(states)
       })()
-      pending = []
+      pending.clear()
     }
 
     let sinceCommit = 0
@@ -190,7 +222,7 @@ export class FlowIndex {
         if (ids.length === 0) continue
         // As a scan names it: the ce_type header, else the schema's record name.
         const type = eventTypeOf(record.headers, lastHeader(record.headers, 'ce_type') ? undefined : decodeValue()?.type) ?? (record.value === null ? 'tombstone' : 'event')
-        for (const [i, id] of ids.entries()) pending.push([id, record.topic, record.partition, record.offset, record.timestamp, type, i === 0])
+        for (const [i, id] of ids.entries()) pending.add(id, record, type, i === 0)
       }
 
       sinceCommit += batch.length
