@@ -13,6 +13,11 @@ import {type ApplyExtras, type PartitionOffsets, setOffset, type ViewChange, typ
 const RAW = -1
 
 const FIRST_POSITIONS = 5
+/**
+ * A chunk that keeps records (a mapping keyed by the record key projects only the last record of
+ * each key) keeps their stored batches alive with them: it gathers at most this many.
+ */
+const CHUNK_KEEPING_RECORDS = 50_000
 
 export interface ViewCounts {
   /** Records whose row key could not be found: skipped. */
@@ -53,6 +58,8 @@ export class ViewBuilder {
   private chunkTypeSources = new Set<ReadonlyMap<string, SqlType>>()
   /** The full chunk being written while the next one gathers (a database server writes on another core). */
   private writing?: Promise<unknown>
+  /** Records gathered before a chunk is written. */
+  private readonly chunkLimit: number
 
   constructor(
     private readonly view: CompiledView,
@@ -62,6 +69,9 @@ export class ViewBuilder {
     this.decoder = new RecordDecoder(options.registry, options.warn)
     this.warnTime = unrepresentableTimeWarning(options.warn)
     this.positions = options.positions
+    const {projection} = view
+    const keepsRecords = projection.kind === 'columns' && !projection.keyReadsValue
+    this.chunkLimit = keepsRecords ? Math.min(store.chunkRecords, CHUNK_KEEPING_RECORDS) : store.chunkRecords
   }
 
   /**
@@ -91,7 +101,7 @@ export class ViewBuilder {
     }
 
     this.chunkRecords += records.length
-    if (this.chunkRecords < this.store.chunkRecords) return
+    if (this.chunkRecords < this.chunkLimit) return
     // One chunk in flight at most: chunks apply in order, and a failure surfaces here.
     await this.writing
     const [changes, extras] = this.takeChunk()
@@ -235,7 +245,7 @@ export class ViewBuilder {
       }
 
       case 'upsert': {
-        this.chunk.set(projection.key, {kind: 'upsert', record, row: projection.row})
+        this.chunk.set(projection.key, {kind: 'upsert', record: {offset: record.offset, partition: record.partition, topic: record.topic}, row: projection.row})
         break
       }
     }
