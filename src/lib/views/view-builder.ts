@@ -1,6 +1,6 @@
 import {asKeyText, type DecodeBytes, decodedKey} from '../codec/record-key.js'
 import {type DecodedPayload, RecordDecoder} from '../codec/record-decoder.js'
-import {type LogRecord, positionOf} from '../log/event-log.js'
+import {type LogRecord, positionOf, type RecordPosition} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {eventTypeOf} from '../util/event-type.js'
 import {unrepresentableTimeWarning} from '../util/time.js'
@@ -163,7 +163,7 @@ export class ViewBuilder {
   private upsertOf(record: LogRecord, mapping: ColumnProjection, payload: DecodedPayload | null, recordKey: string | undefined, added?: number): Added & ViewChange {
     const input = this.input(record, payload, {key: mapping.rowReadsKey, type: mapping.rowReadsType})
     this.noteTypes(mapping, payload)
-    return {added, kind: 'upsert', record: {offset: record.offset, partition: record.partition, topic: record.topic}, recordKey, row: mapping.rowOf(input)}
+    return {added, kind: 'upsert', record: positionIn(record), recordKey, row: mapping.rowOf(input)}
   }
 
   /**
@@ -213,9 +213,7 @@ export class ViewBuilder {
 
     const row = source.rowOf(input)
     this.noteTypes(source, payload)
-    // Only where the record sits: a chunk holding records would hold their stored batches too,
-    // and what lives that long is costly to collect.
-    const at = {offset: record.offset, partition: record.partition, topic: record.topic}
+    const at = positionIn(record)
     const pending = this.chunk.get(key)
     if (pending === undefined) {
       this.chunk.set(key, {kind: 'merge', record: at, row})
@@ -245,7 +243,7 @@ export class ViewBuilder {
       }
 
       case 'upsert': {
-        this.chunk.set(projection.key, {kind: 'upsert', record: {offset: record.offset, partition: record.partition, topic: record.topic}, row: projection.row})
+        this.chunk.set(projection.key, {kind: 'upsert', record: positionIn(record), row: projection.row})
         break
       }
     }
@@ -321,4 +319,12 @@ export class ViewBuilder {
       value: value?.value ?? null,
     }
   }
+}
+
+/**
+ * Only where a record sits, for reports: a chunk that held the record would hold its stored batch
+ * too, and what lives that long is costly to collect.
+ */
+function positionIn(record: LogRecord): RecordPosition {
+  return {offset: record.offset, partition: record.partition, topic: record.topic}
 }
