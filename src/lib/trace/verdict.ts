@@ -36,17 +36,16 @@ export function findAnomalies(events: FlowEvent[]): string[] {
   const anomalies: string[] = []
   const seen = new Map<string, FlowEvent>()
   const lastInPartition = new Map<string, FlowEvent>()
-  const at = positionOf
   for (const event of [...events].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition || a.offset - b.offset)) {
     const identity = `${event.topic}|${event.type}|${JSON.stringify(event.value)}`
     const original = seen.get(identity)
-    if (original) anomalies.push(`duplicate ${event.type} at ${at(event)} (same as ${at(original)})`)
+    if (original) anomalies.push(`duplicate ${event.type} at ${positionOf(event)} (same as ${positionOf(original)})`)
     else seen.set(identity, event)
     const partitionKey = `${event.topic}/${event.partition}`
     const previous = lastInPartition.get(partitionKey)
-    if (previous && event.timestamp < previous.timestamp) anomalies.push(`out-of-order timestamp: ${at(event)} is earlier than ${at(previous)}`)
+    if (previous && event.timestamp < previous.timestamp) anomalies.push(`out-of-order timestamp: ${positionOf(event)} is earlier than ${positionOf(previous)}`)
     lastInPartition.set(partitionKey, event)
-    if (event.decodeError) anomalies.push(`schema error at ${at(event)}: ${event.decodeError}`)
+    if (event.decodeError) anomalies.push(`schema error at ${positionOf(event)}: ${event.decodeError}`)
   }
 
   return anomalies
