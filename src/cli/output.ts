@@ -1,6 +1,9 @@
-import {createInterface} from 'node:readline'
+import {createRequire} from 'node:module'
 
 import {UsageError} from '../lib/errors.js'
+
+/** node:readline, loaded by the functions that read lines: compiling it is start-up time otherwise. */
+const readline = () => createRequire(import.meta.url)('node:readline') as typeof import('node:readline')
 
 /**
  * TTY gate (conventions habit 7): ink only on an interactive terminal, never in CI, a dumb terminal
@@ -99,7 +102,7 @@ export class OutputWriter {
  */
 export function linesOf(input: NodeJS.ReadableStream, signal?: AbortSignal): AsyncIterable<string> {
   // Aborted (Ctrl-C): the lines end at once, even while stdin waits for more.
-  const lines = createInterface({crlfDelay: Number.POSITIVE_INFINITY, input})
+  const lines = readline().createInterface({crlfDelay: Number.POSITIVE_INFINITY, input})
   signal?.addEventListener('abort', () => lines.close(), {once: true})
   const iterator = lines[Symbol.asyncIterator]()
   return {[Symbol.asyncIterator]: () => iterator}
@@ -134,7 +137,7 @@ export function recordFormat(format: RecordFormat | undefined, json: boolean): R
 
 /** Asks a yes/no question on the terminal (stderr), answered on stdin; anything but y or yes is no. */
 export async function askYesNo(question: string): Promise<boolean> {
-  const prompt = createInterface({input: process.stdin, output: process.stderr})
+  const prompt = readline().createInterface({input: process.stdin, output: process.stderr})
   try {
     const answer = await new Promise<string>((resolve) => prompt.question(`${question} [y/N] `, resolve))
     return /^y(es)?$/i.test(answer.trim())

@@ -97,8 +97,9 @@ describe('evt without an embedded log (through pipes)', () => {
     expect(list).toMatchObject({code: 0, stderr: ''})
     expect(JSON.parse(list.stdout).map((t: {name: string}) => t.name)).toEqual(['orders', 'payments', 'shipments', 'stock'])
     // No -wal or -shm left behind by the reader: the last connection to close removes them. (The
-    // demo's lock file stays: removing it would let two later demos lock two different files.)
-    expect(tree(path.join(cwd, '.evt'))).toEqual(['evt.db', 'evt.db.demo-lock'])
+    // demo's lock file stays: removing it would let two later demos lock two different files; so
+    // does the parse of evt.yaml kept for the next run.)
+    expect(tree(path.join(cwd, '.evt'))).toEqual(['evt.db', 'evt.db.demo-lock', 'evt.yaml.parsed'])
   })
 
   it('writing commands create the log as before: topic create in an empty directory', async () => {

@@ -5,6 +5,7 @@ import path from 'node:path'
 import {ConfigError, UsageError} from '../errors.js'
 import {parseDuration} from '../read/start-position.js'
 import {type ColumnLocator, parseColumnLocator, parseIdLocator} from './locator.js'
+import {parseWithCache} from './parsed-yaml-cache.js'
 import {isPemText, normalizePem} from './pem.js'
 import {withoutCredentials} from './redact.js'
 import type {
@@ -61,9 +62,9 @@ export function resolveConfig({cwd, env, overrides}: ResolveOptions): EvtConfig 
     throw new ConfigError(`config file ${file} does not exist`, {code: 'FILE_NOT_FOUND', file, hint: 'check the --config path'})
   }
 
-  const parsed = file ? readConfigFile(file, env) : undefined
   const baseDir = file ? path.dirname(file) : path.resolve(cwd)
   const home = env.EVT_HOME ? path.resolve(cwd, env.EVT_HOME) : path.join(baseDir, '.evt')
+  const parsed = file ? readConfigFile(file, home, env) : undefined
   const defaultEmbedded: ClusterConfig = {kind: 'embedded', name: DEFAULT_CLUSTER_NAME, path: path.join(home, 'evt.db')}
   const clusters = parsed?.clusters ?? {}
 
@@ -122,7 +123,7 @@ export function resolveConfig({cwd, env, overrides}: ResolveOptions): EvtConfig 
   return {audit: parsed?.audit ?? {ignore: []}, cluster, file, flows: parsed?.flows ?? {}, home, views: parsed?.views ?? {}}
 }
 
-function readConfigFile(file: string, env: NodeJS.ProcessEnv): FileConfig {
+function readConfigFile(file: string, home: string, env: NodeJS.ProcessEnv): FileConfig {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
@@ -130,7 +131,7 @@ function readConfigFile(file: string, env: NodeJS.ProcessEnv): FileConfig {
     throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`, {cause: error, file})
   }
 
-  const data = parseConfigYaml(text, file)
+  const data = parseWithCache(home, text, () => parseConfigYaml(text, file))
   const root = new ConfigNode(data ?? {}, file, '', env)
   root.requireMap('a map with clusters, default, flows, views and audit')
   for (const [key, node] of root.entries('settings')) {

@@ -1,4 +1,4 @@
-import {createHash} from 'node:crypto'
+import {createRequire} from 'node:module'
 
 import type {SchemaDefinition} from './schema-registry.js'
 
@@ -8,6 +8,8 @@ import type {SchemaDefinition} from './schema-registry.js'
  */
 export function schemaFingerprint({references, schema, schemaType}: SchemaDefinition): string {
   const body = schemaType === 'PROTOBUF' ? schema.trim() : canonicalJson(schema)
+  // Loaded here: node:crypto takes milliseconds to compile, and most commands never hash a schema.
+  const {createHash} = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')
   return createHash('sha256')
     .update(JSON.stringify([schemaType, body, references.map((r) => [r.name, r.subject, r.version])]))
     .digest('hex')

@@ -1,12 +1,12 @@
 import {promisify} from 'node:util'
-import {gunzip, gzip} from 'node:zlib'
+
 import {EvtError} from '../../errors.js'
 import {importNative} from '../../util/native-module.js'
 
 /*
  * Kafka's record batch codecs, both directions. gzip is Node's zlib; snappy, lz4 and zstd come
  * from napi-rs packages whose prebuilt binaries ship inside the npm packages (README: dependency
- * notes). They load on first use, so commands that never meet a compressed batch start fast.
+ * notes). They load on first use, zlib too, so commands that never meet a compressed batch start fast.
  */
 
 export const COMPRESSION_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const
@@ -20,7 +20,10 @@ export interface Codec {
   decompress(data: Buffer): Promise<Buffer>
 }
 
-const gzipCodec: Codec = {compress: promisify(gzip), decompress: promisify(gunzip)}
+async function gzipCodec(): Promise<Codec> {
+  const {gunzip, gzip} = await import('node:zlib')
+  return {compress: promisify(gzip), decompress: promisify(gunzip)}
+}
 
 /*
  * Kafka's Java client writes snappy in xerial's stream framing: a 16-byte header (magic
@@ -77,7 +80,7 @@ async function zstdCodec(): Promise<Codec> {
 }
 
 const loaders: Record<number, () => Promise<Codec>> = {
-  [COMPRESSION_IDS.gzip]: async () => gzipCodec,
+  [COMPRESSION_IDS.gzip]: gzipCodec,
   [COMPRESSION_IDS.lz4]: lz4Codec,
   [COMPRESSION_IDS.snappy]: snappyCodec,
   [COMPRESSION_IDS.zstd]: zstdCodec,
