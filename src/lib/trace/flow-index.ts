@@ -13,6 +13,7 @@ import {readMerged} from '../read/merged-read.js'
 import type {PartitionRange} from '../read/read-plan.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {loadSqlite, makeDirectories, retryWhileBusy} from '../util/sqlite-file.js'
+import {MultiRowInsert} from '../util/sqlite-rows.js'
 import {eventTypeOf} from '../util/event-type.js'
 import {topLevelField} from '../util/value-path.js'
 import {maybeYield} from '../util/yield.js'
@@ -23,12 +24,15 @@ const CHUNK_RECORDS = 50_000
 
 /**
  * The ids' positions are appended in the order they are read (a rowid table) and found through
- * this index. A B-tree keyed by id takes each insert at a random place, which cost 3–6× the
- * append; so a first build appends without it and sorts it in once at the end. Their other
- * index, by position, grows at one end per partition: it is cheap to keep, and makes a record
- * indexed twice (two catch-ups at once) one row.
+ * the first index. A B-tree keyed by id takes each insert at a random place, which cost 3–6× the
+ * append; so a first build appends without it and sorts it in once at the end. The open flows'
+ * index (for --stalled) changes with every summary update, half of their cost (1M events: 1.5 →
+ * 0.8 s): a first build leaves it out as well. The ids' other index, by position, grows at one end
+ * per partition: it is cheap to keep, and makes a record indexed twice (two catch-ups at once) one row.
  */
-const CREATE_ID_LOOKUP = 'CREATE INDEX IF NOT EXISTS ids_by_id ON ids (id)'
+const LOOKUP_INDEXES = {flows_open: 'flows (ended, last_at)', ids_by_id: 'ids (id)'}
+const CREATE_LOOKUPS = Object.entries(LOOKUP_INDEXES).map(([name, on]) => `CREATE INDEX IF NOT EXISTS ${name} ON ${on};`).join(' ')
+const DROP_LOOKUPS = Object.keys(LOOKUP_INDEXES).map((name) => `DROP INDEX IF EXISTS ${name};`).join(' ')
 
 /**
  * The rows of a chunk, a column per field: only what the rows need (a chunk of whole records, or
@@ -116,12 +120,11 @@ export class FlowIndex {
           CREATE UNIQUE INDEX ids_at ON ids (topic, partition, offset, id);
           DROP TABLE IF EXISTS flows;
           CREATE TABLE flows (id TEXT PRIMARY KEY, ended INTEGER NOT NULL, last_at INTEGER NOT NULL, last_event TEXT NOT NULL, topic_rank INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL) WITHOUT ROWID;
-          CREATE INDEX flows_open ON flows (ended, last_at);
         `)
         db.prepare('INSERT INTO definition (hash) VALUES (?)').run(hash)
       }).immediate()
-      // A first build drops it while it appends (see catchUp); one killed then left it out.
-      db.exec(CREATE_ID_LOOKUP)
+      // A first build drops them while it appends (see catchUp); one killed then left them out.
+      db.exec(CREATE_LOOKUPS)
     }).catch((error: unknown) => {
       db.close()
       throw error
@@ -177,11 +180,11 @@ export class FlowIndex {
     const decode: DecodeBytes = (bytes, topic) => decoder.decode(bytes, topic)
     // Of a value, only the field its id is in is decoded (the type is the schema's record name).
     const valueFields = new Map(Object.entries(this.flow.topics).map(([topic, {id}]) => [topic, idValueFields(id)]))
-    const insert = this.db.prepare('INSERT OR IGNORE INTO ids (id, topic, partition, offset, timestamp, type, first) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    const insert = new MultiRowInsert(this.db, 7, (values) => `INSERT OR IGNORE INTO ids (id, topic, partition, offset, timestamp, type, first) VALUES ${values}`)
     const summarize = this.summaryStatement()
     const ranks = this.topicRanks()
     const firstBuild = this.db.prepare('SELECT 1 FROM ids LIMIT 1').get() === undefined
-    if (firstBuild) this.db.exec('DROP INDEX IF EXISTS ids_by_id')
+    if (firstBuild) this.db.exec(DROP_LOOKUPS)
     const pending = new PendingRows()
     const commit = () => {
       // Each id's part of this chunk folded first, so its summary row is written once per chunk.
@@ -197,7 +200,15 @@ export class FlowIndex {
       }
 
       this.db.transaction(() => {
-        for (let i = 0; i < pending.length; i++) insert.run(id[i], topic[i], partition[i], offset[i], timestamp[i], type[i], first[i] ? 1 : 0)
+        insert.run(pending.length, (i, values, at) => {
+          values[at] = id[i]
+          values[at + 1] = topic[i]
+          values[at + 2] = partition[i]
+          values[at + 3] = offset[i]
+          values[at + 4] = timestamp[i]
+          values[at + 5] = type[i]
+          values[at + 6] = first[i] ? 1 : 0
+        })
         for (const [id, {ended, last, type}] of folded) summarize.run(id, ended ? 1 : 0, last[0], type, last[1], last[2], last[3])
         this.saveStates(states)
       })()
@@ -237,7 +248,7 @@ export class FlowIndex {
     }
 
     commit()
-    if (firstBuild) this.db.exec(CREATE_ID_LOOKUP)
+    if (firstBuild) this.db.exec(CREATE_LOOKUPS)
     return {records}
   }
 
