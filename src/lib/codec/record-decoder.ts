@@ -57,7 +57,7 @@ export class RecordDecoder {
   async prepare(buffers: Iterable<Buffer | null>): Promise<void> {
     const missing = new Set<number>()
     for (const bytes of buffers) this.noteUnknown(bytes, missing)
-    for (const id of missing) this.schemas.set(id, await this.load(id))
+    await this.loadAll(missing)
   }
 
   /** `prepare` for the keys and values of records, without building an array of them per batch. */
@@ -68,7 +68,7 @@ export class RecordDecoder {
       this.noteUnknown(record.value, missing)
     }
 
-    for (const id of missing) this.schemas.set(id, await this.load(id))
+    await this.loadAll(missing)
   }
 
   /** `fields`: the top-level fields the caller looks at; the value may lack the others. */
@@ -101,11 +101,27 @@ export class RecordDecoder {
     if (id !== undefined && !this.schemas.has(id)) missing.add(id)
   }
 
+  /**
+   * The schemas of `ids`, asked for all at once: over HTTP each costs round trips, and a trace of
+   * one order meets a schema per event type. A failure is the first id's in order, as one by one.
+   */
+  private async loadAll(ids: Set<number>): Promise<void> {
+    const loads = await Promise.allSettled([...ids].map((id) => this.load(id)))
+    for (const [i, id] of [...ids].entries()) {
+      const load = loads[i]
+      if (load.status === 'rejected') throw load.reason
+      this.schemas.set(id, load.value)
+    }
+  }
+
   private async load(id: number): Promise<LoadedSchema> {
+    // Both questions at once; the schema's own answer (found, not found, unreachable) decides.
+    const subjectsOf = this.registry.subjectVersionsForId(id)
+    subjectsOf.catch(() => {})
     try {
       const stored = await this.registry.getSchema(id)
       this.registryAnswered = true
-      const subjects = await this.registry.subjectVersionsForId(id)
+      const subjects = await subjectsOf
       const encoding = stored.schemaType === 'AVRO' ? 'avro' : stored.schemaType === 'JSON' ? 'json-schema' : 'protobuf'
       try {
         return {codec: await buildSchemaCodec(stored, this.registry), encoding, refs: new Map(), subjects}

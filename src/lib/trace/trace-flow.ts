@@ -2,7 +2,7 @@ import {RecordDecoder} from '../codec/record-decoder.js'
 import type {DecodeBytes} from '../codec/record-key.js'
 import type {FlowConfig} from '../config/types.js'
 import {CheckFailedError} from '../errors.js'
-import type {EventLog} from '../log/event-log.js'
+import type {EventLog, GroupOffset, LogRecord, RecordPosition} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {readLive, readMerged} from '../read/merged-read.js'
 import {type PartitionRange, planRead} from '../read/read-plan.js'
@@ -114,6 +114,9 @@ function idPathOf(flow: FlowConfig, topic: string): string | undefined {
   return locator.kind === 'path' ? locator.path : undefined
 }
 
+/** Indexed records read at once: enough to overlap round trips, few enough to bound what is held (an id may have thousands). */
+const READS_AT_ONCE = 16
+
 async function scanFlow(options: TraceOptions): Promise<FlowScan> {
   const {flow, id, log, signal} = options
   const decoder = new RecordDecoder(options.registry, options.warn)
@@ -134,17 +137,22 @@ async function scanFlow(options: TraceOptions): Promise<FlowScan> {
     const span = index.span(topics)
     Object.assign(tally, {newest: span.newest, oldest: span.oldest, scanned: span.records})
     const positions = index.lookup(id, topics)
-    for (const topic of new Set(positions.map((position) => position.topic))) {
-      const groups = await log.groupOffsets(topic)
-      for (const {offset, partition} of positions.filter((position) => position.topic === topic)) {
-        for await (const records of log.read({from: offset, partition, signal, to: offset + 1, topic})) {
-          await decoder.prepareRecords(records)
-          for (const record of records) {
-            const decoded = decoder.decode(record.value, topic)
-            warnTime(record)
-            events.push(toFlowEvent(record, decoded, flow, groups, idPathOf(flow, topic)))
-          }
-        }
+    const groups = new Map<string, GroupOffset[]>()
+    const readOne = async ({offset, partition, topic}: RecordPosition) => {
+      const records: LogRecord[] = []
+      for await (const piece of log.read({from: offset, partition, signal, to: offset + 1, topic})) records.push(...piece)
+      return records
+    }
+
+    // Several indexed records asked for at once: on Kafka each is a Fetch, and their schemas are
+    // registry round trips. The events are put in order afterwards, as a scan's are.
+    for (let at = 0; at < positions.length && !signal?.aborted; at += READS_AT_ONCE) {
+      const records = (await Promise.all(positions.slice(at, at + READS_AT_ONCE).map((position) => readOne(position)))).flat()
+      await decoder.prepareRecords(records)
+      for (const record of records) {
+        if (!groups.has(record.topic)) groups.set(record.topic, await log.groupOffsets(record.topic))
+        warnTime(record)
+        events.push(toFlowEvent(record, decoder.decode(record.value, record.topic), flow, groups.get(record.topic)!, idPathOf(flow, record.topic)))
       }
     }
 
