@@ -2,8 +2,9 @@ import {createRequire} from 'node:module'
 
 import {UsageError} from '../lib/errors.js'
 
-/** node:readline, loaded by the functions that read lines: compiling it is start-up time otherwise. */
-const readline = () => createRequire(import.meta.url)('node:readline') as typeof import('node:readline')
+// node:readline is required by the functions that read lines: compiling it is start-up time otherwise.
+const require = createRequire(import.meta.url)
+const readline = () => require('node:readline') as typeof import('node:readline')
 
 /**
  * TTY gate (conventions habit 7): ink only on an interactive terminal, never in CI, a dumb terminal

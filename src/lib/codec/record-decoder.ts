@@ -106,8 +106,9 @@ export class RecordDecoder {
    * one order meets a schema per event type. A failure is the first id's in order, as one by one.
    */
   private async loadAll(ids: Set<number>): Promise<void> {
-    const loads = await Promise.allSettled([...ids].map((id) => this.load(id)))
-    for (const [i, id] of [...ids].entries()) {
+    const ordered = [...ids]
+    const loads = await Promise.allSettled(ordered.map((id) => this.load(id)))
+    for (const [i, id] of ordered.entries()) {
       const load = loads[i]
       if (load.status === 'rejected') throw load.reason
       this.schemas.set(id, load.value)

@@ -2,14 +2,16 @@ import {createRequire} from 'node:module'
 
 import type {SchemaDefinition} from './schema-registry.js'
 
+// node:crypto is required where a schema is hashed: it takes milliseconds to compile, and most commands never hash one.
+const require = createRequire(import.meta.url)
+
 /**
  * Identity of a schema for idempotent registration: JSON schemas compare by their parsed form
  * (whitespace and key order do not matter), Protobuf by its text; references are part of it.
  */
 export function schemaFingerprint({references, schema, schemaType}: SchemaDefinition): string {
   const body = schemaType === 'PROTOBUF' ? schema.trim() : canonicalJson(schema)
-  // Loaded here: node:crypto takes milliseconds to compile, and most commands never hash a schema.
-  const {createHash} = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')
+  const {createHash} = require('node:crypto') as typeof import('node:crypto')
   return createHash('sha256')
     .update(JSON.stringify([schemaType, body, references.map((r) => [r.name, r.subject, r.version])]))
     .digest('hex')
