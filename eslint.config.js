@@ -12,6 +12,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS: bin/code-cache.cjs runs before any ES module of evt's.
+    files: ['**/*.cjs'],
+    languageOptions: {globals: {module: 'writable', require: 'readonly'}, sourceType: 'commonjs'},
+    rules: {'@typescript-eslint/no-require-imports': 'off'},
+  },
+  {
     // The domain never prints and knows nothing of oclif or ink (conventions: layout).
     files: ['src/lib/**/*.ts'],
     rules: {

@@ -1,9 +1,9 @@
-#!/usr/bin/env -S node --max-semi-space-size=16
-import module, {createRequire} from 'node:module'
-import {arch, platform} from 'node:os'
-import {pathToFileURL} from 'node:url'
-import {formatWithOptions, inspect} from 'node:util'
-import {setFlagsFromString} from 'node:v8'
+#!/usr/bin/env node
+import {createRequire} from 'node:module'
+
+// Built-in modules are required, not imported: an ES module's import of each costs a facade.
+const require = createRequire(import.meta.url)
+const module = require('node:module')
 
 // Node 22+ keeps the compiled code of every module on disk, so later runs start faster; Node 20
 // has no such cache and starts as before. Enabled first: only modules loaded after it are cached.
@@ -14,33 +14,40 @@ module.enableCompileCache?.()
 if (process.argv[2] === '--version' && !process.env.DEBUG) {
   await printVersion()
 } else {
-  // Without DEBUG no debug channel prints, so there is nothing to redact.
-  if (process.env.DEBUG) redactDebugOutput()
-  // The young generation's size, the same on every Node.js: evt allocates many short-lived
-  // objects per record. 32 MB was 20–50% faster while a read handed on whole stored batches (2048
-  // records that outlived a smaller one); since reads hand on slices of 128, 16 MB costs 0–6%
-  // (1M-event demo, 4 runs each: rebuild view orders 2.43 → 2.58 s, the join view 5.70 → 5.75 s, the
-  // embedded tail within the noise, a Kafka tail up to 5%) and holds 35–60 MB less (peak RSS: tail
-  // of the four topics 215 → 157 MB, rebuild view orders 180 → 150 MB, the join view 198 → 162 MB,
-  // the flow index build 222 → 186 MB), which meets the tail's and the 10M rebuild's memory goals.
-  // The shebang sets it at start-up (best); this covers `node bin/run.js`.
-  setFlagsFromString('--max-semi-space-size=16')
+  // evt and oclif as one file compiled from V8's code cache (scripts/bundle.js, bin/code-cache.cjs).
+  const {requireCodeCached} = require('./code-cache.cjs')
+  const bundle = requireCodeCached(require.resolve('../dist/evt.cjs'))
+  const evt = bundle.exports
+  evt.lendImport((specifier) => import(specifier))
+  // Set only now, with oclif and the built-in modules it needs loaded: any V8 flag set makes Node
+  // compile each built-in module loaded after it from source (its own cache of them is for its
+  // default flags), 4 → 14 ms for oclif's. For the same reason the shebang sets no flag: it set
+  // --max-semi-space-size=16, 10 ms per run, which Node.js 20's default already is (a new space of
+  // 32 MB); set after start-up, that flag changes nothing.
+  //
   // A read's live set is small (~30 MB), but at evt's allocation rate V8 lets the old space grow up
   // to 4× before it collects: heap peaks of 120–150 MB. Growing by half at a time instead (1M-event
   // demo, 2 runs each, peak RSS): rebuild view orders 300 → 190 MB, the join view 315 → 228 MB, a
   // tail of the four topics 330 → 240 MB, audit 420 → 320 MB, the flow index build 500 → 295 MB;
-  // time within the noise, the index build up to 5% slower. Set here, it applies from the next
-  // collection on.
+  // time within the noise, the index build up to 5% slower. It applies from the next collection on.
+  const {setFlagsFromString} = require('node:v8')
   setFlagsFromString('--heap-growing-percent=50')
-  // The subpath, not '@oclif/core' (its index also loads semver and the rest of oclif), and
-  // required: on Node 20 an ESM import of oclif's CommonJS costs more than require()-ing it.
-  const {execute} = createRequire(import.meta.url)('@oclif/core/execute')
-  await execute({dir: import.meta.url})
+  // Without DEBUG no debug channel prints, so there is nothing to redact.
+  if (process.env.DEBUG) redactDebugOutput(evt.debug)
+  // At exit, however the command ends: a run of a command the cache does not hold yet adds its code.
+  // V8 marks the code it caches with the flags set, and rejects it under others: the flag goes back
+  // to its default first, as it was when this run's code was compiled.
+  process.once('exit', () => {
+    setFlagsFromString('--heap-growing-percent=0')
+    bundle.save(evt.ranCommand() ?? '')
+  })
+  await evt.execute({dir: import.meta.url})
 }
 
 /** oclif's version line (its `config.userAgent`): name/version platform-arch node-version. */
 async function printVersion() {
-  const require = createRequire(import.meta.url)
+  const {arch, platform} = require('node:os')
+  const {pathToFileURL} = require('node:url')
   const {name, version} = require('../package.json')
   // oclif reports WSL as a platform of its own; ask the same module it asks.
   const {isWsl} = await import(pathToFileURL(createRequire(require.resolve('@oclif/core')).resolve('wsl-utils')).href)
@@ -52,11 +59,11 @@ async function printVersion() {
  * With DEBUG=* the `debug` channels (oclif's among them) print the argv and the environment's
  * settings, so a password in `--registry http://user:PASS@host`, `--auth user:PASS`,
  * EVT_REGISTRY_URL or EVT_REGISTRY_AUTH would reach stderr. Every line those channels write passes
- * through here first: those passwords, and the password part of any URL, become ***.
+ * through here first: those passwords, and the password part of any URL, become ***. `debug` is
+ * the copy oclif uses, bundled with it in dist/evt.cjs.
  */
-function redactDebugOutput() {
-  // The copy of `debug` that oclif itself loads, wherever the package manager put it.
-  const debug = createRequire(createRequire(import.meta.url).resolve('@oclif/core'))('debug')
+function redactDebugOutput(debug) {
+  const {formatWithOptions, inspect} = require('node:util')
   const secrets = new Set()
   const addUrlPasswords = (text) => {
     for (const [, password] of text.matchAll(/[a-z][\w+.-]*:\/\/[^/\s@:]*:([^/\s@]+)@/gi)) secrets.add(password).add(safeDecode(password))

@@ -1,6 +1,7 @@
 import {createRequire} from 'node:module'
 
 import {UsageError} from '../lib/errors.js'
+import {importEsm} from '../lib/util/import-esm.js'
 
 // node:readline is required by the functions that read lines: compiling it is start-up time otherwise.
 const require = createRequire(import.meta.url)
@@ -115,7 +116,7 @@ export function linesOf(input: NodeJS.ReadableStream, signal?: AbortSignal): Asy
  */
 export async function loadInk(): Promise<{createElement: typeof import('react').createElement; render: typeof import('ink').render}> {
   if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0'
-  const [{render}, {createElement}] = await Promise.all([import('ink'), import('react')])
+  const [{render}, {createElement}] = await Promise.all([importEsm<typeof import('ink')>('ink'), import('react')])
   return {createElement, render}
 }
 

@@ -5,18 +5,22 @@ import {fileURLToPath} from 'node:url'
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 /**
- * These tests spawn bin/run.js, which runs dist/: a build older than src/ would test old code.
- * Throws, naming a stale file, unless every src/**\/*.ts has a dist/**\/*.js at least as new
- * (`npm test` builds first; `npx vitest run --project reliability-local` does not).
+ * These tests spawn bin/run.js, which runs dist/evt.cjs, bundled from dist/: a build older than
+ * src/ would test old code. Throws, naming a stale file, unless every src/**\/*.ts has a
+ * dist/**\/*.js at least as new, and the bundle is at least as new as all of them (`npm test`
+ * builds first; `npx vitest run --project reliability-local` does not).
  */
 export function requireFreshBuild(): void {
   const src = path.join(ROOT, 'src')
+  const bundle = path.join(ROOT, 'dist', 'evt.cjs')
   for (const file of readdirSync(src, {encoding: 'utf8', recursive: true})) {
     if (!/\.tsx?$/.test(file)) continue
     const source = path.join(src, file)
     const built = path.join(ROOT, 'dist', file.replace(/\.tsx?$/, '.js'))
-    if (!existsSync(built) || statSync(built).mtimeMs < statSync(source).mtimeMs) {
-      throw new Error(`${path.relative(ROOT, built)} is missing or older than its source: run \`npm run build\` first`)
+    for (const output of [built, bundle]) {
+      if (!existsSync(output) || statSync(output).mtimeMs < statSync(source).mtimeMs) {
+        throw new Error(`${path.relative(ROOT, output)} is missing or older than ${path.relative(ROOT, source)}: run \`npm run build\` first`)
+      }
     }
   }
 }

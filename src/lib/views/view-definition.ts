@@ -11,7 +11,8 @@ import type {ColumnLocator, IdLocator, RecordField} from '../config/locator.js'
 import {requireTrustedModule} from '../config/trust.js'
 import type {ColumnType, ViewConfig} from '../config/types.js'
 import {ConfigError} from '../errors.js'
-import {lastHeader, type LogRecord} from '../log/event-log.js'
+import {lastHeader, type LogRecord, positionOf} from '../log/event-log.js'
+import {importEsm} from '../util/import-esm.js'
 import {isoTime} from '../util/time.js'
 import {parseValuePath, readOneValue, readValuePath, topLevelField, type ValueStep} from '../util/value-path.js'
 import {SQL_TYPE_OF_KIND, type SqlType} from './column-types.js'
@@ -253,16 +254,24 @@ function columnProjection(where: string, config: Pick<ViewConfig, 'columns' | 'k
 function moduleProjection(where: string, projectRecord: (record: object) => ModuleResult, key: Extract): (input: ProjectionInput) => Projection {
   return (input) => {
     const {record} = input
-    const result = projectRecord({
-      headers: headersToJson(record.headers),
-      key: input.key,
-      offset: record.offset,
-      partition: record.partition,
-      timestamp: record.timestamp,
-      topic: record.topic,
-      type: input.type,
-      value: input.value,
-    })
+    let result: ModuleResult
+    try {
+      result = projectRecord({
+        headers: headersToJson(record.headers),
+        key: input.key,
+        offset: record.offset,
+        partition: record.partition,
+        timestamp: record.timestamp,
+        topic: record.topic,
+        type: input.type,
+        value: input.value,
+      })
+    } catch (error) {
+      // The module's bug, not evt's: said with the record it failed on (a tombstone's value is null).
+      const tombstone = input.value === null ? ' (a tombstone: its value is null)' : ''
+      throw new ConfigError(`${where}: project() threw on ${positionOf(record)}${tombstone}: ${error instanceof Error ? error.message : String(error)}`)
+    }
+
     if (result === null || result === undefined) return {kind: 'skip'}
     const rowKey = asKeyText(typeof result === 'object' && KEY_COLUMN in result ? result[KEY_COLUMN] : key(input))
     if (rowKey === undefined) return {kind: 'missing-key'}
@@ -284,10 +293,10 @@ async function loadProjectModule(where: string, file: string): Promise<(record: 
   try {
     if (/\.[cm]?ts$/.test(file)) {
       // TypeScript modules load through tsx, which Node 20 needs to strip the types.
-      const {tsImport} = await import('tsx/esm/api')
+      const {tsImport} = await importEsm<typeof import('tsx/esm/api')>('tsx/esm/api')
       loaded = (await tsImport(pathToFileURL(file).href, import.meta.url)) as {project?: unknown}
     } else {
-      loaded = (await import(pathToFileURL(file).href)) as {project?: unknown}
+      loaded = await importEsm<{project?: unknown}>(pathToFileURL(file).href)
     }
   } catch (error) {
     throw new ConfigError(`${where}: cannot load projection module ${file}: ${(error as Error).message}`)

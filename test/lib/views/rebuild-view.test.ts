@@ -1,4 +1,4 @@
-import {readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import avro from 'avsc'
@@ -208,6 +208,21 @@ describe('rebuildView', () => {
       {double: 2, key: 'a'},
       {double: 10, key: 'c'},
     ])
+  })
+
+  it("names the record a projection module threw on, as the module's error, and writes nothing", async () => {
+    const {log, registry} = await openBackend()
+    await log.createTopic('items', {partitions: 1})
+    await log.produce([
+      {key: Buffer.from('a'), timestamp: T0, topic: 'items', value: json({qty: 1})},
+      {key: Buffer.from('a'), timestamp: T0 + 1, topic: 'items', value: null},
+    ])
+    writeFileSync(path.join(tempDir(), 'careless.mjs'), 'export function project(record) { return {qty: record.value.qty} }\n')
+    const file = path.join(tempDir(), 'items.db')
+    const rebuild = rebuildView({log, target: new SqliteTarget(file), registry, view: await view({module: './careless.mjs'})})
+    await expect(rebuild).rejects.toThrow(ConfigError)
+    await expect(rebuild).rejects.toThrow(/project\(\) threw on items\[0\]@1 \(a tombstone: its value is null\): Cannot read properties of null/)
+    expect(existsSync(file)).toBe(false)
   })
 
   it('rejects a mapping it cannot read, naming the view and the column', async () => {

@@ -1,0 +1,89 @@
+'use strict'
+// CommonJS, beside bin/run.js: it runs before anything of evt's is loaded, and an ES module's
+// imports of the built-in modules it uses would cost more than the rest of it.
+const {readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync} = require('node:fs')
+const Module = require('node:module')
+const path = require('node:path')
+const {Script} = require('node:vm')
+
+/**
+ * Loads one CommonJS file (evt's bundle, dist/evt.cjs) as require() does, but compiled from V8's
+ * code cache kept beside it in `<file>.v8cache`: Node.js 20 keeps no compiled code of its own, and
+ * compiling evt and oclif is most of a short command's start-up.
+ *
+ * V8 compiles a function when it is first called, so the cache holds what the runs that wrote it
+ * ran. A run of a command the cache does not hold yet rewrites it with that command's code added:
+ * it is written once per command, and again after a rebuild, an upgrade of Node.js, or when V8
+ * rejects it. It is written aside and renamed into place; where it cannot be written (a read-only
+ * installation) evt runs uncached. The file is put in require's cache, so that a later require()
+ * of it (oclif's, for the commands) returns the same exports.
+ *
+ * @param {string} file
+ * @returns {{exports: any, fromCache: boolean, save(command: string): void}} `fromCache`: whether
+ *   V8 took the kept code; `save` keeps the code compiled so far for later runs, unless the cache
+ *   already holds `command`'s.
+ */
+function requireCodeCached(file) {
+  const real = realpathSync(file)
+  const cacheFile = `${real}.v8cache`
+  const {mtimeMs, size} = statSync(real)
+  // V8 checks its own version and flags, and the source's length only: the rest is checked here.
+  const identity = `${size}:${mtimeMs}:${process.version}:${process.arch}`
+  const kept = readKept(cacheFile, identity)
+  const script = new Script(Module.wrap(readFileSync(real, 'utf8')), {cachedData: kept?.data, filename: real})
+  const module = new Module(real)
+  module.filename = real
+  const require = Module.createRequire(real)
+  require.cache[real] = module
+  try {
+    script.runInThisContext().call(module.exports, module.exports, require, module, real, path.dirname(real))
+  } catch (error) {
+    delete require.cache[real]
+    throw error
+  }
+
+  module.loaded = true
+  const usable = kept && !script.cachedDataRejected ? kept : undefined
+  return {
+    exports: module.exports,
+    fromCache: usable !== undefined,
+    save(command) {
+      if (usable?.commands.includes(command)) return
+      const header = JSON.stringify({commands: [...(usable?.commands ?? []), command], identity})
+      writeAside(cacheFile, Buffer.concat([Buffer.from(`${header}\n`), script.createCachedData()]))
+    },
+  }
+}
+
+/** The kept cache: a line of JSON (the commands it holds, the identity of the file it is for), then V8's data. */
+function readKept(cacheFile, identity) {
+  let bytes
+  try {
+    bytes = readFileSync(cacheFile)
+  } catch {
+    return undefined
+  }
+
+  const end = bytes.indexOf(0x0a)
+  if (end < 0) return undefined
+  try {
+    const header = JSON.parse(bytes.subarray(0, end).toString())
+    if (header.identity !== identity || !Array.isArray(header.commands)) return undefined
+    return {commands: header.commands.map(String), data: bytes.subarray(end + 1)}
+  } catch {
+    return undefined
+  }
+}
+
+function writeAside(file, bytes) {
+  const aside = `${file}.${process.pid}`
+  try {
+    writeFileSync(aside, bytes)
+    renameSync(aside, file)
+  } catch {
+    // Read-only or full: the next run compiles, as this one would have without a cache.
+    rmSync(aside, {force: true})
+  }
+}
+
+module.exports = {requireCodeCached}

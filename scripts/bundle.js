@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Compiles dist/cli/bundle.js and the commands (tsc's output) with what they import from dist/ and oclif into one
+// CommonJS file, dist/evt.cjs, which bin/run.js loads with V8's code cache (src/cli/code-cache.ts):
+// one file compiled from a cache instead of ~150 modules resolved, read and compiled per run.
+import {build} from 'esbuild'
+import {readdirSync, readFileSync, rmSync} from 'node:fs'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const dist = path.join(root, 'dist')
+const outfile = path.join(dist, 'evt.cjs')
+
+// Left to require() at run time: native addons, packages that are ES modules only (ink, tsx: loaded
+// through src/cli/import-esm.ts), react (ink's own copy must be the one evt renders with), and the
+// packages evt loads on demand, so that a short command does not pay for them. oclif and what it
+// requires are bundled, all but its optional TypeScript support.
+// `debug` is oclif's, exported for bin/run.js, which redacts passwords from what it prints.
+const bundledPackages = /^(@oclif\/core(\/|$)|debug$)/
+const fromOclif = (importer) => importer.includes(`${path.sep}node_modules${path.sep}`)
+const keepExternal = {
+  name: 'evt-externals',
+  setup(build) {
+    build.onResolve({filter: /^[^./]/}, ({importer, path: specifier}) => {
+      if (fromOclif(importer)) return specifier === 'typescript' ? {external: true} : undefined
+      return bundledPackages.test(specifier) ? undefined : {external: true}
+    })
+  },
+}
+
+// Each module of dist/ keeps its own import.meta.url (paths beside it: the where-worker, the ink
+// views, evt's package root), as if it ran from its own file.
+const ownUrl = {
+  name: 'evt-import-meta-url',
+  setup(build) {
+    build.onLoad({filter: /\.js$/}, ({path: file}) => {
+      if (!file.startsWith(dist + path.sep)) return undefined
+      const relative = path.relative(dist, file).split(path.sep).join('/')
+      const contents = readFileSync(file, 'utf8').replaceAll('import.meta.url', `__evtModuleUrl(${JSON.stringify(relative)})`)
+      return {contents, loader: 'js'}
+    })
+  },
+}
+
+// Every command by its oclif id (its path under dist/commands, `:`-separated), as oclif's "explicit"
+// discovery reads them (package.json `oclif.commands`). Each is required on first use, so a run
+// initializes only its own command's modules, as it would unbundled; oclif lists the commands from
+// oclif.manifest.json.
+const commandFiles = readdirSync(path.join(dist, 'commands'), {recursive: true}).filter((file) => file.endsWith('.js')).sort()
+const entry = [
+  "module.exports = {...require('./cli/bundle.js'), COMMANDS: {}, debug: require('debug')}",
+  ...commandFiles.map((file) => {
+    const id = file.slice(0, -'.js'.length).split(path.sep).join(':')
+    const specifier = `./commands/${file.split(path.sep).join('/')}`
+    return `Object.defineProperty(module.exports.COMMANDS, ${JSON.stringify(id)}, {enumerable: true, get: () => require(${JSON.stringify(specifier)}).default})`
+  }),
+].join('\n')
+
+rmSync(`${outfile}.v8cache`, {force: true})
+await build({
+  banner: {js: 'const __evtModuleUrl = (file) => require("node:url").pathToFileURL(require("node:path").join(__dirname, file)).href;'},
+  bundle: true,
+  format: 'cjs',
+  logLevel: 'warning',
+  outfile,
+  platform: 'node',
+  plugins: [keepExternal, ownUrl],
+  stdin: {contents: entry, loader: 'js', resolveDir: dist, sourcefile: 'evt-entry.js'},
+  // Code restored from V8's cache has no import() on Node.js 20: every import() of a CommonJS
+  // package becomes a require(), and ES modules go through importEsm.
+  supported: {'dynamic-import': false},
+  target: 'node20',
+})
+console.log(`dist/evt.cjs: ${Math.round(readFileSync(outfile).length / 1024)} KB`)
