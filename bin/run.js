@@ -19,29 +19,49 @@ if (process.argv[2] === '--version' && !process.env.DEBUG) {
   const bundle = requireCodeCached(require.resolve('../dist/evt.cjs'))
   const evt = bundle.exports
   evt.lendImport((specifier) => import(specifier))
-  // Set only now, with oclif and the built-in modules it needs loaded: any V8 flag set makes Node
-  // compile each built-in module loaded after it from source (its own cache of them is for its
-  // default flags), 4 → 14 ms for oclif's. For the same reason the shebang sets no flag: it set
-  // --max-semi-space-size=16, 10 ms per run, which Node.js 20's default already is (a new space of
-  // 32 MB); set after start-up, that flag changes nothing.
-  //
-  // A read's live set is small (~30 MB), but at evt's allocation rate V8 lets the old space grow up
-  // to 4× before it collects: heap peaks of 120–150 MB. Growing by half at a time instead (1M-event
-  // demo, 2 runs each, peak RSS): rebuild view orders 300 → 190 MB, the join view 315 → 228 MB, a
-  // tail of the four topics 330 → 240 MB, audit 420 → 320 MB, the flow index build 500 → 295 MB;
-  // time within the noise, the index build up to 5% slower. It applies from the next collection on.
-  const {setFlagsFromString} = require('node:v8')
-  setFlagsFromString('--heap-growing-percent=50')
   // Without DEBUG no debug channel prints, so there is nothing to redact.
   if (process.env.DEBUG) redactDebugOutput(evt.debug)
-  // At exit, however the command ends: a run of a command the cache does not hold yet adds its code.
-  // V8 marks the code it caches with the flags set, and rejects it under others: the flag goes back
-  // to its default first, as it was when this run's code was compiled.
-  process.once('exit', () => {
-    setFlagsFromString('--heap-growing-percent=0')
-    bundle.save(evt.ranCommand() ?? '')
-  })
+  settleAfterStartUp(bundle, () => evt.ranCommand())
   await evt.execute({dir: import.meta.url})
+}
+
+/**
+ * Grows the heap by half at a time from now on, and keeps the compiled code for the next runs: at
+ * exit, or 200 ms into the run (later if the command has not started by then), whichever comes
+ * first. Not later: a long run's collections drop the compiled code of functions it stopped calling
+ * (a cache kept at the end of a flow index build was 436 KB instead of 760, and the runs after it
+ * took 20 ms longer).
+ *
+ * The heap: a read's live set is small (~30 MB), but at evt's allocation rate V8 lets the old space
+ * grow up to 4× before it collects: heap peaks of 120–150 MB. Growing by half at a time instead
+ * (1M-event demo, 2 runs each, peak RSS): rebuild view orders 300 → 190 MB, the join view 315 →
+ * 228 MB, a tail of the four topics 330 → 240 MB, audit 420 → 320 MB, the flow index build 500 →
+ * 295 MB; time within the noise, the index build up to 5% slower. Set only now, with oclif loaded:
+ * any V8 flag set makes Node compile each built-in module loaded after it from source (its own
+ * cache of them is for its default flags), 4 → 14 ms for oclif's nine. For the same reason the
+ * shebang sets no flag: it set --max-semi-space-size=16, 10 ms per run, which is Node.js 20's
+ * default already (a new space of 32 MB). Set 200 ms later instead, it would spare the built-in
+ * modules a command loads itself (`topic tail --limit 1` 125 → 117 ms), but a tail of the 1M-event
+ * demo then peaked at up to 205 MB instead of 173.
+ */
+function settleAfterStartUp(bundle, ranCommand) {
+  const {setFlagsFromString} = require('node:v8')
+  const growHeapByHalf = (on) => setFlagsFromString(`--heap-growing-percent=${on ? 50 : 0}`)
+  growHeapByHalf(true)
+  let saved = false
+  const save = () => {
+    if (saved) return
+    saved = true
+    // V8 marks the code it caches with the flags set, and rejects it under others: kept under the
+    // defaults, as the next run compiles it.
+    growHeapByHalf(false)
+    bundle.save(ranCommand() ?? '')
+    growHeapByHalf(true)
+  }
+
+  process.once('exit', save)
+  const saveSoon = () => setTimeout(() => (ranCommand() === undefined && !saved ? saveSoon() : save()), 200).unref()
+  saveSoon()
 }
 
 /** oclif's version line (its `config.userAgent`): name/version platform-arch node-version. */
