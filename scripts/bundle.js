@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Compiles dist/cli/bundle.js and the commands (tsc's output) with what they import from dist/ and oclif into one
-// CommonJS file, dist/evt.cjs, which bin/run.js loads with V8's code cache (src/cli/code-cache.ts):
+// CommonJS file, dist/evt.cjs, which bin/run.js loads with V8's code cache (bin/code-cache.cjs):
 // one file compiled from a cache instead of ~150 modules resolved, read and compiled per run.
 import {build} from 'esbuild'
 import {readdirSync, readFileSync, rmSync} from 'node:fs'
@@ -11,18 +11,19 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const dist = path.join(root, 'dist')
 const outfile = path.join(dist, 'evt.cjs')
 
-// Left to require() at run time: native addons, packages that are ES modules only (ink, tsx: loaded
-// through src/cli/import-esm.ts), react (ink's own copy must be the one evt renders with), and the
-// packages evt loads on demand, so that a short command does not pay for them. oclif and what it
-// requires are bundled, all but its optional TypeScript support.
-// `debug` is oclif's, exported for bin/run.js, which redacts passwords from what it prints.
+// Left to require() at run time: native addons; packages that are ES modules only (ink, tsx: loaded
+// through src/lib/util/import-esm.ts); react (ink's own copy must be the one evt renders with);
+// kafkajs, whose record encoder evt replaces through require's cache (kafka-headers.ts); and the
+// other packages evt loads on demand (bundling avsc and jsonata measured within the noise). oclif
+// and what it requires are bundled, all but its optional TypeScript support; `debug` is oclif's,
+// exported for bin/run.js, which redacts passwords from what it prints.
 const bundledPackages = /^(@oclif\/core(\/|$)|debug$)/
-const fromOclif = (importer) => importer.includes(`${path.sep}node_modules${path.sep}`)
+const fromPackage = (importer) => importer.includes(`${path.sep}node_modules${path.sep}`)
 const keepExternal = {
   name: 'evt-externals',
   setup(build) {
     build.onResolve({filter: /^[^./]/}, ({importer, path: specifier}) => {
-      if (fromOclif(importer)) return specifier === 'typescript' ? {external: true} : undefined
+      if (fromPackage(importer)) return specifier === 'typescript' ? {external: true} : undefined
       return bundledPackages.test(specifier) ? undefined : {external: true}
     })
   },

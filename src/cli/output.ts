@@ -112,12 +112,17 @@ export function linesOf(input: NodeJS.ReadableStream, signal?: AbortSignal): Asy
 
 /**
  * ink and react, loaded on demand (they cost start-up time), with NO_COLOR honoured: chalk, which
- * ink colours with, reads FORCE_COLOR but not NO_COLOR (https://no-color.org).
+ * ink colours with, reads FORCE_COLOR but not NO_COLOR (https://no-color.org); and `viewFile`, an
+ * ink view of src/ui, loaded as the ES module it is beside this file (dist/ui when evt runs bundled).
  */
-export async function loadInk(): Promise<{createElement: typeof import('react').createElement; render: typeof import('ink').render}> {
+export async function loadInk<View>(viewFile: string): Promise<{createElement: typeof import('react').createElement; render: typeof import('ink').render; view: View}> {
   if (process.env.NO_COLOR) process.env.FORCE_COLOR = '0'
-  const [{render}, {createElement}] = await Promise.all([importEsm<typeof import('ink')>('ink'), import('react')])
-  return {createElement, render}
+  const [{render}, {createElement}, view] = await Promise.all([
+    importEsm<typeof import('ink')>('ink'),
+    import('react'),
+    importEsm<View>(new URL(`../ui/${viewFile}`, import.meta.url).href),
+  ])
+  return {createElement, render, view}
 }
 
 export type RecordFormat = 'json' | 'pretty' | 'raw'

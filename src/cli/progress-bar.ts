@@ -1,7 +1,6 @@
 import {EventEmitter} from 'node:events'
 
 import type {RebuildProgress} from '../lib/views/rebuild-view.js'
-import {importEsm} from '../lib/util/import-esm.js'
 import {loadInk, useInteractiveOutput} from './output.js'
 
 /**
@@ -11,10 +10,7 @@ import {loadInk, useInteractiveOutput} from './output.js'
  */
 export async function withProgressBar<T>(label: string, json: boolean, work: (onProgress?: (progress: RebuildProgress) => void) => Promise<T>): Promise<T> {
   if (!useInteractiveOutput(json, process.stderr)) return work()
-  const [{createElement, render}, {RebuildProgressBar, throttleProgress}] = await Promise.all([
-    loadInk(),
-    importEsm<typeof import('../ui/rebuild-progress.js')>(new URL('../ui/rebuild-progress.js', import.meta.url).href),
-  ])
+  const {createElement, render, view: {RebuildProgressBar, throttleProgress}} = await loadInk<typeof import('../ui/rebuild-progress.js')>('rebuild-progress.js')
   const events = new EventEmitter()
   const app = render(createElement(RebuildProgressBar, {events, view: label}), {exitOnCtrlC: false, stdout: process.stderr})
   const progress = throttleProgress((latest) => events.emit('progress', latest))

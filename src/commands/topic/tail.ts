@@ -8,7 +8,6 @@ import {readerFlags} from '../../cli/flags.js'
 import {loadInk, recordFormat, useInteractiveOutput} from '../../cli/output.js'
 import {type EmptyReadSummary, explainEmptyRead} from '../../lib/read/read-summary.js'
 import {type DecodedRecord, tailRecords, topicsToRead} from '../../lib/read/read-records.js'
-import {importEsm} from '../../lib/util/import-esm.js'
 import {compileWhere} from '../../lib/read/where-filter.js'
 import {formatPrettyLine, recordJsonLine} from '../../ui/record-format.js'
 
@@ -86,10 +85,7 @@ pipe it is one JSON object per line.`
   }
 
   private async renderInteractive(batches: AsyncIterable<DecodedRecord[]>, verbose: boolean, follow: boolean, status: EventEmitter) {
-    const [{createElement, render}, {TailView}] = await Promise.all([
-      loadInk(),
-      importEsm<typeof import('../../ui/tail-view.js')>(new URL('../../ui/tail-view.js', import.meta.url).href),
-    ])
+    const {createElement, render, view: {TailView}} = await loadInk<typeof import('../../ui/tail-view.js')>('tail-view.js')
     let failure: unknown
     const app = render(createElement(TailView, {batches, follow, onError: (error: unknown) => (failure = error), status, verbose}), {exitOnCtrlC: false})
     await app.waitUntilExit()
