@@ -74,6 +74,33 @@ describe('evt trace with the flow index (through pipes)', () => {
     expect(JSON.parse((await trace('777777', '--json')).stdout).events.map((event: {type: string}) => event.type)).toEqual(['PaymentLate'])
   })
 
+  it('keeps answering as a scan does when the records appended since the build outnumber those it indexed', async () => {
+    // What catch-ups index goes to a second level, merged into the first once it is as large:
+    // every record of the four topics appended again makes this trace's catch-up merge.
+    const exported = path.join(cwd, 'all.jsonl')
+    const exportedRecords = await runCli(['topic', 'export', 'orders', 'payments', 'stock', 'shipments'], {cwd})
+    expect(exportedRecords.code).toBe(0)
+    writeFileSync(exported, exportedRecords.stdout)
+    expect((await runCli(['topic', 'import', exported, '--append'], {cwd})).code).toBe(0)
+    const [indexFile] = readdirSync(path.join(cwd, '.evt/index'))
+    const levels = async () => {
+      const Sqlite = (await import('better-sqlite3')).default
+      const db = new Sqlite(path.join(cwd, '.evt/index', indexFile), {readonly: true})
+      try {
+        return Object.fromEntries(['ids', 'recent_ids'].map((table) => [table, (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as {n: number}).n]))
+      } finally {
+        db.close()
+      }
+    }
+
+    const before = await levels()
+    expect(before.recent_ids).toBeGreaterThan(0)
+    await expectSameAnswers(['1001', '1150', '1300', '777777', await tombstoned()])
+    expect(await levels()).toEqual({ids: expect.any(Number), recent_ids: 0})
+    expect((await levels()).ids).toBeGreaterThan(2 * before.ids)
+    await expectSameStalled()
+  })
+
   it('starts over when the flow definition changes, and loses nothing when the index is deleted', async () => {
     const file = path.join(cwd, 'evt.yaml')
     const yaml = readFileSync(file, 'utf8')
