@@ -12,12 +12,13 @@ const dist = path.join(root, 'dist')
 const outfile = path.join(dist, 'evt.cjs')
 
 // Left to require() at run time: native addons; packages that are ES modules only (ink, tsx: loaded
-// through src/lib/util/import-esm.ts); react (ink's own copy must be the one evt renders with);
-// kafkajs, whose record encoder evt replaces through require's cache (kafka-headers.ts); and the
-// other packages evt loads on demand (bundling avsc and jsonata measured within the noise). oclif
-// and what it requires are bundled, all but its optional TypeScript support; `debug` is oclif's,
-// exported for bin/run.js, which redacts passwords from what it prints.
-const bundledPackages = /^(@oclif\/core(\/|$)|debug$)/
+// through src/lib/util/import-esm.ts); react (ink's own copy must be the one evt renders with); and
+// the other packages evt loads on demand (bundling avsc and jsonata measured within the noise).
+// oclif and what it requires are bundled, all but its optional TypeScript support; `debug` is
+// oclif's, exported for bin/run.js, which redacts passwords from what it prints. kafkajs is bundled
+// (resolving its ~150 files took 25 ms of every Kafka command), with evt's record encoder in front
+// of its own (below).
+const bundledPackages = /^(@oclif\/core(\/|$)|debug$|kafkajs(\/|$))/
 const fromPackage = (importer) => importer.includes(`${path.sep}node_modules${path.sep}`)
 const keepExternal = {
   name: 'evt-externals',
@@ -39,6 +40,21 @@ const ownUrl = {
       const relative = path.relative(dist, file).split(path.sep).join('/')
       const contents = readFileSync(file, 'utf8').replaceAll('import.meta.url', `__evtModuleUrl(${JSON.stringify(relative)})`)
       return {contents, loader: 'js'}
+    })
+  },
+}
+
+// kafkajs's record module hands its encoder to evt's (kafka-headers.ts: exact header lists), as it
+// loads; run from src/, evt replaces it through require's cache instead.
+const kafkajsRecordModule = path.join('kafkajs', 'src', 'protocol', 'recordBatch', 'record', 'v0', 'index.js')
+const exactHeaders = {
+  name: 'evt-exact-headers',
+  setup(build) {
+    build.onLoad({filter: /index\.js$/}, ({path: file}) => {
+      if (!file.endsWith(kafkajsRecordModule)) return undefined
+      const headers = JSON.stringify(path.join(dist, 'lib', 'log', 'kafka', 'kafka-headers.js'))
+      const contents = `${readFileSync(file, 'utf8')}\nmodule.exports = require(${headers}).withExactHeaders(module.exports, require('../../../encoder'))\n`
+      return {contents, loader: 'js', resolveDir: path.dirname(file)}
     })
   },
 }
@@ -65,7 +81,7 @@ await build({
   logLevel: 'warning',
   outfile,
   platform: 'node',
-  plugins: [keepExternal, ownUrl],
+  plugins: [keepExternal, exactHeaders, ownUrl],
   stdin: {contents: entry, loader: 'js', resolveDir: dist, sourcefile: 'evt-entry.js'},
   // Code restored from V8's cache has no import() on Node.js 20: every import() of a CommonJS
   // package becomes a require(), and ES modules go through importEsm.

@@ -160,12 +160,14 @@ export class FlowIndex {
   /**
    * Indexes what the flow's topics (those of `topics` that exist) hold now, up to their high
    * watermarks: only records appended since the last catch-up, unless a partition must start over.
+   * `read` is what a scan of them from their start would read now (planRead's ranges).
    */
-  async catchUp(options: {log: EventLog; onProgress?: (progress: {records: number; total: number}) => void; registry: SchemaRegistry; signal?: AbortSignal; topics: string[]; warn?: (message: string) => void}): Promise<{records: number}> {
+  async catchUp(options: {log: EventLog; onProgress?: (progress: {records: number; total: number}) => void; registry: SchemaRegistry; signal?: AbortSignal; topics: string[]; warn?: (message: string) => void}): Promise<{read: PartitionRange[]; records: number}> {
     const {log} = options
     // Per topic, per partition: looked up per record.
     const states = new Map<string, PartitionState[]>()
     const ranges: PartitionRange[] = []
+    const read: PartitionRange[] = []
     // A topic of the flow that is gone: a scan skips it, so the index forgets it.
     for (const {topic} of this.db.prepare('SELECT DISTINCT topic FROM partitions').all() as {topic: string}[]) {
       if (!options.topics.includes(topic)) this.resetTopic(topic)
@@ -179,6 +181,7 @@ export class FlowIndex {
         if (!live.has(partition)) this.resetPartition(topic, partition)
       })
       for (const {high, low, partition} of marks) {
+        read.push({from: low, high, low, partition, to: high, topic})
         let state = this.db.prepare('SELECT start, next, records, oldest, newest FROM partitions WHERE topic = ? AND partition = ?').get(topic, partition) as PartitionState | undefined
         // Retention removed records the index counted, or the partition is shorter than what was read: a recreated topic.
         if (state && (state.start < low || state.next > high)) state = this.resetPartition(topic, partition)
@@ -191,7 +194,7 @@ export class FlowIndex {
 
     const total = ranges.reduce((sum, range) => sum + (range.to! - range.from), 0)
     options.onProgress?.({records: 0, total})
-    if (ranges.length === 0) return {records: 0}
+    if (ranges.length === 0) return {read, records: 0}
     const decoder = new RecordDecoder(options.registry, options.warn)
     const decode: DecodeBytes = (bytes, topic) => decoder.decode(bytes, topic)
     // Of a value, only the field its id is in is decoded (the type is the schema's record name).
@@ -266,7 +269,7 @@ export class FlowIndex {
     commit()
     if (firstBuild) this.db.exec(CREATE_LOOKUPS)
     else this.mergeRecentWhenLarge()
-    return {records}
+    return {read, records}
   }
 
   /** The positions of every record of `id` in `topics`. */

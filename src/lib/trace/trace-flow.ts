@@ -131,8 +131,8 @@ async function scanFlow(options: TraceOptions): Promise<FlowScan> {
   const matchers = new Map(topics.map((topic) => [topic, idLocatorMatcher(flow.topics[topic].id, id)]))
   if (options.index && options.from === undefined && options.until === undefined) {
     const {index} = options
-    await index.catchUp({log, registry: options.registry, signal, topics, warn: options.warn})
-    for (const topic of topics) read.push(...(await planRead({follow: false, from, log, topics: [topic]})))
+    // The watermarks the catch-up went to: a scan from the beginning reads up to them.
+    read.push(...(await index.catchUp({log, registry: options.registry, signal, topics, warn: options.warn})).read)
     // The index counted what a scan would have read.
     const span = index.span(topics)
     Object.assign(tally, {newest: span.newest, oldest: span.oldest, scanned: span.records})

@@ -7,7 +7,7 @@ import {type AbortedTransaction, decodeRecordBatches, type Decompress, RECORDS_P
 
 // Batches are written by kafkajs's own producer-side encoder (with evt's exact headers, as evt
 // produces), then read back by evt's decoder.
-expect(installExactHeaders()).toBe(true)
+expect(await installExactHeaders()).toBe(true)
 const require = createRequire(import.meta.url)
 const Long = require('kafkajs/src/utils/long.js')
 const {RecordBatch} = require('kafkajs/src/protocol/recordBatch/v0/index.js') as {RecordBatch: (options: object) => Promise<{buffer: Buffer}>}

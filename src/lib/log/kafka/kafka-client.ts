@@ -1,5 +1,4 @@
 import {readFileSync} from 'node:fs'
-import {createRequire} from 'node:module'
 import {createSecureContext, type SecureContextOptions} from 'node:tls'
 import type {Kafka, KafkaConfig, SASLOptions} from 'kafkajs'
 
@@ -10,14 +9,13 @@ import {installExactHeaders} from './kafka-headers.js'
 import {DEFAULT_TIMEOUT_MS, errorChain, isRetriable} from './retry.js'
 
 type KafkaModule = typeof import('kafkajs')
-const require = createRequire(import.meta.url)
 
 /** kafkajs keeps its error classes on the default export (conventions: pitfalls). */
 export async function loadKafkajs(): Promise<KafkaModule> {
   // Before kafkajs loads its Produce request: records are produced with their exact headers.
-  installExactHeaders()
-  // require, not import(): kafkajs is CommonJS, and on Node 20 import() of it costs ~30 ms more CPU.
-  return require('kafkajs') as KafkaModule
+  await installExactHeaders()
+  // Bundled into dist/evt.cjs (scripts/bundle.js), where this import() is a require().
+  return ((await import('kafkajs')) as unknown as {default: KafkaModule}).default
 }
 
 /**

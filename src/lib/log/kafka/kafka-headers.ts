@@ -44,22 +44,32 @@ interface EncoderClass {
 let installed: boolean | undefined
 
 /**
- * Replaces kafkajs's record encoder by one that also takes an exact header list. Returns false
- * when kafkajs's Produce request was loaded before (its encoder is then kafkajs's own).
+ * Puts evt's record encoder in front of kafkajs's. Returns false when kafkajs's Produce request was
+ * loaded before (its encoder is then kafkajs's own).
  */
-export function installExactHeaders(): boolean {
+export async function installExactHeaders(): Promise<boolean> {
   if (installed !== undefined) return installed
-  const producePath = require.resolve(PRODUCE_REQUEST_MODULE)
-  if (require.cache[producePath]) return (installed = false)
+  // In dist/evt.cjs kafkajs is bundled, and its record module, rewritten by scripts/bundle.js,
+  // calls withExactHeaders as it loads: there, loading it installs the encoder.
+  await import('kafkajs/src/protocol/recordBatch/record/v0/index.js')
+  if (installed) return true
+  // Run from src/ (tests, bin/dev.js) kafkajs is loaded by require: its record module's export is
+  // replaced in require's cache.
+  if (require.cache[require.resolve(PRODUCE_REQUEST_MODULE)]) return (installed = false)
   const recordPath = require.resolve(RECORD_MODULE)
-  const kafkajsRecord = require(recordPath) as (fields: RecordFields) => KafkajsEncoder
-  const Encoder = require('kafkajs/src/protocol/encoder.js') as EncoderClass
-  require.cache[recordPath]!.exports = (fields: RecordFields) => {
+  require.cache[recordPath]!.exports = withExactHeaders(require(recordPath) as KafkajsRecord, require('kafkajs/src/protocol/encoder.js') as EncoderClass)
+  return true
+}
+
+type KafkajsRecord = (fields: RecordFields) => KafkajsEncoder
+
+/** kafkajs's record encoder with evt's in front of it: a record given an exact list of headers is written by evt's. */
+export function withExactHeaders(kafkajsRecord: KafkajsRecord, Encoder: EncoderClass): KafkajsRecord {
+  installed = true
+  return (fields) => {
     const exact = fields.headers?.[EXACT]
     return exact ? encodeRecord(Encoder, fields, exact) : kafkajsRecord(fields)
   }
-
-  return (installed = true)
 }
 
 function encodeRecord(Encoder: EncoderClass, {key, offsetDelta = 0, timestampDelta = 0, value}: RecordFields, headers: Headers): KafkajsEncoder {

@@ -1,5 +1,4 @@
 import type {Kafka} from 'kafkajs'
-import {createRequire} from 'node:module'
 
 import {EvtError, NotFoundError, UsageError} from '../../errors.js'
 import type {LogRecord, ReadRange} from '../event-log.js'
@@ -52,12 +51,16 @@ export interface InternalCluster {
   targetTopics: Set<string>
 }
 
-const require = createRequire(import.meta.url)
 const READ_COMMITTED = 1
 const FETCH_API_KEY = 1
 const FETCH_CONNECTION = 1
 /** A partition's first Fetch is small, so the first records come quickly; later ones grow to the maximum. */
 const FIRST_FETCH_BYTES = 256 * 1024
+/**
+ * A read of a few records (a trace's indexed records: one each) asks for about their size: Kafka
+ * returns the first whole batch however small the limit, so one record costs one batch, not 256 KiB.
+ */
+const BYTES_PER_RECORD_GUESS = 1024
 /** Kafka's own default max.partition.fetch.bytes: a partition read alone fetches up to this much. */
 const PARTITION_MAX_BYTES = 1024 * 1024
 /**
@@ -152,7 +155,7 @@ export interface FetchOptions {
  * passed on: no record twice, none skipped. The topic must be a target of the cluster already.
  */
 export async function* fetchPartition(cluster: InternalCluster, {from, partition, signal, to, topic}: ReadRange, {health, timeoutMs}: FetchOptions): AsyncIterable<LogRecord[]> {
-  const {requests} = require('kafkajs/src/protocol/requests/index.js') as {requests: {Fetch: unknown}}
+  const {requests} = (await import('kafkajs/src/protocol/requests/index.js')).default as {requests: {Fetch: unknown}}
   const decompress = async (attributes: number, data: Buffer, offset: number): Promise<Buffer> => {
     const id = attributes & 7
     const codec = codecForId(id)
@@ -166,7 +169,7 @@ export async function* fetchPartition(cluster: InternalCluster, {from, partition
     }
   }
 
-  let maxBytes = Math.min(FIRST_FETCH_BYTES, partitionFetchBytes(cluster))
+  let maxBytes = Math.min(FIRST_FETCH_BYTES, partitionFetchBytes(cluster), to === undefined ? Infinity : Math.max(1, to - from) * BYTES_PER_RECORD_GUESS)
   const fetchAt = async (offset: number): Promise<RawFetchedPartition> => {
     const leaders = cluster.findLeaderForPartitions(topic, [partition])
     const nodeId = Object.keys(leaders)[0]

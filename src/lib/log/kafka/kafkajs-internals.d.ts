@@ -1,0 +1,11 @@
+// The modules of kafkajs evt loads by path (kafka-headers.ts, partition-fetcher.ts): CommonJS,
+// without types of their own; each caller says what it takes from the default export.
+declare module 'kafkajs/src/protocol/recordBatch/record/v0/index.js' {
+  const record: unknown
+  export default record
+}
+
+declare module 'kafkajs/src/protocol/requests/index.js' {
+  const requests: unknown
+  export default requests
+}
