@@ -4,10 +4,14 @@
 const {readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync} = require('node:fs')
 const Module = require('node:module')
 const path = require('node:path')
+const {setFlagsFromString} = require('node:v8')
 const {Script} = require('node:vm')
 
+/** The files loaded so far, by real path, each with its code not yet saved. */
+const loaded = new Map()
+
 /**
- * Loads one CommonJS file (evt's bundle, dist/evt.cjs) as require() does, but compiled from V8's
+ * Loads one CommonJS file (evt's bundle, dist/evt.cjs, or kafkajs's, dist/kafkajs.cjs) as require() does, but compiled from V8's
  * code cache kept beside it in `<file>.v8cache`: Node.js 20 keeps no compiled code of its own, and
  * compiling evt and oclif is most of a short command's start-up.
  *
@@ -18,6 +22,8 @@ const {Script} = require('node:vm')
  * installation) evt runs uncached. The file is put in require's cache, so that a later require()
  * of it (oclif's, for the commands) returns the same exports.
  *
+ * Loading a file again returns what the first load returned.
+ *
  * @param {string} file
  * @returns {{exports: any, fromCache: boolean, save(command: string): void}} `fromCache`: whether
  *   V8 took the kept code; `save` keeps the code compiled so far for later runs, unless the cache
@@ -25,12 +31,13 @@ const {Script} = require('node:vm')
  */
 function requireCodeCached(file) {
   const real = realpathSync(file)
+  if (loaded.has(real)) return loaded.get(real).handle
   const cacheFile = `${real}.v8cache`
   const {mtimeMs, size} = statSync(real)
   // V8 checks its own version and flags, and the source's length only: the rest is checked here.
   const identity = `${size}:${mtimeMs}:${process.version}:${process.arch}`
   const kept = readKept(cacheFile, identity)
-  const script = new Script(Module.wrap(readFileSync(real, 'utf8')), {cachedData: kept?.data, filename: real})
+  const script = underDefaultFlags(() => new Script(Module.wrap(readFileSync(real, 'utf8')), {cachedData: kept?.data, filename: real}))
   const module = new Module(real)
   module.filename = real
   const require = Module.createRequire(real)
@@ -44,15 +51,48 @@ function requireCodeCached(file) {
 
   module.loaded = true
   const usable = kept && !script.cachedDataRejected ? kept : undefined
-  return {
-    exports: module.exports,
-    fromCache: usable !== undefined,
-    save(command) {
-      if (usable?.commands.includes(command)) return
-      const header = JSON.stringify({commands: [...(usable?.commands ?? []), command], identity})
-      writeAside(cacheFile, Buffer.concat([Buffer.from(`${header}\n`), script.createCachedData()]))
+  const entry = {
+    handle: {
+      exports: module.exports,
+      fromCache: usable !== undefined,
+      save(command) {
+        entry.saved = true
+        if (usable?.commands.includes(command)) return
+        const header = JSON.stringify({commands: [...(usable?.commands ?? []), command], identity})
+        writeAside(cacheFile, Buffer.concat([Buffer.from(`${header}\n`), underDefaultFlags(() => script.createCachedData())]))
+      },
     },
+    saved: false,
   }
+  loaded.set(real, entry)
+  return entry.handle
+}
+
+let heapGrowingPercent = 0
+
+/**
+ * Sets V8's --heap-growing-percent (0: V8's default) for the rest of the run. V8 marks the code it
+ * caches with the flags set, and rejects it under others: files are compiled, and their code cached,
+ * under the defaults, whenever they load.
+ */
+function setHeapGrowingPercent(percent) {
+  heapGrowingPercent = percent
+  setFlagsFromString(`--heap-growing-percent=${percent}`)
+}
+
+function underDefaultFlags(compile) {
+  if (heapGrowingPercent === 0) return compile()
+  setFlagsFromString('--heap-growing-percent=0')
+  try {
+    return compile()
+  } finally {
+    setFlagsFromString(`--heap-growing-percent=${heapGrowingPercent}`)
+  }
+}
+
+/** Saves the code of every file loaded since the last call (`save` of each), for `command`. */
+function saveCodeCaches(command) {
+  for (const {handle, saved} of loaded.values()) if (!saved) handle.save(command)
 }
 
 /** The kept cache: a line of JSON (the commands it holds, the identity of the file it is for), then V8's data. */
@@ -86,4 +126,4 @@ function writeAside(file, bytes) {
   }
 }
 
-module.exports = {requireCodeCached}
+module.exports = {requireCodeCached, saveCodeCaches, setHeapGrowingPercent}

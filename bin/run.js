@@ -15,13 +15,13 @@ if (process.argv[2] === '--version' && !process.env.DEBUG) {
   await printVersion()
 } else {
   // evt and oclif as one file compiled from V8's code cache (scripts/bundle.js, bin/code-cache.cjs).
-  const {requireCodeCached} = require('./code-cache.cjs')
-  const bundle = requireCodeCached(require.resolve('../dist/evt.cjs'))
-  const evt = bundle.exports
+  // kafkajs is a second such file (dist/kafkajs.cjs), loaded by the first when a command needs it.
+  const {requireCodeCached, saveCodeCaches, setHeapGrowingPercent} = require('./code-cache.cjs')
+  const evt = requireCodeCached(require.resolve('../dist/evt.cjs')).exports
   evt.lendImport((specifier) => import(specifier))
   // Without DEBUG no debug channel prints, so there is nothing to redact.
   if (process.env.DEBUG) redactDebugOutput(evt.debug)
-  settleAfterStartUp(bundle, () => evt.ranCommand())
+  settleAfterStartUp({saveCodeCaches, setHeapGrowingPercent}, () => evt.ranCommand())
   await evt.execute({dir: import.meta.url})
 }
 
@@ -44,23 +44,13 @@ if (process.argv[2] === '--version' && !process.env.DEBUG) {
  * modules a command loads itself (`topic tail --limit 1` 125 → 117 ms), but a tail of the 1M-event
  * demo then peaked at up to 205 MB instead of 173.
  */
-function settleAfterStartUp(bundle, ranCommand) {
-  const {setFlagsFromString} = require('node:v8')
-  const growHeapByHalf = (on) => setFlagsFromString(`--heap-growing-percent=${on ? 50 : 0}`)
-  growHeapByHalf(true)
-  let saved = false
-  const save = () => {
-    if (saved) return
-    saved = true
-    // V8 marks the code it caches with the flags set, and rejects it under others: kept under the
-    // defaults, as the next run compiles it.
-    growHeapByHalf(false)
-    bundle.save(ranCommand() ?? '')
-    growHeapByHalf(true)
-  }
+function settleAfterStartUp({saveCodeCaches, setHeapGrowingPercent}, ranCommand) {
+  setHeapGrowingPercent(50)
+  // Each file's code once: what is loaded by then 200 ms in, a file loaded later at exit.
+  const save = () => saveCodeCaches(ranCommand() ?? '')
 
   process.once('exit', save)
-  const saveSoon = () => setTimeout(() => (ranCommand() === undefined && !saved ? saveSoon() : save()), 200).unref()
+  const saveSoon = () => setTimeout(() => (ranCommand() === undefined ? saveSoon() : save()), 200).unref()
   saveSoon()
 }
 

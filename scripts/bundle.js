@@ -15,16 +15,16 @@ const outfile = path.join(dist, 'evt.cjs')
 // through src/lib/util/import-esm.ts); react (ink's own copy must be the one evt renders with); and
 // the other packages evt loads on demand (bundling avsc and jsonata measured within the noise).
 // oclif and what it requires are bundled, all but its optional TypeScript support; `debug` is
-// oclif's, exported for bin/run.js, which redacts passwords from what it prints. kafkajs is bundled
-// (resolving its ~150 files took 25 ms of every Kafka command), with evt's record encoder in front
-// of its own (below).
-const bundledPackages = /^(@oclif\/core(\/|$)|debug$|kafkajs(\/|$))/
+// oclif's, exported for bin/run.js, which redacts passwords from what it prints. kafkajs is a
+// bundle of its own (below).
+const bundledPackages = /^(@oclif\/core(\/|$)|debug$)/
 const fromPackage = (importer) => importer.includes(`${path.sep}node_modules${path.sep}`)
 const keepExternal = {
   name: 'evt-externals',
   setup(build) {
     build.onResolve({filter: /^[^./]/}, ({importer, path: specifier}) => {
       if (fromPackage(importer)) return specifier === 'typescript' ? {external: true} : undefined
+      if (/^kafkajs(\/|$)/.test(specifier)) return {namespace: 'kafkajs', path: specifier}
       return bundledPackages.test(specifier) ? undefined : {external: true}
     })
   },
@@ -44,17 +44,32 @@ const ownUrl = {
   },
 }
 
-// kafkajs's record module hands its encoder to evt's (kafka-headers.ts: exact header lists), as it
-// loads; run from src/, evt replaces it through require's cache instead.
+// kafkajs, as dist/kafkajs.cjs: resolving its ~150 files took 25 ms of every Kafka command, and in
+// dist/evt.cjs its compiled code made the code cache every command loads a third larger. The modules
+// of it evt imports are what the file exports, each by its specifier, loaded with a code cache of
+// its own when evt first imports one (bin/code-cache.cjs).
+const KAFKAJS_MODULES = ['kafkajs', 'kafkajs/src/protocol/encoder.js', 'kafkajs/src/protocol/recordBatch/record/v0/index.js', 'kafkajs/src/protocol/requests/index.js']
+const kafkajsFile = path.join(dist, 'kafkajs.cjs')
+const fromKafkajsBundle = {
+  name: 'evt-kafkajs-bundle',
+  setup(build) {
+    build.onLoad({filter: /.*/, namespace: 'kafkajs'}, ({path: specifier}) => {
+      if (!KAFKAJS_MODULES.includes(specifier)) return {errors: [{text: `${specifier}: add it to KAFKAJS_MODULES in scripts/bundle.js`}]}
+      return {contents: `module.exports = __evtKafkajs(${JSON.stringify(specifier)})`, loader: 'js'}
+    })
+  },
+}
+
+// kafkajs's record encoder can be put behind evt's (kafka-headers.ts: exact header lists); run from
+// src/, evt replaces it through require's cache instead.
 const kafkajsRecordModule = path.join('kafkajs', 'src', 'protocol', 'recordBatch', 'record', 'v0', 'index.js')
-const exactHeaders = {
-  name: 'evt-exact-headers',
+const recordEncoderHook = {
+  name: 'evt-record-encoder-hook',
   setup(build) {
     build.onLoad({filter: /index\.js$/}, ({path: file}) => {
       if (!file.endsWith(kafkajsRecordModule)) return undefined
-      const headers = JSON.stringify(path.join(dist, 'lib', 'log', 'kafka', 'kafka-headers.js'))
-      const contents = `${readFileSync(file, 'utf8')}\nmodule.exports = require(${headers}).withExactHeaders(module.exports, require('../../../encoder'))\n`
-      return {contents, loader: 'js', resolveDir: path.dirname(file)}
+      const hook = 'const kafkajsRecord = module.exports\nlet encodeRecord = kafkajsRecord\nmodule.exports = (fields) => encodeRecord(fields)\nmodule.exports.useEncoder = (wrap) => { encodeRecord = wrap(kafkajsRecord) }\n'
+      return {contents: `${readFileSync(file, 'utf8')}\n${hook}`, loader: 'js', resolveDir: path.dirname(file)}
     })
   },
 }
@@ -73,19 +88,39 @@ const entry = [
   }),
 ].join('\n')
 
-rmSync(`${outfile}.v8cache`, {force: true})
+for (const file of [outfile, kafkajsFile]) rmSync(`${file}.v8cache`, {force: true})
 await build({
-  banner: {js: 'const __evtModuleUrl = (file) => require("node:url").pathToFileURL(require("node:path").join(__dirname, file)).href;'},
+  bundle: true,
+  format: 'cjs',
+  logLevel: 'warning',
+  outfile: kafkajsFile,
+  platform: 'node',
+  plugins: [recordEncoderHook],
+  stdin: {
+    contents: KAFKAJS_MODULES.map((specifier) => `Object.defineProperty(exports, ${JSON.stringify(specifier)}, {enumerable: true, get: () => require(${JSON.stringify(specifier)})})`).join('\n'),
+    loader: 'js',
+    resolveDir: root,
+    sourcefile: 'kafkajs-entry.js',
+  },
+  target: 'node20',
+})
+await build({
+  banner: {
+    js: [
+      'const __evtModuleUrl = (file) => require("node:url").pathToFileURL(require("node:path").join(__dirname, file)).href;',
+      'const __evtKafkajs = (specifier) => require("../bin/code-cache.cjs").requireCodeCached(require("node:path").join(__dirname, "kafkajs.cjs")).exports[specifier];',
+    ].join('\n'),
+  },
   bundle: true,
   format: 'cjs',
   logLevel: 'warning',
   outfile,
   platform: 'node',
-  plugins: [keepExternal, exactHeaders, ownUrl],
+  plugins: [keepExternal, fromKafkajsBundle, ownUrl],
   stdin: {contents: entry, loader: 'js', resolveDir: dist, sourcefile: 'evt-entry.js'},
   // Code restored from V8's cache has no import() on Node.js 20: every import() of a CommonJS
   // package becomes a require(), and ES modules go through importEsm.
   supported: {'dynamic-import': false},
   target: 'node20',
 })
-console.log(`dist/evt.cjs: ${Math.round(readFileSync(outfile).length / 1024)} KB`)
+for (const file of [outfile, kafkajsFile]) console.log(`${path.relative(root, file)}: ${Math.round(readFileSync(file).length / 1024)} KB`)

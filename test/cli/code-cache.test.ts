@@ -82,6 +82,25 @@ describe('bin/code-cache.cjs: a CommonJS file compiled from a V8 code cache kept
     expect(readdirSync(dir).sort()).toEqual(['bundle.cjs', 'bundle.cjs.v8cache'])
   })
 
+  it('keeps the code of every file loaded, and takes it for one loaded after the heap flag is set', () => {
+    // As evt loads dist/kafkajs.cjs: after bin/run.js set --heap-growing-percent, which V8 counts
+    // among the flags a cache must have been made under.
+    const second = path.join(dir, 'kafkajs.cjs')
+    writeFileSync(second, 'exports.answer = () => 7\n')
+    const script = `
+      const {requireCodeCached, saveCodeCaches, setHeapGrowingPercent} = require(${JSON.stringify(loader)})
+      const first = requireCodeCached(${JSON.stringify(file)})
+      setHeapGrowingPercent(50)
+      const later = requireCodeCached(${JSON.stringify(second)})
+      const again = requireCodeCached(${JSON.stringify(second)})
+      saveCodeCaches('trace')
+      console.log(JSON.stringify({first: first.fromCache, later: later.fromCache, same: again === later, values: [first.exports.answer(), later.exports.answer()]}))`
+    const run = () => JSON.parse(execFileSync(process.execPath, ['-e', script], {encoding: 'utf8'})) as unknown
+    expect(run()).toEqual({first: false, later: false, same: true, values: [[42, 1], 7]})
+    expect([readHeader(`${file}.v8cache`)?.commands, readHeader(`${second}.v8cache`)?.commands]).toEqual([['trace'], ['trace']])
+    expect(run()).toEqual({first: true, later: true, same: true, values: [[42, 1], 7]})
+  })
+
   it('passes on an error thrown while the file runs, and keeps no half-run module', () => {
     writeFileSync(file, 'globalThis.runs = (globalThis.runs ?? 0) + 1\nthrow new Error("bad bundle " + globalThis.runs)\n')
     const script = `

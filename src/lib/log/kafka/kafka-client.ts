@@ -14,7 +14,7 @@ type KafkaModule = typeof import('kafkajs')
 export async function loadKafkajs(): Promise<KafkaModule> {
   // Before kafkajs loads its Produce request: records are produced with their exact headers.
   await installExactHeaders()
-  // Bundled into dist/evt.cjs (scripts/bundle.js), where this import() is a require().
+  // Run from the bundle, this is dist/kafkajs.cjs (scripts/bundle.js).
   return ((await import('kafkajs')) as unknown as {default: KafkaModule}).default
 }
 

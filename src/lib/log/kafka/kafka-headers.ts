@@ -49,12 +49,16 @@ let installed: boolean | undefined
  */
 export async function installExactHeaders(): Promise<boolean> {
   if (installed !== undefined) return installed
-  // In dist/evt.cjs kafkajs is bundled, and its record module, rewritten by scripts/bundle.js,
-  // calls withExactHeaders as it loads: there, loading it installs the encoder.
-  await import('kafkajs/src/protocol/recordBatch/record/v0/index.js')
-  if (installed) return true
+  // In dist/kafkajs.cjs, kafkajs's record module takes an encoder to put in front (scripts/bundle.js).
+  const record = (await import('kafkajs/src/protocol/recordBatch/record/v0/index.js')).default as KafkajsRecord & {useEncoder?: (wrap: (kafkajsRecord: KafkajsRecord) => KafkajsRecord) => void}
+  if (record.useEncoder) {
+    const Encoder = (await import('kafkajs/src/protocol/encoder.js')).default as EncoderClass
+    record.useEncoder((kafkajsRecord) => withExactHeaders(kafkajsRecord, Encoder))
+    return true
+  }
+
   // Run from src/ (tests, bin/dev.js) kafkajs is loaded by require: its record module's export is
-  // replaced in require's cache.
+  // replaced in require's cache, which its Produce request must not have taken yet.
   if (require.cache[require.resolve(PRODUCE_REQUEST_MODULE)]) return (installed = false)
   const recordPath = require.resolve(RECORD_MODULE)
   require.cache[recordPath]!.exports = withExactHeaders(require(recordPath) as KafkajsRecord, require('kafkajs/src/protocol/encoder.js') as EncoderClass)
@@ -64,7 +68,7 @@ export async function installExactHeaders(): Promise<boolean> {
 type KafkajsRecord = (fields: RecordFields) => KafkajsEncoder
 
 /** kafkajs's record encoder with evt's in front of it: a record given an exact list of headers is written by evt's. */
-export function withExactHeaders(kafkajsRecord: KafkajsRecord, Encoder: EncoderClass): KafkajsRecord {
+function withExactHeaders(kafkajsRecord: KafkajsRecord, Encoder: EncoderClass): KafkajsRecord {
   installed = true
   return (fields) => {
     const exact = fields.headers?.[EXACT]
