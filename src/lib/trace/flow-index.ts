@@ -10,7 +10,7 @@ import type {IdLocator} from '../config/locator.js'
 import type {ClusterConfig, FlowConfig} from '../config/types.js'
 import {type EventLog, lastHeader, type LogRecord, type RecordPosition} from '../log/event-log.js'
 import {readMerged} from '../read/merged-read.js'
-import type {PartitionRange} from '../read/read-plan.js'
+import {type PartitionRange, planRead} from '../read/read-plan.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {loadSqlite, makeDirectories, retryWhileBusy} from '../util/sqlite-file.js'
 import {MultiRowInsert} from '../util/sqlite-rows.js'
@@ -160,36 +160,36 @@ export class FlowIndex {
   /**
    * Indexes what the flow's topics (those of `topics` that exist) hold now, up to their high
    * watermarks: only records appended since the last catch-up, unless a partition must start over.
-   * `read` is what a scan of them from their start would read now (planRead's ranges).
+   * `read` is what a scan of them from their start reads now (planRead's ranges).
    */
   async catchUp(options: {log: EventLog; onProgress?: (progress: {records: number; total: number}) => void; registry: SchemaRegistry; signal?: AbortSignal; topics: string[]; warn?: (message: string) => void}): Promise<{read: PartitionRange[]; records: number}> {
     const {log} = options
     // Per topic, per partition: looked up per record.
     const states = new Map<string, PartitionState[]>()
     const ranges: PartitionRange[] = []
-    const read: PartitionRange[] = []
     // A topic of the flow that is gone: a scan skips it, so the index forgets it.
     for (const {topic} of this.db.prepare('SELECT DISTINCT topic FROM partitions').all() as {topic: string}[]) {
       if (!options.topics.includes(topic)) this.resetTopic(topic)
     }
 
+    // What a scan of the topics from their start reads now: up to these watermarks.
+    const read = await planRead({follow: false, from: {kind: 'beginning'}, log, topics: options.topics})
     for (const topic of options.topics) {
-      const marks = await log.watermarks(topic)
-      const live = new Set(marks.map((mark) => mark.partition))
+      const live = new Set(read.filter((range) => range.topic === topic).map((range) => range.partition))
       this.db.prepare('SELECT partition FROM partitions WHERE topic = ?').all(topic).forEach((row) => {
         const {partition} = row as {partition: number}
         if (!live.has(partition)) this.resetPartition(topic, partition)
       })
-      for (const {high, low, partition} of marks) {
-        read.push({from: low, high, low, partition, to: high, topic})
-        let state = this.db.prepare('SELECT start, next, records, oldest, newest FROM partitions WHERE topic = ? AND partition = ?').get(topic, partition) as PartitionState | undefined
-        // Retention removed records the index counted, or the partition is shorter than what was read: a recreated topic.
-        if (state && (state.start < low || state.next > high)) state = this.resetPartition(topic, partition)
-        state ??= {newest: null, next: low, oldest: null, records: 0, start: low}
-        if (!states.has(topic)) states.set(topic, [])
-        states.get(topic)![partition] = state
-        if (state.next < high) ranges.push({from: state.next, partition, to: high, topic})
-      }
+    }
+
+    for (const {from: low, partition, to: high, topic} of read as Required<PartitionRange>[]) {
+      let state = this.db.prepare('SELECT start, next, records, oldest, newest FROM partitions WHERE topic = ? AND partition = ?').get(topic, partition) as PartitionState | undefined
+      // Retention removed records the index counted, or the partition is shorter than what was read: a recreated topic.
+      if (state && (state.start < low || state.next > high)) state = this.resetPartition(topic, partition)
+      state ??= {newest: null, next: low, oldest: null, records: 0, start: low}
+      if (!states.has(topic)) states.set(topic, [])
+      states.get(topic)![partition] = state
+      if (state.next < high) ranges.push({from: state.next, partition, to: high, topic})
     }
 
     const total = ranges.reduce((sum, range) => sum + (range.to! - range.from), 0)

@@ -42,13 +42,19 @@ interface EncoderClass {
 }
 
 let installed: boolean | undefined
+let installing: Promise<boolean> | undefined
 
 /**
  * Puts evt's record encoder in front of kafkajs's. Returns false when kafkajs's Produce request was
  * loaded before (its encoder is then kafkajs's own).
  */
-export async function installExactHeaders(): Promise<boolean> {
-  if (installed !== undefined) return installed
+export function installExactHeaders(): Promise<boolean> {
+  // Once, however many loads of kafkajs wait on it.
+  installing ??= install()
+  return installing
+}
+
+async function install(): Promise<boolean> {
   // In dist/kafkajs.cjs, kafkajs's record module takes an encoder to put in front (scripts/bundle.js).
   const record = (await import('kafkajs/src/protocol/recordBatch/record/v0/index.js')).default as KafkajsRecord & {useEncoder?: (wrap: (kafkajsRecord: KafkajsRecord) => KafkajsRecord) => void}
   if (record.useEncoder) {
