@@ -1,7 +1,6 @@
-import {createRequire} from 'node:module'
-import {pathToFileURL} from 'node:url'
-import {Worker} from 'node:worker_threads'
+import type {Worker} from 'node:worker_threads'
 
+import {startModuleWorker} from '../util/module-worker.js'
 import type {WhereBatch, WhereReply, WhereWorkerSetup} from './where-worker.js'
 
 /** What one record's --where evaluation may take before it is an error. */
@@ -105,13 +104,6 @@ export class WhereSandbox {
       maxStringLength: budget.maxStringLength,
       progress: this.progress,
     }
-    const options = {resourceLimits: {maxOldGenerationSizeMb: budget.memoryMb}, workerData}
-    const fromSource = import.meta.url.endsWith('.ts')
-    const entry = new URL(fromSource ? 'where-worker.ts' : 'where-worker.js', import.meta.url)
-    if (!fromSource) return new Worker(entry, options)
-    // Run from TypeScript (vitest, bin/dev.js): a worker does not inherit its parent's tsx loader.
-    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href
-    const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}) })`
-    return new Worker(boot, {...options, eval: true})
+    return startModuleWorker(import.meta.url, 'where-worker', {resourceLimits: {maxOldGenerationSizeMb: budget.memoryMb}, workerData})
   }
 }

@@ -8,27 +8,42 @@ import type {DecodeBytes} from '../codec/record-key.js'
 import type {FieldSelection} from '../codec/schema-codec.js'
 import type {IdLocator} from '../config/locator.js'
 import type {ClusterConfig, FlowConfig} from '../config/types.js'
-import {type EventLog, lastHeader, type LogRecord, type RecordPosition} from '../log/event-log.js'
+import {type EventLog, lastHeader, type RecordPosition} from '../log/event-log.js'
 import {readMerged} from '../read/merged-read.js'
 import {type PartitionRange, planRead} from '../read/read-plan.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {loadSqlite, makeDirectories, retryWhileBusy} from '../util/sqlite-file.js'
-import {MultiRowInsert} from '../util/sqlite-rows.js'
 import {eventTypeOf} from '../util/event-type.js'
 import {topLevelField} from '../util/value-path.js'
 import {maybeYield} from '../util/yield.js'
 import {flowIdsOf} from './id-matcher.js'
+import {type IndexChunkWriter, writerInThread, writerOnWorker} from './flow-index-writer.js'
+import {ChunkBuilder, POSITION_COLUMNS, type PositionTable, summaryWrites, useWriterSettings} from './flow-index-writes.js'
 
-/** Records indexed between two commits: a killed catch-up loses at most this much work. */
+/**
+ * Records indexed between two commits, at most: a killed catch-up loses at most this much work.
+ * A catch-up of fewer records commits about eight times, so that the writer thread has written
+ * all but a small last chunk when the reading ends (100k records: 1.22–1.26 s with chunks of 50k,
+ * 1.14–1.15 s with 12.5k).
+ */
 const CHUNK_RECORDS = 50_000
+const MIN_CHUNK_RECORDS = 10_000
+
+/**
+ * From how many records to read a catch-up writes on a worker thread: below, what it would write
+ * while the next chunk is read is too little to pay for starting the thread (50–100 ms).
+ */
+const WORKER_MIN_RECORDS = 50_000
 
 /**
  * The ids' positions are appended in the order they are read (a rowid table) and found through
  * the first index. A B-tree keyed by id takes each insert at a random place, which cost 3–6× the
  * append; so a first build appends without it and sorts it in once at the end. The open flows'
  * index (for --stalled) changes with every summary update, half of their cost (1M events: 1.5 →
- * 0.8 s): a first build leaves it out as well. The ids' other index, by position, grows at one end
- * per partition: it is cheap to keep, and makes a record indexed twice (two catch-ups at once) one row.
+ * 0.8 s): a first build leaves it out as well. There is no index by position: one made a record
+ * indexed twice (by two catch-ups at once) one row, but keeping it up was half the appends' cost
+ * (1M rows in SQLite alone: 2.5 → 1.25 s). Such a record is two identical rows, which every read of
+ * the positions (a UNION) takes as one.
  */
 const LOOKUP_INDEXES = {flows_open: 'flows (ended, last_at)', ids_by_id: 'ids (id)'}
 
@@ -40,42 +55,9 @@ const LOOKUP_INDEXES = {flows_open: 'flows (ended, last_at)', ids_by_id: 'ids (i
  * few as what it holds. Once it holds as many positions as the first, it is merged into it, a cost
  * in proportion to what was read since (1M into 10M: 6 s).
  */
-const ID_TABLES = ['ids', 'recent_ids']
-const ID_COLUMNS = 'id, topic, partition, offset, timestamp, type, first'
+const ID_TABLES: PositionTable[] = ['ids', 'recent_ids']
 const CREATE_LOOKUPS = Object.entries(LOOKUP_INDEXES).map(([name, on]) => `CREATE INDEX IF NOT EXISTS ${name} ON ${on};`).join(' ')
 const DROP_LOOKUPS = Object.keys(LOOKUP_INDEXES).map((name) => `DROP INDEX IF EXISTS ${name};`).join(' ')
-
-/**
- * The rows of a chunk, a column per field: only what the rows need (a chunk of whole records, or
- * of an array per row, would outlive the young generation).
- */
-class PendingRows {
-  readonly first: boolean[] = []
-  readonly id: string[] = []
-  readonly offset: number[] = []
-  readonly partition: number[] = []
-  readonly timestamp: number[] = []
-  readonly topic: string[] = []
-  readonly type: string[] = []
-
-  get length(): number {
-    return this.id.length
-  }
-
-  add(id: string, record: LogRecord, type: string, first: boolean): void {
-    this.id.push(id)
-    this.topic.push(record.topic)
-    this.partition.push(record.partition)
-    this.offset.push(record.offset)
-    this.timestamp.push(record.timestamp)
-    this.type.push(type)
-    this.first.push(first)
-  }
-
-  clear(): void {
-    for (const column of [this.first, this.id, this.offset, this.partition, this.timestamp, this.topic, this.type]) column.length = 0
-  }
-}
 
 /** What the index has read of the flow's topics: what a scan of them would count. */
 export interface IndexedSpan {
@@ -102,6 +84,7 @@ interface PartitionState {
 export class FlowIndex {
   private constructor(
     private readonly db: Database.Database,
+    private readonly file: string,
     private readonly flow: FlowConfig,
   ) {}
 
@@ -119,9 +102,7 @@ export class FlowIndex {
     // Several evt trace at once may open (or create) the same index.
     await retryWhileBusy(() => {
       db.pragma('journal_mode = WAL')
-      // Checkpoints every 64 MB of WAL instead of 4 MB: fewer copies into the file while a build
-      // appends (1M events: 4.55–4.93 → 4.39–4.49 s), at most 64 MB of WAL beside it meanwhile.
-      db.pragma('wal_autocheckpoint = 16384')
+      useWriterSettings(db)
       db.exec('CREATE TABLE IF NOT EXISTS definition (hash TEXT NOT NULL)')
       // Another definition (or index format) finds other ids: nothing indexed before can be kept.
       db.transaction(() => {
@@ -131,8 +112,7 @@ export class FlowIndex {
           DROP TABLE IF EXISTS partitions; DROP TABLE IF EXISTS ids; DROP TABLE IF EXISTS recent_ids; DELETE FROM definition;
           CREATE TABLE partitions (topic TEXT NOT NULL, partition INTEGER NOT NULL, start INTEGER NOT NULL, next INTEGER NOT NULL, records INTEGER NOT NULL, oldest INTEGER, newest INTEGER, PRIMARY KEY (topic, partition)) WITHOUT ROWID;
           ${ID_TABLES.map((table) => `
-            CREATE TABLE ${table} (id TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, timestamp INTEGER NOT NULL, type TEXT NOT NULL, first INTEGER NOT NULL);
-            CREATE UNIQUE INDEX ${table}_at ON ${table} (topic, partition, offset, id);`).join('')}
+            CREATE TABLE ${table} (id TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, timestamp INTEGER NOT NULL, type TEXT NOT NULL, first INTEGER NOT NULL);`).join('')}
           CREATE INDEX recent_ids_by_id ON recent_ids (id);
           DROP TABLE IF EXISTS flows;
           CREATE TABLE flows (id TEXT PRIMARY KEY, ended INTEGER NOT NULL, last_at INTEGER NOT NULL, last_event TEXT NOT NULL, topic_rank INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL) WITHOUT ROWID;
@@ -145,7 +125,7 @@ export class FlowIndex {
       db.close()
       throw error
     })
-    return new FlowIndex(db, flow)
+    return new FlowIndex(db, file, flow)
   }
 
   close(): void {
@@ -200,73 +180,60 @@ export class FlowIndex {
     // Of a value, only the field its id is in is decoded (the type is the schema's record name).
     const valueFields = new Map(Object.entries(this.flow.topics).map(([topic, {id}]) => [topic, idValueFields(id)]))
     const firstBuild = ID_TABLES.every((table) => this.db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() === undefined)
-    const insert = new MultiRowInsert(this.db, 7, (values) => `INSERT OR IGNORE INTO ${firstBuild ? 'ids' : 'recent_ids'} (${ID_COLUMNS}) VALUES ${values}`)
-    const summarize = this.summaryStatement()
-    const ranks = this.topicRanks()
+    const table: PositionTable = firstBuild ? 'ids' : 'recent_ids'
     if (firstBuild) this.db.exec(DROP_LOOKUPS)
-    const pending = new PendingRows()
-    const commit = () => {
-      // Each id's part of this chunk folded first, so its summary row is written once per chunk.
-      const folded = new Map<string, {ended: boolean; last: [number, number, number, number]; type: string}>()
-      const {first, id, offset, partition, timestamp, topic, type} = pending
-      for (let i = 0; i < pending.length; i++) {
-        if (!first[i]) continue
-        const last: [number, number, number, number] = [timestamp[i], ranks.get(topic[i])!, partition[i], offset[i]]
-        const seen = folded.get(id[i])
-        const ended = (seen?.ended ?? false) || this.flow.ends.includes(type[i])
-        if (!seen || comesAfter(last, seen.last)) folded.set(id[i], {ended, last, type: type[i]})
-        else seen.ended = ended
-      }
+    const target = {ends: this.flow.ends, table, topics: Object.keys(this.flow.topics)}
+    const writer: IndexChunkWriter = total >= WORKER_MIN_RECORDS ? writerOnWorker(this.file, target) : writerInThread(this.db, target)
+    const chunkRecords = Math.min(CHUNK_RECORDS, Math.max(MIN_CHUNK_RECORDS, Math.ceil(total / 8)))
+    const chunk = new ChunkBuilder(chunkRecords + 1024)
+    const ranks = new Map(target.topics.map((topic, rank) => [topic, rank]))
+    const commit = () => writer.write(chunk.take(partitionRows(states)))
 
-      this.db.transaction(() => {
-        insert.run(pending.length, (i, values, at) => {
-          values[at] = id[i]
-          values[at + 1] = topic[i]
-          values[at + 2] = partition[i]
-          values[at + 3] = offset[i]
-          values[at + 4] = timestamp[i]
-          values[at + 5] = type[i]
-          values[at + 6] = first[i] ? 1 : 0
-        })
-        for (const [id, {ended, last, type}] of folded) summarize.run(id, ended ? 1 : 0, last[0], type, last[1], last[2], last[3])
-        this.saveStates(states)
-      })()
-      pending.clear()
-    }
-
+    let completed = false
     let sinceCommit = 0
     let records = 0
-    for await (const batch of readMerged({log, ranges, signal: options.signal})) {
-      await decoder.prepareRecords(batch)
-      for (const record of batch) {
+    try {
+      for await (const batch of readMerged({log, ranges, signal: options.signal})) {
+        await decoder.prepareRecords(batch)
+        for (const record of batch) {
+          const state = states.get(record.topic)![record.partition]
+          state.records++
+          state.next = record.offset + 1
+          state.oldest = state.oldest === null ? record.timestamp : Math.min(state.oldest, record.timestamp)
+          state.newest = state.newest === null ? record.timestamp : Math.max(state.newest, record.timestamp)
+          // The value decoded at most once, and only if the id or the type needs it.
+          let decoded: DecodedPayload | null | undefined
+          const decodeValue = () => (decoded === undefined ? (decoded = decoder.decode(record.value, record.topic, valueFields.get(record.topic))) : decoded)
+          const ids = flowIdsOf(this.flow.topics[record.topic].id, record, decodeValue, decode)
+          if (ids.length === 0) continue
+          // As a scan names it: the ce_type header, else the schema's record name.
+          const type = eventTypeOf(record.headers, lastHeader(record.headers, 'ce_type') ? undefined : decodeValue()?.type) ?? (record.value === null ? 'tombstone' : 'event')
+          const rank = ranks.get(record.topic)!
+          for (let i = 0; i < ids.length; i++) chunk.add(ids[i], rank, record.partition, record.offset, record.timestamp, type, i === 0)
+        }
+
+        sinceCommit += batch.length
+        records += batch.length
+        options.onProgress?.({records, total})
+        if (sinceCommit >= chunkRecords) {
+          await commit()
+          sinceCommit = 0
+        }
+
+        if (options.signal?.aborted) break
+        // A batch is at most a few hundred records: often enough for Ctrl-C and the progress bar.
         await maybeYield()
-        const state = states.get(record.topic)![record.partition]
-        state.records++
-        state.next = record.offset + 1
-        state.oldest = state.oldest === null ? record.timestamp : Math.min(state.oldest, record.timestamp)
-        state.newest = state.newest === null ? record.timestamp : Math.max(state.newest, record.timestamp)
-        // The value decoded at most once, and only if the id or the type needs it.
-        let decoded: DecodedPayload | null | undefined
-        const decodeValue = () => (decoded === undefined ? (decoded = decoder.decode(record.value, record.topic, valueFields.get(record.topic))) : decoded)
-        const ids = flowIdsOf(this.flow.topics[record.topic].id, record, decodeValue, decode)
-        if (ids.length === 0) continue
-        // As a scan names it: the ce_type header, else the schema's record name.
-        const type = eventTypeOf(record.headers, lastHeader(record.headers, 'ce_type') ? undefined : decodeValue()?.type) ?? (record.value === null ? 'tombstone' : 'event')
-        for (const [i, id] of ids.entries()) pending.add(id, record, type, i === 0)
       }
 
-      sinceCommit += batch.length
-      records += batch.length
-      options.onProgress?.({records, total})
-      if (sinceCommit >= CHUNK_RECORDS) {
-        commit()
-        sinceCommit = 0
-      }
-
-      if (options.signal?.aborted) break
+      await commit()
+      completed = true
+    } finally {
+      // A failed write is the error, unless reading failed first.
+      await writer.close().catch((error: unknown) => {
+        if (completed) throw error
+      })
     }
 
-    commit()
     if (firstBuild) this.db.exec(CREATE_LOOKUPS)
     else this.mergeRecentWhenLarge()
     return {read, records}
@@ -274,7 +241,7 @@ export class FlowIndex {
 
   /** The positions of every record of `id` in `topics`. */
   lookup(id: string, topics: string[]): RecordPosition[] {
-    // A record indexed by two catch-ups at once, one merging meanwhile, can be in both levels.
+    // A record indexed by two catch-ups at once is two rows, in one level or both: UNION keeps one.
     const rows = this.db.prepare(ID_TABLES.map((table) => `SELECT topic, partition, offset FROM ${table} WHERE id = @id`).join(' UNION ')).all({id}) as RecordPosition[]
     return rows.filter((row) => topics.includes(row.topic))
   }
@@ -309,7 +276,7 @@ export class FlowIndex {
     if (size('recent_ids') < size('ids')) return
     this.db
       .transaction(() => {
-        this.db.exec(`INSERT OR IGNORE INTO ids (${ID_COLUMNS}) SELECT ${ID_COLUMNS} FROM recent_ids ORDER BY id; DELETE FROM recent_ids;`)
+        this.db.exec(`INSERT INTO ids (${POSITION_COLUMNS}) SELECT ${POSITION_COLUMNS} FROM recent_ids ORDER BY id; DELETE FROM recent_ids;`)
       })
       .immediate()
   }
@@ -333,40 +300,23 @@ export class FlowIndex {
 
   /** Each id's summary again from the positions left, after some were forgotten (rare: retention, a recreated topic). */
   private resummarize(): void {
-    const summarize = this.summaryStatement()
-    const ranks = this.topicRanks()
     this.db.exec('DELETE FROM flows')
+    const topics = Object.keys(this.flow.topics)
     const rows = this.db.prepare(ID_TABLES.map((table) => `SELECT id, topic, partition, offset, timestamp, type FROM ${table} WHERE first = 1`).join(' UNION ')).all() as {id: string; offset: number; partition: number; timestamp: number; topic: string; type: string}[]
-    for (const row of rows) summarize.run(row.id, this.flow.ends.includes(row.type) ? 1 : 0, row.timestamp, row.type, ranks.get(row.topic) ?? -1, row.partition, row.offset)
+    const chunk = new ChunkBuilder(rows.length + 1)
+    for (const row of rows) chunk.add(row.id, topics.indexOf(row.topic), row.partition, row.offset, row.timestamp, row.type, true)
+    summaryWrites(this.db, {ends: this.flow.ends, table: 'ids', topics})(chunk.take())
+  }
+}
+
+/** Each partition's state as PARTITION_COLUMNS rows. */
+function partitionRows(states: Map<string, PartitionState[]>): unknown[] {
+  const rows: unknown[] = []
+  for (const [topic, partitions] of states) {
+    for (const [partition, state] of partitions.entries()) if (state) rows.push(topic, partition, state.start, state.next, state.records, state.oldest, state.newest)
   }
 
-  /**
-   * Folds one record into its id's summary: ended once any end event came; the last event is the
-   * one a scan would read last (timestamp, then topic rank, partition, offset). SQLite evaluates
-   * every SET against the old row, so each column compares the same way.
-   */
-  private summaryStatement(): Database.Statement {
-    const later = '(excluded.last_at, excluded.topic_rank, excluded.partition, excluded.offset) > (last_at, topic_rank, partition, offset)'
-    const pick = (column: string) => `${column} = CASE WHEN ${later} THEN excluded.${column} ELSE ${column} END`
-    return this.db.prepare(
-      `INSERT INTO flows (id, ended, last_at, last_event, topic_rank, partition, offset) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET ended = max(ended, excluded.ended), ${['last_at', 'last_event', 'topic_rank', 'partition', 'offset'].map((column) => pick(column)).join(', ')}`,
-    )
-  }
-
-  /** Each topic's place in evt.yaml's order: the order a scan reads them in. */
-  private topicRanks(): Map<string, number> {
-    return new Map(Object.keys(this.flow.topics).map((topic, i) => [topic, i]))
-  }
-
-  private saveStates(states: Map<string, PartitionState[]>): void {
-    const save = this.db.prepare(
-      'INSERT INTO partitions (topic, partition, start, next, records, oldest, newest) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (topic, partition) DO UPDATE SET next = excluded.next, records = excluded.records, oldest = excluded.oldest, newest = excluded.newest',
-    )
-    for (const [topic, partitions] of states) {
-      for (const [partition, state] of partitions.entries()) if (state) save.run(topic, partition, state.start, state.next, state.records, state.oldest, state.newest)
-    }
-  }
+  return rows
 }
 
 /** The top-level value field an id is found in: none for a key or a header, undefined (all) for a path into the value itself. */
@@ -376,15 +326,9 @@ function idValueFields(locator: IdLocator): FieldSelection | undefined {
   return field === undefined ? undefined : new Set([field])
 }
 
-/** Whether a record at `a` (timestamp, topic rank, partition, offset) is read after one at `b`. */
-function comesAfter(a: [number, number, number, number], b: [number, number, number, number]): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] > b[i]
-  return false
-}
-
 /** The index's format, the topics and where each carries the id (which records belong to which id), and the ends (which ids are over). */
 function definitionHash(flow: FlowConfig): string {
   return createHash('sha256')
-    .update(JSON.stringify({ends: flow.ends, format: 5, topics: Object.entries(flow.topics).map(([topic, {id}]) => [topic, id.text])}))
+    .update(JSON.stringify({ends: flow.ends, format: 6, topics: Object.entries(flow.topics).map(([topic, {id}]) => [topic, id.text])}))
     .digest('hex')
 }
