@@ -131,17 +131,28 @@ export function eventLogContract(name: string, open: () => Promise<Backend>): vo
       expect(seen).toEqual(['after-1', 'after-2'])
     })
 
-    it('reports consumer group offsets per topic', async () => {
-      const topic = topicName()
-      const group = `group-${randomUUID().slice(0, 8)}`
-      await backend.log.createTopic(topic, {partitions: 2})
-      await backend.log.produce([0, 0, 0, 1].map((partition) => ({key: null, partition, topic, value: Buffer.from('x')})))
+    it('reports consumer group offsets of several topics at once, by group, topic and partition', async () => {
+      const [topic, other] = [topicName(), topicName()].sort()
+      const [group, second] = [`group-${randomUUID().slice(0, 8)}`, `group-${randomUUID().slice(0, 8)}`].sort()
+      for (const name of [topic, other]) {
+        await backend.log.createTopic(name, {partitions: 2})
+        await backend.log.produce([0, 0, 0, 1].map((partition) => ({key: null, partition, topic: name, value: Buffer.from('x')})))
+      }
+
+      await backend.log.commitGroupOffsets(second, [{offset: 3, partition: 1, topic: other}])
       await backend.log.commitGroupOffsets(group, [
+        {offset: 1, partition: 1, topic: other},
         {offset: 2, partition: 0, topic},
         {offset: 1, partition: 1, topic},
       ])
-      const offsets = (await backend.log.groupOffsets(topic)).filter((o) => o.group === group)
-      expect(offsets).toEqual([
+      const ours = (offsets: {group: string}[]) => offsets.filter((o) => o.group === group || o.group === second)
+      expect(ours(await backend.log.groupOffsets([other, topic]))).toEqual([
+        {group, offset: 2, partition: 0, topic},
+        {group, offset: 1, partition: 1, topic},
+        {group, offset: 1, partition: 1, topic: other},
+        {group: second, offset: 3, partition: 1, topic: other},
+      ])
+      expect(ours(await backend.log.groupOffsets([topic]))).toEqual([
         {group, offset: 2, partition: 0, topic},
         {group, offset: 1, partition: 1, topic},
       ])

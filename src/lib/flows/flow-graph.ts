@@ -30,7 +30,7 @@ export async function flowGraph(options: {flow: FlowConfig; flowName: string; lo
 
     const high = new Map((await log.watermarks(topic)).map((mark) => [mark.partition, mark.high]))
     const lag = new Map<string, number>()
-    for (const {group, offset, partition} of await log.groupOffsets(topic)) lag.set(group, (lag.get(group) ?? 0) + Math.max(0, (high.get(partition) ?? offset) - offset))
+    for (const {group, offset, partition} of await log.groupOffsets([topic])) lag.set(group, (lag.get(group) ?? 0) + Math.max(0, (high.get(partition) ?? offset) - offset))
     const readers = [...lag].map(([group, behind]) => ({group, lag: behind})).sort((a, b) => (a.group < b.group ? -1 : 1))
     topics.push({exists: true, readers, topic, writer})
   }

@@ -80,6 +80,12 @@ export interface GroupOffset {
   topic: string
 }
 
+/** Group offsets in the order every backend returns them: by group (code points), topic, partition. */
+export function sortGroupOffsets(offsets: GroupOffset[]): GroupOffset[] {
+  const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+  return offsets.sort((a, b) => byText(a.group, b.group) || byText(a.topic, b.topic) || a.partition - b.partition)
+}
+
 export interface ReadRange {
   /** First offset to read. */
   from: number
@@ -101,8 +107,11 @@ export interface EventLog {
   commitGroupOffsets(group: string, offsets: Omit<GroupOffset, 'group'>[]): Promise<void>
   /** `retainForever` turns off time-based retention where the backend has it (Kafka's retention.ms). */
   createTopic(name: string, options: {partitions: number; retainForever?: boolean}): Promise<void>
-  /** Committed offsets of every consumer group that has any on `topic`. */
-  groupOffsets(topic: string): Promise<GroupOffset[]>
+  /**
+   * Committed offsets of every consumer group that has any on `topics`, by group, topic and
+   * partition: one look-up for several topics (on Kafka, one list of the groups and one request per group).
+   */
+  groupOffsets(topics: string[]): Promise<GroupOffset[]>
   listTopics(): Promise<TopicInfo[]>
   /** Per partition, the earliest offset whose timestamp is ≥ `timestamp` (the high watermark when none). */
   offsetsForTime(topic: string, timestamp: number): Promise<{offset: number; partition: number}[]>

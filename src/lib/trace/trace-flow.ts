@@ -93,7 +93,7 @@ export async function* followFlow(options: TraceOptions): AsyncIterable<TraceRes
       const decoded = decoder.decode(record.value, record.topic)
       if (!matchers.get(record.topic)!.matches(record, decoded, decode)) continue
       // Fresh each time: a live event's readers are the news.
-      const groups = await options.log.groupOffsets(record.topic)
+      const groups = await options.log.groupOffsets([record.topic])
       events.push(toFlowEvent(record, decoded, options.flow, groups, idPathOf(options.flow, record.topic)))
       found = true
     }
@@ -137,7 +137,9 @@ async function scanFlow(options: TraceOptions): Promise<FlowScan> {
     const span = index.span(topics)
     Object.assign(tally, {newest: span.newest, oldest: span.oldest, scanned: span.records})
     const positions = index.lookup(id, topics)
-    const groups = new Map<string, GroupOffset[]>()
+    // Asked for while the records are read.
+    const groups = groupsByTopic(log.groupOffsets([...new Set(positions.map((position) => position.topic))]))
+    groups.catch(() => {})
     const readOne = async ({offset, partition, topic}: RecordPosition) => {
       const records: LogRecord[] = []
       for await (const piece of log.read({from: offset, partition, signal, to: offset + 1, topic})) records.push(...piece)
@@ -150,18 +152,17 @@ async function scanFlow(options: TraceOptions): Promise<FlowScan> {
       const records = (await Promise.all(positions.slice(at, at + READS_AT_ONCE).map((position) => readOne(position)))).flat()
       await decoder.prepareRecords(records)
       for (const record of records) {
-        if (!groups.has(record.topic)) groups.set(record.topic, await log.groupOffsets(record.topic))
         warnTime(record)
-        events.push(toFlowEvent(record, decoder.decode(record.value, record.topic), flow, groups.get(record.topic)!, idPathOf(flow, record.topic)))
+        events.push(toFlowEvent(record, decoder.decode(record.value, record.topic), flow, (await groups).get(record.topic) ?? [], idPathOf(flow, record.topic)))
       }
     }
 
     return {decoder, events, matchers, read, tally, topics}
   }
 
+  const groups = await groupsByTopic(log.groupOffsets(topics))
   for (const topic of topics) {
     const matcher = matchers.get(topic)!
-    const groups = await log.groupOffsets(topic)
     const ranges = await planRead({follow: false, from, log, topics: [topic], until: options.until})
     read.push(...ranges)
     for await (const batch of readMerged({log, ranges, signal})) {
@@ -174,12 +175,23 @@ async function scanFlow(options: TraceOptions): Promise<FlowScan> {
         const decoded = decoder.decode(record.value, topic)
         if (!matcher.matches(record, decoded, decode)) continue
         warnTime(record)
-        events.push(toFlowEvent(record, decoded, flow, groups, idPathOf(flow, topic)))
+        events.push(toFlowEvent(record, decoded, flow, groups.get(topic) ?? [], idPathOf(flow, topic)))
       }
     }
   }
 
   return {decoder, events, matchers, read, tally, topics}
+}
+
+async function groupsByTopic(offsets: Promise<GroupOffset[]>): Promise<Map<string, GroupOffset[]>> {
+  const byTopic = new Map<string, GroupOffset[]>()
+  for (const offset of await offsets) {
+    const topic = byTopic.get(offset.topic)
+    if (topic) topic.push(offset)
+    else byTopic.set(offset.topic, [offset])
+  }
+
+  return byTopic
 }
 
 /** Why a trace found nothing: which topics, and how many records between which times were scanned. */

@@ -13,6 +13,7 @@ import type {
   ReadRange,
   TopicInfo,
 } from '../event-log.js'
+import {sortGroupOffsets} from '../event-log.js'
 import {partitionForKey} from '../partitioner.js'
 import {validateTopicName} from '../topic-name.js'
 import {maybeYield} from '../../util/yield.js'
@@ -113,11 +114,10 @@ export class EmbeddedEventLog implements EventLog {
     }).immediate()
   }
 
-  async groupOffsets(topic: string): Promise<GroupOffset[]> {
-    this.requireTopic(topic)
-    return this.db
-      .prepare('SELECT group_id AS "group", topic, partition, offset FROM group_offsets WHERE topic = ? ORDER BY group_id, partition')
-      .all(topic) as GroupOffset[]
+  async groupOffsets(topics: string[]): Promise<GroupOffset[]> {
+    for (const topic of topics) this.requireTopic(topic)
+    const select = this.db.prepare('SELECT group_id AS "group", topic, partition, offset FROM group_offsets WHERE topic = ?')
+    return sortGroupOffsets(topics.flatMap((topic) => select.all(topic) as GroupOffset[]))
   }
 
   async listTopics(): Promise<TopicInfo[]> {

@@ -12,6 +12,7 @@ import type {
   ReadRange,
   TopicInfo,
 } from '../event-log.js'
+import {sortGroupOffsets} from '../event-log.js'
 import {partitionForKey} from '../partitioner.js'
 import {validateTopicName} from '../topic-name.js'
 import {BrokerHealth} from './broker-health.js'
@@ -107,19 +108,23 @@ export class KafkaEventLog implements EventLog {
     this.partitionCounts.set(name, partitions)
   }
 
-  async groupOffsets(topic: string): Promise<GroupOffset[]> {
-    await this.requireTopic(topic)
+  async groupOffsets(topics: string[]): Promise<GroupOffset[]> {
+    for (const topic of topics) await this.requireTopic(topic)
+    if (topics.length === 0) return []
     const {groups} = await this.adminCall((admin) => admin.listGroups())
     const offsets: GroupOffset[] = []
-    for (const {groupId} of groups.sort((a, b) => a.groupId.localeCompare(b.groupId))) {
-      const fetched = await this.adminCall((admin) => admin.fetchOffsets({groupId, topics: [topic]}))
-      for (const {partition, offset} of fetched.flatMap((t) => t.partitions)) {
-        // -1: the group has no committed offset on this partition.
-        if (Number(offset) >= 0) offsets.push({group: groupId, offset: Number(offset), partition, topic})
+    // One group at a time: kafkajs's admin refreshes shared metadata for each, and concurrent refreshes fail (see offsetLookup).
+    for (const {groupId} of groups) {
+      const fetched = await this.adminCall((admin) => admin.fetchOffsets({groupId, topics}))
+      for (const {partitions, topic} of fetched) {
+        for (const {offset, partition} of partitions) {
+          // -1: the group has no committed offset on this partition.
+          if (Number(offset) >= 0) offsets.push({group: groupId, offset: Number(offset), partition, topic})
+        }
       }
     }
 
-    return offsets.sort((a, b) => a.group.localeCompare(b.group) || a.partition - b.partition)
+    return sortGroupOffsets(offsets)
   }
 
   async listTopics(): Promise<TopicInfo[]> {
