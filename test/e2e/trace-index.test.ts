@@ -55,6 +55,8 @@ describe('evt trace with the flow index (through pipes)', () => {
 
     // Appended after the index was built: the next trace catches up and sees them — among them a
     // producer retry of one of order 1150's payments (a duplicate the trace reports).
+    // Two flows that were open: one gets a later event, the other its end.
+    const [nudged, ended] = (JSON.parse((await trace('--stalled', '--json')).stdout).stalled as {id: string}[]).map(({id}) => id)
     const backend = await openBackend({kind: 'embedded', name: 'local', path: path.join(cwd, '.evt/evt.db')}, {create: false})
     try {
       const payment = JSON.parse((await trace('1150', '--json')).stdout).events.find((event: {topic: string}) => event.topic === 'payments')
@@ -63,6 +65,8 @@ describe('evt trace with the flow index (through pipes)', () => {
       await backend.log.produce([
         {headers: [['ce_type', Buffer.from('OrderAudited')]], key: Buffer.from('1001'), timestamp: Date.parse('2026-02-01T00:00:00Z'), topic: 'orders', value: Buffer.from('{"orderId":"1001","status":"AUDITED"}')},
         {headers: [['ce_type', Buffer.from('PaymentLate')]], key: Buffer.from('P-x'), timestamp: Date.parse('2026-02-01T00:00:01Z'), topic: 'payments', value: Buffer.from('{"orderId":"777777"}')},
+        {headers: [['ce_type', Buffer.from('OrderNudged')]], key: Buffer.from(nudged), timestamp: Date.parse('2026-02-01T00:00:02Z'), topic: 'orders', value: Buffer.from(`{"orderId":"${nudged}"}`)},
+        {headers: [['ce_type', Buffer.from('OrderConfirmed')]], key: Buffer.from(ended), timestamp: Date.parse('2026-02-01T00:00:03Z'), topic: 'orders', value: Buffer.from(`{"orderId":"${ended}"}`)},
       ])
     } finally {
       await backend.close()
@@ -71,6 +75,9 @@ describe('evt trace with the flow index (through pipes)', () => {
     await expectSameAnswers(['1001', '777777', '1150'])
     expect(JSON.parse((await trace('1150', '--json')).stdout).anomalies.join('\n')).toMatch(/duplicate Payment/)
     await expectSameStalled()
+    const stalled = JSON.parse((await trace('--stalled', '--json')).stdout).stalled as {id: string; lastEvent: string}[]
+    expect(stalled.find(({id}) => id === nudged)?.lastEvent).toBe('OrderNudged')
+    expect(stalled.some(({id}) => id === ended)).toBe(false)
     expect(JSON.parse((await trace('777777', '--json')).stdout).events.map((event: {type: string}) => event.type)).toEqual(['PaymentLate'])
   })
 
@@ -87,7 +94,7 @@ describe('evt trace with the flow index (through pipes)', () => {
       const Sqlite = (await import('better-sqlite3')).default
       const db = new Sqlite(path.join(cwd, '.evt/index', indexFile), {readonly: true})
       try {
-        return Object.fromEntries(['ids', 'recent_ids'].map((table) => [table, (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as {n: number}).n]))
+        return Object.fromEntries(['ids', 'recent_ids', 'flows', 'recent_flows'].map((table) => [table, (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as {n: number}).n]))
       } finally {
         db.close()
       }
@@ -95,8 +102,9 @@ describe('evt trace with the flow index (through pipes)', () => {
 
     const before = await levels()
     expect(before.recent_ids).toBeGreaterThan(0)
+    expect(before.recent_flows).toBeGreaterThan(0)
     await expectSameAnswers(['1001', '1150', '1300', '777777', await tombstoned()])
-    expect(await levels()).toEqual({ids: expect.any(Number), recent_ids: 0})
+    expect(await levels()).toEqual({flows: expect.any(Number), ids: expect.any(Number), recent_flows: 0, recent_ids: 0})
     expect((await levels()).ids).toBeGreaterThan(2 * before.ids)
     await expectSameStalled()
   })

@@ -111,20 +111,28 @@ export function chunkBuffers(chunk: IndexChunk): ArrayBuffer[] {
 }
 
 const PARTITION_COLUMNS = ['topic', 'partition', 'start', 'next', 'records', 'oldest', 'newest']
-const SUMMARY_COLUMNS = ['id', 'ended', 'last_at', 'last_event', 'topic_rank', 'partition', 'offset']
 
 /**
- * Folds one id's summary row into its flow's: ended once any end event came; the last event is the
- * one a scan would read last (timestamp, then topic rank, partition, offset). SQLite evaluates
- * every SET against the old row, so each column compares the same way.
+ * Where each level of positions keeps its flows' summaries: a catch-up's go to a second level too,
+ * so that its upserts land in a table of the ids it saw, not all over a B-tree of every id.
  */
-function summaryUpsert(db: Database.Database): Database.Statement {
-  const later = '(excluded.last_at, excluded.topic_rank, excluded.partition, excluded.offset) > (last_at, topic_rank, partition, offset)'
-  const pick = (column: string) => `${column} = CASE WHEN ${later} THEN excluded.${column} ELSE ${column} END`
-  return db.prepare(
-    `INSERT INTO flows (${SUMMARY_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (id) DO UPDATE SET ended = max(ended, excluded.ended), ${['last_at', 'last_event', 'topic_rank', 'partition', 'offset'].map((column) => pick(column)).join(', ')}`,
-  )
+export const SUMMARY_TABLES: Record<PositionTable, string> = {ids: 'flows', recent_ids: 'recent_flows'}
+
+/** The columns of the summaries, in `flows` and `recent_flows` alike. */
+export const SUMMARY_COLUMNS = 'id, ended, last_at, last_event, topic_rank, partition, offset'
+
+/** SQL: whether the summary row `a` ends on a record a scan reads after `b`'s (timestamp, then topic rank, partition, offset). */
+export const endsLater = (a: string, b: string): string => `(${a}last_at, ${a}topic_rank, ${a}partition, ${a}offset) > (${b}last_at, ${b}topic_rank, ${b}partition, ${b}offset)`
+
+/**
+ * SQL that folds summary rows (`rows`: a VALUES list, or a SELECT with a WHERE) into `table`:
+ * ended once any end event came; the last event is the one a scan would read last. SQLite
+ * evaluates every SET against the old row, so each column compares the same way.
+ */
+export function summaryUpsertSql(table: string, rows: string): string {
+  const pick = (column: string) => `${column} = CASE WHEN ${endsLater('excluded.', '')} THEN excluded.${column} ELSE ${column} END`
+  return `INSERT INTO ${table} (${SUMMARY_COLUMNS}) ${rows}
+     ON CONFLICT (id) DO UPDATE SET ended = max(ended, excluded.ended), ${['last_at', 'last_event', 'topic_rank', 'partition', 'offset'].map((column) => pick(column)).join(', ')}`
 }
 
 /**
@@ -141,7 +149,7 @@ export function useWriterSettings(db: Database.Database): void {
  * one upsert per id however many of its records there are.
  */
 export function summaryWrites(db: Database.Database, target: ChunkTarget): (chunk: IndexChunk) => void {
-  const upsert = summaryUpsert(db)
+  const upsert = db.prepare(summaryUpsertSql(SUMMARY_TABLES[target.table], 'VALUES (?, ?, ?, ?, ?, ?, ?)'))
   const ends = new Set(target.ends)
   return (chunk) => {
     const folded = new Map<string, {ended: boolean; last: Position; type: string}>()

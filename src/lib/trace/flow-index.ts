@@ -18,7 +18,7 @@ import {topLevelField} from '../util/value-path.js'
 import {maybeYield} from '../util/yield.js'
 import {flowIdsOf} from './id-matcher.js'
 import {type IndexChunkWriter, writerInThread, writerOnWorker} from './flow-index-writer.js'
-import {ChunkBuilder, POSITION_COLUMNS, type PositionTable, summaryWrites, useWriterSettings} from './flow-index-writes.js'
+import {ChunkBuilder, endsLater, POSITION_COLUMNS, type PositionTable, SUMMARY_COLUMNS, SUMMARY_TABLES, summaryUpsertSql, summaryWrites, useWriterSettings} from './flow-index-writes.js'
 
 /**
  * Records indexed between two commits, at most: a killed catch-up loses at most this much work.
@@ -52,8 +52,10 @@ const LOOKUP_INDEXES = {flows_open: 'flows (ended, last_at)', ids_by_id: 'ids (i
  * indexed, `recent_ids` what catch-ups appended since. Inserted into an id B-tree of 10M entries,
  * a catch-up's 100k positions dirtied most of its pages, and writing them cost more than reading the
  * records (1.5–2 s in SQLite alone, 0.7–0.9 s into a recent level); the recent level's pages are as
- * few as what it holds. Once it holds as many positions as the first, it is merged into it, a cost
- * in proportion to what was read since (1M into 10M: 6 s).
+ * few as what it holds. Each level keeps the summaries of what it indexed as well (`flows`,
+ * `recent_flows`): upserted into a B-tree of every id, a catch-up's summaries landed on pages not in
+ * SQLite's cache. Once the recent level holds as many positions as the first, both are merged into
+ * it, a cost in proportion to what was read since (1M into 10M: 6 s).
  */
 const ID_TABLES: PositionTable[] = ['ids', 'recent_ids']
 const CREATE_LOOKUPS = Object.entries(LOOKUP_INDEXES).map(([name, on]) => `CREATE INDEX IF NOT EXISTS ${name} ON ${on};`).join(' ')
@@ -114,8 +116,9 @@ export class FlowIndex {
           ${ID_TABLES.map((table) => `
             CREATE TABLE ${table} (id TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, timestamp INTEGER NOT NULL, type TEXT NOT NULL, first INTEGER NOT NULL);`).join('')}
           CREATE INDEX recent_ids_by_id ON recent_ids (id);
-          DROP TABLE IF EXISTS flows;
-          CREATE TABLE flows (id TEXT PRIMARY KEY, ended INTEGER NOT NULL, last_at INTEGER NOT NULL, last_event TEXT NOT NULL, topic_rank INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL) WITHOUT ROWID;
+          ${Object.values(SUMMARY_TABLES).map((table) => `
+            DROP TABLE IF EXISTS ${table};
+            CREATE TABLE ${table} (id TEXT PRIMARY KEY, ended INTEGER NOT NULL, last_at INTEGER NOT NULL, last_event TEXT NOT NULL, topic_rank INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL) WITHOUT ROWID;`).join('')}
         `)
         db.prepare('INSERT INTO definition (hash) VALUES (?)').run(hash)
       }).immediate()
@@ -134,7 +137,7 @@ export class FlowIndex {
 
   /** Forgets everything indexed: the next catch-up reads the flow's topics from their start. */
   clear(): void {
-    this.db.exec('DELETE FROM partitions; DELETE FROM ids; DELETE FROM recent_ids; DELETE FROM flows;')
+    this.db.exec(['partitions', ...ID_TABLES, ...Object.values(SUMMARY_TABLES)].map((table) => `DELETE FROM ${table};`).join(' '))
   }
 
   /**
@@ -249,10 +252,19 @@ export class FlowIndex {
   /**
    * The ids without an end event, each with its last event: the latest timestamp, a tie going to
    * the record a scan reads last (the flow's topics in evt.yaml's order, each in timestamp,
-   * partition, offset order). Kept up to date by every catch-up, so only these rows are read.
+   * partition, offset order). Kept up to date by every catch-up, so only these rows are read: the
+   * first level's open flows that catch-ups have not seen since, and each id catch-ups saw folded
+   * with its first-level row.
    */
   openFlows(): Map<string, {ended: false; lastAt: number; lastEvent: string}> {
-    const rows = this.db.prepare('SELECT id, last_at AS lastAt, last_event AS lastEvent FROM flows WHERE ended = 0').all() as {id: string; lastAt: number; lastEvent: string}[]
+    const pick = (column: string) => `CASE WHEN f.id IS NULL OR ${endsLater('r.', 'f.')} THEN r.${column} ELSE f.${column} END`
+    const rows = this.db
+      .prepare(
+        `SELECT id, last_at AS lastAt, last_event AS lastEvent FROM flows WHERE ended = 0 AND id NOT IN (SELECT id FROM recent_flows)
+         UNION ALL
+         SELECT r.id, ${pick('last_at')}, ${pick('last_event')} FROM recent_flows r LEFT JOIN flows f ON f.id = r.id WHERE r.ended = 0 AND coalesce(f.ended, 0) = 0`,
+      )
+      .all() as {id: string; lastAt: number; lastEvent: string}[]
     return new Map(rows.map(({id, lastAt, lastEvent}) => [id, {ended: false, lastAt, lastEvent}]))
   }
 
@@ -270,13 +282,15 @@ export class FlowIndex {
     return span
   }
 
-  /** Moves the recent level into the first once it holds as many positions (rowids count what each appended). */
+  /** Moves the recent level into the first once it holds as many positions (rowids count what each appended), its summaries with it. */
   private mergeRecentWhenLarge(): void {
     const size = (table: string) => (this.db.prepare(`SELECT max(rowid) AS size FROM ${table}`).get() as {size: null | number}).size ?? 0
     if (size('recent_ids') < size('ids')) return
     this.db
       .transaction(() => {
         this.db.exec(`INSERT INTO ids (${POSITION_COLUMNS}) SELECT ${POSITION_COLUMNS} FROM recent_ids ORDER BY id; DELETE FROM recent_ids;`)
+        // WHERE true: without it, SQLite would read ON CONFLICT as a join's ON.
+        this.db.exec(`${summaryUpsertSql('flows', `SELECT ${SUMMARY_COLUMNS} FROM recent_flows WHERE true`)}; DELETE FROM recent_flows;`)
       })
       .immediate()
   }
@@ -300,7 +314,7 @@ export class FlowIndex {
 
   /** Each id's summary again from the positions left, after some were forgotten (rare: retention, a recreated topic). */
   private resummarize(): void {
-    this.db.exec('DELETE FROM flows')
+    this.db.exec(Object.values(SUMMARY_TABLES).map((table) => `DELETE FROM ${table};`).join(' '))
     const topics = Object.keys(this.flow.topics)
     const rows = this.db.prepare(ID_TABLES.map((table) => `SELECT id, topic, partition, offset, timestamp, type FROM ${table} WHERE first = 1`).join(' UNION ')).all() as {id: string; offset: number; partition: number; timestamp: number; topic: string; type: string}[]
     const chunk = new ChunkBuilder(rows.length + 1)
@@ -329,6 +343,6 @@ function idValueFields(locator: IdLocator): FieldSelection | undefined {
 /** The index's format, the topics and where each carries the id (which records belong to which id), and the ends (which ids are over). */
 function definitionHash(flow: FlowConfig): string {
   return createHash('sha256')
-    .update(JSON.stringify({ends: flow.ends, format: 6, topics: Object.entries(flow.topics).map(([topic, {id}]) => [topic, id.text])}))
+    .update(JSON.stringify({ends: flow.ends, format: 7, topics: Object.entries(flow.topics).map(([topic, {id}]) => [topic, id.text])}))
     .digest('hex')
 }
