@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3'
-import type {Worker} from 'node:worker_threads'
 
 import {EvtError} from '../errors.js'
 import {startModuleWorker} from '../util/module-worker.js'
@@ -36,7 +35,7 @@ export function writerInThread(db: Database.Database, target: ChunkTarget): Inde
 export function writerOnWorker(file: string, target: ChunkTarget): IndexChunkWriter {
   // What it allocates lives one chunk: a young generation of 8 MB (V8's default is larger) keeps
   // the thread's memory down (1M events: peak RSS 221–227 → 204–210 MB) at no cost in time.
-  const worker: Worker = startModuleWorker(import.meta.url, 'flow-index-worker', {resourceLimits: {maxYoungGenerationSizeMb: 8}, workerData: {file, target} satisfies IndexWorkerSetup})
+  const worker = startModuleWorker(import.meta.url, 'flow-index-worker', {resourceLimits: {maxYoungGenerationSizeMb: 8}, workerData: {file, target} satisfies IndexWorkerSetup})
   let waiting: undefined | {reject: (error: Error) => void; resolve: () => void}
   let failure: Error | undefined
   const fail = (error: Error) => {

@@ -47,10 +47,6 @@ export class ChunkBuilder {
     this.chunk = ChunkBuilder.empty(capacity)
   }
 
-  get count(): number {
-    return this.chunk.count
-  }
-
   private static empty(capacity: number): IndexChunk {
     return {
       count: 0,

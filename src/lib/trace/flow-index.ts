@@ -224,7 +224,7 @@ export class FlowIndex {
         }
 
         if (options.signal?.aborted) break
-        // A batch is at most a few hundred records: often enough for Ctrl-C and the progress bar.
+        // Once a batch, not once a record: often enough for Ctrl-C and the progress bar (maybeYield is time-based).
         await maybeYield()
       }
 

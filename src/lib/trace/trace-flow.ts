@@ -138,8 +138,8 @@ async function scanFlow(options: TraceOptions): Promise<FlowScan> {
     Object.assign(tally, {newest: span.newest, oldest: span.oldest, scanned: span.records})
     const positions = index.lookup(id, topics)
     // Asked for while the records are read.
-    const groups = groupsByTopic(log.groupOffsets([...new Set(positions.map((position) => position.topic))]))
-    groups.catch(() => {})
+    const groupsAsked = log.groupOffsets([...new Set(positions.map((position) => position.topic))]).then(groupsByTopic)
+    groupsAsked.catch(() => {})
     const readOne = async ({offset, partition, topic}: RecordPosition) => {
       const records: LogRecord[] = []
       for await (const piece of log.read({from: offset, partition, signal, to: offset + 1, topic})) records.push(...piece)
@@ -151,16 +151,17 @@ async function scanFlow(options: TraceOptions): Promise<FlowScan> {
     for (let at = 0; at < positions.length && !signal?.aborted; at += READS_AT_ONCE) {
       const records = (await Promise.all(positions.slice(at, at + READS_AT_ONCE).map((position) => readOne(position)))).flat()
       await decoder.prepareRecords(records)
+      const groups = await groupsAsked
       for (const record of records) {
         warnTime(record)
-        events.push(toFlowEvent(record, decoder.decode(record.value, record.topic), flow, (await groups).get(record.topic) ?? [], idPathOf(flow, record.topic)))
+        events.push(toFlowEvent(record, decoder.decode(record.value, record.topic), flow, groups.get(record.topic) ?? [], idPathOf(flow, record.topic)))
       }
     }
 
     return {decoder, events, matchers, read, tally, topics}
   }
 
-  const groups = await groupsByTopic(log.groupOffsets(topics))
+  const groups = groupsByTopic(await log.groupOffsets(topics))
   for (const topic of topics) {
     const matcher = matchers.get(topic)!
     const ranges = await planRead({follow: false, from, log, topics: [topic], until: options.until})
@@ -183,9 +184,9 @@ async function scanFlow(options: TraceOptions): Promise<FlowScan> {
   return {decoder, events, matchers, read, tally, topics}
 }
 
-async function groupsByTopic(offsets: Promise<GroupOffset[]>): Promise<Map<string, GroupOffset[]>> {
+function groupsByTopic(offsets: GroupOffset[]): Map<string, GroupOffset[]> {
   const byTopic = new Map<string, GroupOffset[]>()
-  for (const offset of await offsets) {
+  for (const offset of offsets) {
     const topic = byTopic.get(offset.topic)
     if (topic) topic.push(offset)
     else byTopic.set(offset.topic, [offset])
