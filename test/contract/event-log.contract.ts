@@ -32,6 +32,15 @@ export function eventLogContract(name: string, open: () => Promise<Backend>): vo
       await expect(backend.log.createTopic(topic, {partitions: 3})).rejects.toThrow(/already exists/)
     })
 
+    it('lists topics in code-unit order, as Kafka\'s tools do: punctuation, digits, capitals, lowercase', async () => {
+      const stem = topicName()
+      // A locale's order (localeCompare) puts `${stem}a` before `${stem}A`.
+      const names = [`${stem}a`, `${stem}.a`, `${stem}A`, `${stem}0`, `${stem}-a`]
+      for (const name of names) await backend.log.createTopic(name, {partitions: 1})
+      const listed = (await backend.log.listTopics()).map((topic) => topic.name).filter((name) => name.startsWith(stem))
+      expect(listed).toEqual([`${stem}-a`, `${stem}.a`, `${stem}0`, `${stem}A`, `${stem}a`])
+    })
+
     it('gives dense offsets from 0 per partition and reports watermarks', async () => {
       const topic = topicName()
       await backend.log.createTopic(topic, {partitions: 2})

@@ -1,7 +1,7 @@
 import type {Schema, Type} from 'avsc'
+import type {Avsc} from './schema-codec.js'
 import {EvtError} from '../errors.js'
 
-type Avsc = typeof import('avsc')
 
 /** The parts of avsc's (untyped) reading cursor these readers use. */
 interface Tap {

@@ -1,8 +1,8 @@
 import type {Schema, types} from 'avsc'
+import type {Avsc} from './schema-codec.js'
 
 import {isoTime} from '../util/time.js'
 
-type Avsc = typeof import('avsc')
 
 /**
  * Avro logical types decoded to natural JSON: timestamps as ISO-8601 strings, dates as

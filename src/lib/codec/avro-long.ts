@@ -1,6 +1,6 @@
 import type {Type} from 'avsc'
+import type {Avsc} from './schema-codec.js'
 
-type Avsc = typeof import('avsc')
 
 /** avsc's buffer cursor, as far as a long needs it. */
 interface Tap {

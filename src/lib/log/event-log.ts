@@ -3,6 +3,7 @@
  * pass one contract suite (test/contract). Offsets are plain numbers: 2^53 is far beyond any log.
  */
 import type {CompressionName} from './kafka/compression.js'
+import {compareText} from '../util/text-order.js'
 
 /**
  * One record header. Kafka allows a name more than once (in order) and a null value (length -1),
@@ -80,10 +81,9 @@ export interface GroupOffset {
   topic: string
 }
 
-/** Group offsets in the order every backend returns them: by group (code points), topic, partition. */
+/** Group offsets in the order every backend returns them: by group, topic (code units), partition. */
 export function sortGroupOffsets(offsets: GroupOffset[]): GroupOffset[] {
-  const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
-  return offsets.sort((a, b) => byText(a.group, b.group) || byText(a.topic, b.topic) || a.partition - b.partition)
+  return offsets.sort((a, b) => compareText(a.group, b.group) || compareText(a.topic, b.topic) || a.partition - b.partition)
 }
 
 export interface ReadRange {

@@ -1,6 +1,7 @@
 import type {SchemaDefinition} from '../registry/schema-registry.js'
 import {type AvroNode, describeAvro, parseAvro} from './avro-model.js'
 import {parseProto} from './protobuf-compat.js'
+import {compareText} from '../util/text-order.js'
 
 export interface FieldChange {
   after?: string
@@ -33,7 +34,7 @@ export function diffSchemas(before: SchemaDefinition, after: SchemaDefinition, r
   }
 
   for (const [path, shape] of next) if (!old.has(path)) changes.push({after: shape.type, kind: 'added', path})
-  return changes.sort((a, b) => a.path.localeCompare(b.path))
+  return changes.sort((a, b) => compareText(a.path, b.path))
 }
 
 function avroFields(root: AvroNode): Map<string, FieldShape> {

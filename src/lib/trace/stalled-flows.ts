@@ -7,6 +7,7 @@ import {readMerged} from '../read/merged-read.js'
 import {planRead} from '../read/read-plan.js'
 import type {StartPosition} from '../read/start-position.js'
 import {eventTypeOf} from '../util/event-type.js'
+import {compareText} from '../util/text-order.js'
 import {isoTime, unrepresentableTimeWarning} from '../util/time.js'
 import {maybeYield} from '../util/yield.js'
 import type {FlowIndex} from './flow-index.js'
@@ -101,5 +102,5 @@ function stalledOf(ids: Map<string, {ended: boolean; lastAt: number; lastEvent: 
   return [...ids]
     .filter(([, state]) => !state.ended && now - state.lastAt >= olderThanMs)
     .map(([id, state]) => ({id, lastAt: isoTime(state.lastAt), lastEvent: state.lastEvent, stalledFor: formatDuration(now - state.lastAt), stalledForMs: now - state.lastAt}))
-    .sort((a, b) => b.stalledForMs - a.stalledForMs || a.id.localeCompare(b.id))
+    .sort((a, b) => b.stalledForMs - a.stalledForMs || compareText(a.id, b.id))
 }

@@ -13,6 +13,7 @@ import type {FlowIndex} from './flow-index.js'
 import {existingFlowTopics} from './flow-topics.js'
 import {type IdMatcher, idLocatorMatcher} from './id-matcher.js'
 import {findAnomalies, judgeFlow, type Verdict} from './verdict.js'
+import {compareText} from '../util/text-order.js'
 import {isoTime, isoTimeText, unrepresentableTimeWarning} from '../util/time.js'
 import {maybeYield} from '../util/yield.js'
 
@@ -214,7 +215,7 @@ async function noEvents(options: TraceOptions, {read, tally, topics}: FlowScan):
 function traceResult(options: TraceOptions, {events, tally, topics}: FlowScan): TraceResult {
   const first = tally.oldest
   const last = tally.newest
-  events.sort((a, b) => a.timestamp - b.timestamp || a.topic.localeCompare(b.topic) || a.partition - b.partition || a.offset - b.offset)
+  events.sort((a, b) => a.timestamp - b.timestamp || compareText(a.topic, b.topic) || a.partition - b.partition || a.offset - b.offset)
   return {
     anomalies: findAnomalies(events),
     // A copy: a follow goes on adding to the scan's list.

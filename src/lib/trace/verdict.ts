@@ -1,6 +1,7 @@
 import type {FlowConfig} from '../config/types.js'
 import {positionOf} from '../log/event-log.js'
 import {isoTimeText} from '../util/time.js'
+import {compareText} from '../util/text-order.js'
 import type {FlowEvent} from './flow-events.js'
 
 export interface Verdict {
@@ -36,7 +37,7 @@ export function findAnomalies(events: FlowEvent[]): string[] {
   const anomalies: string[] = []
   const seen = new Map<string, FlowEvent>()
   const lastInPartition = new Map<string, FlowEvent>()
-  for (const event of [...events].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition || a.offset - b.offset)) {
+  for (const event of [...events].sort((a, b) => compareText(a.topic, b.topic) || a.partition - b.partition || a.offset - b.offset)) {
     const identity = `${event.topic}|${event.type}|${JSON.stringify(event.value)}`
     const original = seen.get(identity)
     if (original) anomalies.push(`duplicate ${event.type} at ${positionOf(event)} (same as ${positionOf(original)})`)

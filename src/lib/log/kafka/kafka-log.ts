@@ -20,6 +20,7 @@ import {codecForId, COMPRESSION_IDS} from './compression.js'
 import {loadKafkajs, mapKafkaError} from './kafka-client.js'
 import {kafkajsHeaders} from './kafka-headers.js'
 import {createFetchCluster, fetchPartition, type InternalCluster} from './partition-fetcher.js'
+import {compareText} from '../../util/text-order.js'
 import {DEFAULT_TIMEOUT_MS, errorChain, MetadataChangedError, withRetry} from './retry.js'
 
 /** The EventLog over a real Kafka cluster, through kafkajs. */
@@ -132,7 +133,7 @@ export class KafkaEventLog implements EventLog {
     return topics
       .filter((topic) => !topic.name.startsWith('__'))
       .map((topic) => ({name: topic.name, partitions: topic.partitions.length}))
-      .sort((a, b) => a.name.localeCompare(b.name))
+      .sort((a, b) => compareText(a.name, b.name))
   }
 
   async offsetsForTime(topic: string, timestamp: number): Promise<{offset: number; partition: number}[]> {

@@ -1,5 +1,6 @@
 import type {RegistryConfig} from '../../config/types.js'
 import {CheckFailedError, EvtError, InterruptedError, NotFoundError, UnreachableError, UsageError} from '../../errors.js'
+import {compareText} from '../../util/text-order.js'
 import {schemaFingerprint} from '../fingerprint.js'
 import {type HttpAnswer, httpCall} from './http-call.js'
 import {
@@ -132,7 +133,7 @@ export class HttpSchemaRegistry implements SchemaRegistry {
 
   async subjectVersionsForId(id: number): Promise<{subject: string; version: number}[]> {
     const pairs = await this.request<{subject: string; version: number}[]>('GET', `/schemas/ids/${id}/versions`, undefined, {allowNotFound: true})
-    return (pairs ?? []).sort((a, b) => a.subject.localeCompare(b.subject) || a.version - b.version)
+    return (pairs ?? []).sort((a, b) => compareText(a.subject, b.subject) || a.version - b.version)
   }
 
   async versions(subject: string): Promise<number[]> {
