@@ -20,6 +20,8 @@ export interface FlowGraph {
 export async function flowGraph(options: {flow: FlowConfig; flowName: string; log: EventLog}): Promise<FlowGraph> {
   const {flow, log} = options
   const existing = new Set((await log.listTopics()).map((topic) => topic.name))
+  // The groups of every topic in one look-up (Kafka: one ListGroups, one OffsetFetch per group).
+  const offsets = await log.groupOffsets(Object.keys(flow.topics).filter((topic) => existing.has(topic)))
   const topics: FlowGraph['topics'] = []
   for (const topic of Object.keys(flow.topics)) {
     const writer = flow.owners[topic] ?? null
@@ -30,8 +32,10 @@ export async function flowGraph(options: {flow: FlowConfig; flowName: string; lo
 
     const high = new Map((await log.watermarks(topic)).map((mark) => [mark.partition, mark.high]))
     const lag = new Map<string, number>()
-    for (const {group, offset, partition} of await log.groupOffsets([topic])) lag.set(group, (lag.get(group) ?? 0) + Math.max(0, (high.get(partition) ?? offset) - offset))
-    const readers = [...lag].map(([group, behind]) => ({group, lag: behind})).sort((a, b) => (a.group < b.group ? -1 : 1))
+    for (const {group, offset, partition} of offsets.filter((entry) => entry.topic === topic)) lag.set(group, (lag.get(group) ?? 0) + Math.max(0, (high.get(partition) ?? offset) - offset))
+
+    // In group order, as groupOffsets gives them.
+    const readers = [...lag].map(([group, behind]) => ({group, lag: behind}))
     topics.push({exists: true, readers, topic, writer})
   }
 

@@ -30,6 +30,8 @@ describe('flowGraph', () => {
       {offset: 1, partition: 1, topic: 'orders'},
     ])
     await log.commitGroupOffsets('audit', [{offset: 1, partition: 0, topic: 'orders'}])
+    // A group on two topics: each topic counts only its own partitions' lag.
+    await log.commitGroupOffsets('billing', [{offset: 0, partition: 0, topic: 'payments'}])
 
     const graph = await flowGraph({flow, flowName: 'order', log})
     expect(graph).toEqual({
@@ -38,14 +40,14 @@ describe('flowGraph', () => {
         {exists: false, readers: [], topic: 'missing', writer: null},
         // audit committed only partition 0, one record short of it.
         {exists: true, readers: [{group: 'audit', lag: 1}, {group: 'billing', lag: 0}], topic: 'orders', writer: 'orders-service'},
-        {exists: true, readers: [], topic: 'payments', writer: 'payment "svc"'},
+        {exists: true, readers: [{group: 'billing', lag: 1}], topic: 'payments', writer: 'payment "svc"'},
       ],
     })
     expect(formatFlowGraphText(graph).split('\n')).toEqual([
       'flow order: who writes each topic (owners in evt.yaml), and which consumer groups read it',
       '    (no owner) → missing → not in the cluster',
       'orders-service → orders → audit (1 behind), billing (up to date)',
-      ' payment "svc" → payments → no consumer group',
+      ' payment "svc" → payments → billing (1 behind)',
     ])
 
     // Mermaid's parser needs a DOM (DOMPurify) even to parse: jsdom provides one.
