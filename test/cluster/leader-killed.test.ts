@@ -146,4 +146,27 @@ describe('a leader killed during a bounded read of the demo (about 1M records)',
     expect(JSON.parse(readFileSync(out, 'utf8')).records).toBe(records('orders'))
     expect(records(target)).toBe(records('orders'))
   }, 240_000)
+
+  it('produce started right after a SIGKILL waits for the new leader and writes every record once', async () => {
+    const topic = `produced-${Date.now()}`
+    const created = await runCli(['topic', 'create', topic, '--partitions', '3'], {cwd})
+    expect(created.code, created.stderr).toBe(0)
+    await killLeaderOf(topic, 0)
+    // Several at once: each asks the broker the metadata names as controller (a random live one in
+    // KRaft) for its producer id, and the killed broker is named until its session expires.
+    const producers = 10
+    const keys = (producer: number) => Array.from({length: 20}, (_, n) => `p${producer}-${n}`)
+    const runs = await Promise.all(
+      Array.from({length: producers}, (_, producer) =>
+        runCli(['topic', 'produce', topic], {cwd, input: keys(producer).map((key) => JSON.stringify({key, value: {key}})).join('\n') + '\n'}),
+      ),
+    )
+    for (const run of runs) expect(run.code, run.stderr).toBe(0)
+
+    const tail = await runCli(['topic', 'tail', topic, '--json'], {cwd})
+    expect(tail.code, tail.stderr).toBe(0)
+    const written = tail.stdout.trim().split('\n').map((line) => (JSON.parse(line) as {key: string}).key)
+    const expected = Array.from({length: producers}, (_, producer) => keys(producer)).flat()
+    expect(written.sort()).toEqual(expected.sort())
+  }, 240_000)
 })

@@ -143,11 +143,12 @@ export class KafkaEventLog implements EventLog {
   }
 
   async produce(records: OutgoingRecord[], options: ProduceOptions = {}): Promise<ProducedRecord[]> {
+    const partitionCounts = new Map<string, number>()
+    // First: a cluster that cannot be reached at all is exit 3 here, within seconds (connectedProducer).
+    for (const topic of new Set(records.map((record) => record.topic))) partitionCounts.set(topic, await this.requireTopic(topic))
     const producer = await this.connectedProducer()
     const byTopic = new Map<string, Message[]>()
     const placed: {partition: number; topic: string}[] = []
-    const partitionCounts = new Map<string, number>()
-    for (const topic of new Set(records.map((record) => record.topic))) partitionCounts.set(topic, await this.requireTopic(topic))
     for (const record of records) {
       const partition = this.choosePartition(record, partitionCounts.get(record.topic)!)
       placed.push({partition, topic: record.topic})
@@ -246,14 +247,18 @@ export class KafkaEventLog implements EventLog {
     )
   }
 
-  /** A request through kafkajs, retried by the one policy (retry.ts); `onRetry` may prepare the next try. */
-  private call<T>(operation: () => Promise<T>, onRetry?: (error: unknown) => void): Promise<T> {
+  /**
+   * A request through kafkajs, retried by the one policy (retry.ts); `onRetry` may prepare the
+   * next try; `startedAt`: the timeout counts from then (see withRetry).
+   */
+  private call<T>(operation: () => Promise<T>, onRetry?: (error: unknown) => void, startedAt?: number): Promise<T> {
     return this.mapErrors(() =>
       withRetry(operation, {
         onRetry: (error) => {
           this.health.failed(error)
           onRetry?.(error)
         },
+        startedAt,
         timeoutMs: this.timeoutMs,
       }),
     )
@@ -338,7 +343,12 @@ export class KafkaEventLog implements EventLog {
     this.producer ??= (async () => {
       // Idempotent: a batch the producer sends again after a broker failure is written once.
       const producer = this.kafka.producer({allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, retry: producerRetry(this.timeoutMs)})
-      await this.mapErrors(() => producer.connect())
+      // Connecting asks the broker the metadata names as controller for a producer id, and kafkajs
+      // gives up at once when that broker is down: a SIGKILLed broker is still named until its
+      // session expires (KRaft names a random live broker). produce() has had the cluster answer
+      // first, so this is such a broker: asked again, kafkajs has refreshed its metadata. Within
+      // the one timeout, counted from here, as kafkajs also retries inside (producerRetry).
+      await this.call(() => producer.connect(), undefined, Date.now())
       return producer
     })()
     return this.producer

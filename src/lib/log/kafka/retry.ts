@@ -127,14 +127,16 @@ export function pause(ms: number, signal?: AbortSignal): Promise<void> {
 
 /**
  * Runs `operation` until it succeeds, retrying retriable failures with backoff (calling
- * `recover` first, e.g. to refresh metadata) until `timeoutMs` has passed since the first failure.
- * The last error is thrown then, and at once for an error that is not retriable.
+ * `recover` first, e.g. to refresh metadata) until `timeoutMs` has passed since the first failure,
+ * or since `startedAt` for an operation that retries inside as well (its first failure may come
+ * only once its own retries have used the timeout). The last error is thrown then, and at once
+ * for an error that is not retriable.
  */
 export async function withRetry<T>(
   operation: () => Promise<T>,
-  options: {onRetry?: (error: unknown) => void; recover?: () => Promise<unknown>; signal?: AbortSignal; timeoutMs: number},
+  options: {onRetry?: (error: unknown) => void; recover?: () => Promise<unknown>; signal?: AbortSignal; startedAt?: number; timeoutMs: number},
 ): Promise<T> {
-  let failingSince: number | undefined
+  let failingSince = options.startedAt
   for (let attempt = 0; ; attempt++) {
     try {
       return await operation()
