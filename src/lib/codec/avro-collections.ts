@@ -2,7 +2,6 @@ import type {Schema, Type} from 'avsc'
 import type {Avsc} from './schema-codec.js'
 import {EvtError} from '../errors.js'
 
-
 /** The parts of avsc's (untyped) reading cursor these readers use. */
 interface Tap {
   buf: Buffer

@@ -3,7 +3,6 @@ import type {Avsc} from './schema-codec.js'
 
 import {isoTime} from '../util/time.js'
 
-
 /**
  * Avro logical types decoded to natural JSON: timestamps as ISO-8601 strings, dates as
  * YYYY-MM-DD, decimals as exact decimal strings (never lossy floats), uuids as strings.

@@ -1,7 +1,6 @@
 import type {Type} from 'avsc'
 import type {Avsc} from './schema-codec.js'
 
-
 /** avsc's buffer cursor, as far as a long needs it. */
 interface Tap {
   buf: Buffer
