@@ -6,6 +6,7 @@ import {isPemText} from '../../config/pem.js'
 import type {KafkaCluster, SslConfig} from '../../config/types.js'
 import {ConfigError, UnreachableError, UsageError} from '../../errors.js'
 import {installExactHeaders} from './kafka-headers.js'
+import {kafkaSocket} from './kafka-socket.js'
 import {DEFAULT_TIMEOUT_MS, errorChain, isRetriable} from './retry.js'
 
 type KafkaModule = typeof import('kafkajs')
@@ -37,6 +38,7 @@ export async function createKafkaClient(cluster: KafkaCluster): Promise<Kafka> {
     requestTimeout: cluster.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     retry: {initialRetryTime: 250, maxRetryTime: 1000, retries: 3},
     sasl: cluster.sasl ? ({mechanism: cluster.sasl.mechanism, password: cluster.sasl.password, username: cluster.sasl.username} as SASLOptions) : undefined,
+    socketFactory: kafkaSocket,
     ssl: readSsl(cluster),
   }
   return new Kafka(config)
