@@ -48,7 +48,7 @@ const ownUrl = {
 // dist/evt.cjs its compiled code made the code cache every command loads a third larger. The modules
 // of it evt imports are what the file exports, each by its specifier, loaded with a code cache of
 // its own when evt first imports one (bin/code-cache.cjs).
-const KAFKAJS_MODULES = ['kafkajs', 'kafkajs/src/protocol/encoder.js', 'kafkajs/src/protocol/recordBatch/record/v0/index.js', 'kafkajs/src/protocol/requests/index.js']
+const KAFKAJS_MODULES = ['kafkajs', 'kafkajs/src/protocol/encoder.js', 'kafkajs/src/protocol/recordBatch/record/v0/index.js', 'kafkajs/src/protocol/requests/index.js', 'kafkajs/src/protocol/error.js']
 const kafkajsFile = path.join(dist, 'kafkajs.cjs')
 const fromKafkajsBundle = {
   name: 'evt-kafkajs-bundle',

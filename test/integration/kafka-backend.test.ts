@@ -94,6 +94,30 @@ describe('the kafka backend through the CLI', () => {
     ])
   }, 90_000)
 
+  it('tail --follow prints a new record on any of 24 partitions within moments, and exits promptly on Ctrl-C', async () => {
+    // One broker leads all 24: it answers one request of a connection at a time, so a Fetch per
+    // partition, each waiting on the broker for new records, kept a record waiting for up to 12 s.
+    const topic = `followed-${randomUUID().slice(0, 8)}`
+    await backend.log.createTopic(topic, {partitions: 24})
+    const tail = startEvt(['topic', 'tail', topic, '--follow', '--from', 'beginning', '--json', ...kafkaFlags], {cwd: tmpdir()})
+    // Until the first record shows, the tail may still be starting: that wait is not the one measured.
+    await backend.log.produce([{key: null, partition: 0, topic, value: Buffer.from('started')}])
+    await tail.waitFor('the first record', (stdout) => stdout.includes('started'), 30_000)
+    for (const partition of [23, 11, 17, 5]) {
+      await backend.log.produce([{key: null, partition, topic, value: Buffer.from(`on ${partition}`)}])
+      const producedAt = Date.now()
+      await tail.waitFor(`the record on partition ${partition}`, (stdout) => stdout.includes(`on ${partition}`), 10_000)
+      expect(Date.now() - producedAt, `the record on partition ${partition}`).toBeLessThan(2000)
+    }
+
+    const interruptedAt = Date.now()
+    tail.child.kill('SIGINT')
+    const done = await tail.done
+    expect(done.code, done.stderr).toBe(130)
+    expect(done.endedAt - interruptedAt).toBeLessThan(2000)
+    expect(done.stdout.trim().split('\n').map((line) => JSON.parse(line).partition)).toEqual([0, 23, 11, 17, 5])
+  }, 90_000)
+
   it('decodes Avro written by Confluent\'s Python client through the registry', async () => {
     const topic = `python-${randomUUID().slice(0, 8)}`
     await backend.log.createTopic(topic, {partitions: 1})

@@ -14,3 +14,8 @@ declare module 'kafkajs/src/protocol/requests/index.js' {
   const requests: unknown
   export default requests
 }
+
+declare module 'kafkajs/src/protocol/error.js' {
+  const errors: unknown
+  export default errors
+}
