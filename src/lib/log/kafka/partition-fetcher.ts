@@ -268,7 +268,9 @@ async function sendFetch(broker: InternalBroker, wanted: PartitionFetch[], maxWa
 
   const protocol = broker.lookupRequest(FETCH_API_KEY, requests.Fetch)({
     isolationLevel: READ_COMMITTED,
-    maxBytes: Math.min(TOTAL_FETCH_BYTES, wanted.reduce((sum, fetch) => sum + fetch.maxBytes, 0)),
+    // Room for every partition's share: a smaller limit would fill up with the first partitions of
+    // the request, and those after them would get nothing, Fetch after Fetch.
+    maxBytes: wanted.reduce((sum, fetch) => sum + fetch.maxBytes, 0),
     maxWaitTime,
     minBytes: 1,
     replicaId: -1,
