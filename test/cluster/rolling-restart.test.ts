@@ -1,4 +1,4 @@
-import {spawn} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -14,7 +14,10 @@ import {node, waitInSync} from './nodes.js'
  * A routine rolling restart: each of the three brokers is stopped (SIGTERM) and started again in
  * turn while Confluent's Python client writes a counter (acks=all, idempotent) and evt follows the
  * topic with `topic tail --follow` and `rebuild view --follow`. What evt printed must be exactly
- * what the producer's delivery reports say the cluster holds: every record once, none missing.
+ * what the topic holds afterwards, read by kcat: every record once, none missing. The delivery
+ * reports are not that truth: librdkafka's idempotent producer can write a record twice across a
+ * leader change (confluentinc/librdkafka#4953: an epoch bump re-sends what was written), and reports
+ * it once; one run in seven saw 2 such records. Every reported record must be in the topic, though.
  */
 const {brokers, registry} = inject('cluster')
 const producerScript = path.join(path.dirname(new URL(import.meta.url).pathname), '../integration/fixtures/counter_producer.py')
@@ -26,7 +29,17 @@ interface Delivered {
 }
 
 const lines = (text: string) => text.split('\n').filter(Boolean)
+
+/** Every record of `topic` as kcat (librdkafka) reads it, from each partition's start to its end. */
+function readWithKcat(topic: string): Delivered[] {
+  const out = execFileSync('kcat', ['-C', '-b', brokers, '-t', topic, '-e', '-q', '-f', '%p %o %s\\n'], {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 60_000})
+  return lines(out).map((line) => {
+    const [partition, offset, value] = line.split(' ')
+    return {offset: Number(offset), partition: Number(partition), value}
+  })
+}
 const byPosition = (a: Delivered, b: Delivered) => a.partition - b.partition || a.offset - b.offset
+const position = (record: Delivered) => `${record.partition}@${record.offset}`
 
 describe('a rolling restart of all three brokers', () => {
   it('is followed by tail --follow and rebuild view --follow with every record once', async () => {
@@ -93,14 +106,16 @@ describe('a rolling restart of all three brokers', () => {
     expect(await producerDone, producerErr).toBe(0)
     const delivered: Delivered[] = lines(readFileSync(reports, 'utf8')).map((line) => JSON.parse(line))
     expect(delivered.length).toBeGreaterThan(1000)
+    // What the topic holds, read by another client: it has every reported record, at its position.
+    const inTopic = readWithKcat(topic)
+    const held = new Map(inTopic.map((record) => [position(record), record.value]))
+    const lost = delivered.filter((record) => held.get(position(record)) !== record.value).map((record) => position(record))
+    expect(lost, 'reported delivered but not in the topic').toEqual([])
 
-    await step('tail caught up', () => tail.waitFor('every delivered record', (stdout) => lines(stdout).length >= delivered.length, 90_000))
+    await step('tail caught up', () => tail.waitFor('every record of the topic', (stdout) => lines(stdout).length >= inTopic.length, 90_000))
     // A record printed twice would show up a moment later: give it the chance before stopping.
     await new Promise((resolve) => setTimeout(resolve, 2000))
 
-    // The view: the last value of each key, which lives in the key's partition at its highest offset.
-    const expected = new Map<string, Delivered>()
-    for (const record of [...delivered].sort(byPosition)) expected.set(String(Number(record.value) % 100), record)
     const rows = () => {
       const db = new Database(viewFile, {fileMustExist: true, readonly: true})
       try {
@@ -110,6 +125,9 @@ describe('a rolling restart of all three brokers', () => {
       }
     }
 
+    // The view: the last value of each key, which lives in the key's partition at its highest offset.
+    const expected = new Map<string, Delivered>()
+    for (const record of [...inTopic].sort(byPosition)) expected.set(String(Number(record.value) % 100), record)
     const wanted = [...expected].map(([key, r]) => ({key, value: r.value})).sort((a, b) => a.key.localeCompare(b.key))
     await step('view caught up', () => until('the view to catch up', () => JSON.stringify(rows()) === JSON.stringify(wanted), 60_000).catch(() => {}))
 
@@ -125,15 +143,13 @@ describe('a rolling restart of all three brokers', () => {
       const record = JSON.parse(line)
       return {offset: record.offset, partition: record.partition, value: String(record.value)}
     })
-    // On a mismatch, which records: printed twice, or printed without a delivery report.
-    const position = (record: Delivered) => `${record.partition}@${record.offset}`
+    // On a mismatch, which records: printed twice, or printed but not in the topic.
     const times = new Map<string, number>()
     for (const record of printed) times.set(position(record), (times.get(position(record)) ?? 0) + 1)
-    const deliveredAt = new Set(delivered.map((record) => position(record)))
     const twice = [...times].filter(([, count]) => count > 1).map(([at]) => at)
-    const unreported = [...times.keys()].filter((at) => !deliveredAt.has(at))
-    expect(printed.length, `printed twice: ${twice.join(' ') || 'none'}; printed but not reported delivered: ${unreported.join(' ') || 'none'}`).toBe(delivered.length)
-    expect([...printed].sort(byPosition)).toEqual([...delivered].sort(byPosition))
+    const strange = [...times.keys()].filter((at) => !held.has(at))
+    expect(printed.length, `printed twice: ${twice.join(' ') || 'none'}; printed but not in the topic: ${strange.join(' ') || 'none'}`).toBe(inTopic.length)
+    expect([...printed].sort(byPosition)).toEqual([...inTopic].sort(byPosition))
     expect(rows()).toEqual(wanted)
     // Three restarts take 60-150 s on a 2-core machine (a node starts in ~30 s under load); the steps' own budgets fail first.
   }, 420_000)
