@@ -101,6 +101,28 @@ describe('bin/code-cache.cjs: a CommonJS file compiled from a V8 code cache kept
     expect(run()).toEqual({first: true, later: true, same: true, values: [[42, 1], 7]})
   })
 
+  it("loads a built-in module required after the heap flag is set from Node.js's compiled copy, as before the flag", () => {
+    // Node.js counts which of its modules it compiled from its own cache (its code-cache test asks the same).
+    const usage = (setFlag: string) => {
+      const script = `
+        const {internalBinding} = require('internal/test/binding')
+        ${setFlag}
+        require('node:tls')
+        const {compiledWithCache, compiledWithoutCache} = internalBinding('builtins').getCacheUsage()
+        const tls = (names) => [...names].filter((name) => name.includes('tls')).sort()
+        console.log(JSON.stringify({cached: tls(compiledWithCache), compiled: tls(compiledWithoutCache)}))`
+      return JSON.parse(execFileSync(process.execPath, ['--expose-internals', '--no-warnings', '-e', script], {encoding: 'utf8'})) as {cached: string[]; compiled: string[]}
+    }
+
+    // The flag set by hand: Node compiles tls and its parts from source.
+    const bare = usage(`require('node:v8').setFlagsFromString('--heap-growing-percent=50')`)
+    expect(bare.cached).toEqual([])
+    expect(bare.compiled).toContain('tls')
+    // Set through the loader: the same modules come from the cache.
+    const loaded = usage(`require(${JSON.stringify(loader)}).setHeapGrowingPercent(50)`)
+    expect(loaded).toEqual({cached: bare.compiled, compiled: []})
+  })
+
   it('passes on an error thrown while the file runs, and keeps no half-run module', () => {
     writeFileSync(file, 'globalThis.runs = (globalThis.runs ?? 0) + 1\nthrow new Error("bad bundle " + globalThis.runs)\n')
     const script = `
