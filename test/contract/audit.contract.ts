@@ -104,10 +104,16 @@ export function auditContract(name: string, cluster: () => ClusterConfig): void 
       const v1 = avro.Type.forSchema({fields: [{name: 'orderId', type: 'string'}], name: 'Order', type: 'record'})
       // A new required field without a default: a reader on v2 cannot read v1's records (not BACKWARD).
       const v2 = avro.Type.forSchema({fields: [{name: 'orderId', type: 'string'}, {name: 'total', type: 'double'}], name: 'Order', type: 'record'})
-      await under.backend.registry.setCompatibility('NONE', subject)
-      const first = await under.backend.registry.register(subject, {references: [], schema: JSON.stringify(v1.schema()), schemaType: 'AVRO'})
-      const second = await under.backend.registry.register(subject, {references: [], schema: JSON.stringify(v2.schema()), schemaType: 'AVRO'})
-      await under.backend.registry.setCompatibility('BACKWARD', subject)
+      // The same schemas under another topic's subject first (its name begins with this topic's):
+      // the registry gives them one id each, and only this topic's subject is audited here.
+      for (const other of [`${topic}-archive-value`, subject]) {
+        await under.backend.registry.setCompatibility('NONE', other)
+        for (const version of [v1, v2]) await under.backend.registry.register(other, {references: [], schema: JSON.stringify(version.schema()), schemaType: 'AVRO'})
+        await under.backend.registry.setCompatibility('BACKWARD', other)
+      }
+
+      const first = await under.backend.registry.getVersion(subject, 1)
+      const second = await under.backend.registry.getVersion(subject, 2)
       const [, later] = await under.backend.log.produce([
         {key: Buffer.from('a'), timestamp: T0, topic, value: encodeWire(first.id, v1.toBuffer({orderId: 'a'}))},
         {key: Buffer.from('a'), timestamp: T0 + 1, topic, value: encodeWire(second.id, v2.toBuffer({orderId: 'a', total: 1.5}))},

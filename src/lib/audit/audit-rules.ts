@@ -1,4 +1,5 @@
 import {wireSchemaId} from '../codec/wire-format.js'
+import {isSubjectOfTopic} from '../codec/subject-names.js'
 import {lastHeader, type LogRecord, positionOf} from '../log/event-log.js'
 import {formatDuration} from '../trace/verdict.js'
 
@@ -160,7 +161,10 @@ export class SchemaRule implements AuditRule {
           continue
         }
 
-        for (const {subject, version} of await this.facts.versionsOf(id)) {
+        // The topic's own subjects, where the id is under some (it may be under other topics' as well); else every one (a record name strategy).
+        const all = await this.facts.versionsOf(id)
+        const own = all.filter(({subject}) => isSubjectOfTopic(subject, topic))
+        for (const {subject, version} of own.length > 0 ? own : all) {
           if (!versions.has(subject)) versions.set(subject, new Map())
           tallyOf(versions.get(subject)!, version).absorb(tally)
         }

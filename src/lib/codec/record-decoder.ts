@@ -3,6 +3,7 @@ import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {decodeRaw, MAX_NESTING, nestsTooDeep, type RawEncoding} from './raw.js'
 import type {ValueStep} from '../util/value-path.js'
 import {buildSchemaCodec, type FieldSelection, type SchemaCodec} from './schema-codec.js'
+import {isSubjectOfTopic} from './subject-names.js'
 import type {ValueKind} from './value-kinds.js'
 import {wirePayload, wireSchemaId} from './wire-format.js'
 
@@ -149,6 +150,6 @@ export class RecordDecoder {
 
 /** A schema id can sit under several subjects: prefer the one named after the record's topic. */
 function pickSubject(subjects: {subject: string; version: number}[], topic: string): {subject: null | string; version: null | number} {
-  const match = subjects.find((s) => s.subject === `${topic}-value` || s.subject.startsWith(`${topic}-`)) ?? subjects[0]
+  const match = subjects.find((s) => s.subject === `${topic}-value`) ?? subjects.find((s) => isSubjectOfTopic(s.subject, topic)) ?? subjects[0]
   return match ? {subject: match.subject, version: match.version} : {subject: null, version: null}
 }
