@@ -118,6 +118,23 @@ describe('the kafka backend through the CLI', () => {
     expect(done.stdout.trim().split('\n').map((line) => JSON.parse(line).partition)).toEqual([0, 23, 11, 17, 5])
   }, 90_000)
 
+  it('answers the watermarks of topics asked for at once, each its own; a topic another client deleted since fails alone, naming it', async () => {
+    const tag = randomUUID().slice(0, 8)
+    const topics = [1, 2, 3].map((partitions) => ({name: `marks-${partitions}-${tag}`, partitions}))
+    for (const {name, partitions} of topics) await backend.log.createTopic(name, {partitions, retainForever: true})
+    // Topic n gets 2n records per partition: each answer must be its own topic's.
+    await backend.log.produce(topics.flatMap(({name, partitions}) => Array.from({length: 2 * partitions * partitions}, (_, i) => ({key: null, partition: i % partitions, topic: name, value: Buffer.from(String(i))}))))
+    const expected = topics.map(({partitions}) => Array.from({length: partitions}, (_, partition) => ({high: 2 * partitions, low: 0, partition})))
+    expect(await Promise.all(topics.map(({name}) => backend.log.watermarks(name)))).toEqual(expected)
+
+    await admin.deleteTopics({timeout: 10_000, topics: [topics[1].name]})
+    await waitFor(async () => !(await admin.listTopics()).includes(topics[1].name))
+    const [first, deleted, third] = await Promise.allSettled(topics.map(({name}) => backend.log.watermarks(name)))
+    expect(first).toEqual({status: 'fulfilled', value: expected[0]})
+    expect(third).toEqual({status: 'fulfilled', value: expected[2]})
+    expect(deleted).toMatchObject({reason: {code: 'TOPIC_DELETED', message: expect.stringContaining(topics[1].name)}, status: 'rejected'})
+  })
+
   it('decodes Avro written by Confluent\'s Python client through the registry', async () => {
     const topic = `python-${randomUUID().slice(0, 8)}`
     await backend.log.createTopic(topic, {partitions: 1})

@@ -28,8 +28,11 @@ export async function planRead(options: {
 }): Promise<PartitionRange[]> {
   checkRange(options.from, options.until)
   const ranges: PartitionRange[] = []
-  for (const topic of options.topics) {
-    const marks = await options.log.watermarks(topic)
+  // Asked for at once (Kafka answers them together), taken in order: the first topic's error is the one.
+  const watermarks = options.topics.map((topic) => options.log.watermarks(topic))
+  for (const asked of watermarks) asked.catch(() => {})
+  for (const [at, topic] of options.topics.entries()) {
+    const marks = await watermarks[at]
     const selected = options.partitions ? marks.filter((mark) => options.partitions!.includes(mark.partition)) : marks
     for (const wanted of options.partitions ?? []) {
       if (!marks.some((mark) => mark.partition === wanted)) {

@@ -33,6 +33,10 @@ export class KafkaEventLog implements EventLog {
   private lastTopicSetup: Promise<void> = Promise.resolve()
   private offsetLookups: Promise<unknown> = Promise.resolve()
   private readonly partitionCounts = new Map<string, number>()
+  /** The watermarks asked for in this turn of the event loop, answered together (watermarksOf). */
+  private watermarkBatch?: {asked: Map<string, Promise<PartitionWatermarks[]>>; settled: Promise<Map<string, PartitionWatermarks[]>>}
+  /** The topic listing requireTopic waits on, while one is asked for: reads started at once ask once. */
+  private listing?: Promise<TopicInfo[]>
   private producer?: Promise<Producer>
   private readonly roundRobin = new Map<string, number>()
   private readonly health: BrokerHealth
@@ -67,7 +71,7 @@ export class KafkaEventLog implements EventLog {
     }
 
     if (byTopic.size === 0) return
-    const cluster = await this.fetchClusterFor(byTopic.keys().next().value!)
+    const cluster = await this.fetchClusterFor([byTopic.keys().next().value!])
     const topics = [...byTopic].map(([topic, partitions]) => ({partitions, topic}))
     await this.call(async () => {
       const coordinator = await cluster.findGroupCoordinator({groupId: group})
@@ -130,10 +134,12 @@ export class KafkaEventLog implements EventLog {
 
   async listTopics(): Promise<TopicInfo[]> {
     const {topics} = await this.adminCall((admin) => admin.fetchTopicMetadata())
-    return topics
+    const listed = topics
       .filter((topic) => !topic.name.startsWith('__'))
       .map((topic) => ({name: topic.name, partitions: topic.partitions.length}))
       .sort((a, b) => compareText(a.name, b.name))
+    for (const {name, partitions} of listed) this.partitionCounts.set(name, partitions)
+    return listed
   }
 
   async offsetsForTime(topic: string, timestamp: number): Promise<{offset: number; partition: number}[]> {
@@ -193,7 +199,7 @@ export class KafkaEventLog implements EventLog {
       throw new UsageError(`topic '${range.topic}' has no partition ${range.partition} (it has ${partitions}: 0-${partitions - 1})`, {code: 'PARTITION_NOT_FOUND'})
     }
 
-    const cluster = await this.fetchClusterFor(range.topic)
+    const cluster = await this.fetchClusterFor([range.topic])
     try {
       yield* fetchPartition(cluster, range, {health: this.health, timeoutMs: this.timeoutMs})
     } catch (error) {
@@ -203,6 +209,52 @@ export class KafkaEventLog implements EventLog {
 
   async watermarks(topic: string): Promise<PartitionWatermarks[]> {
     await this.requireTopic(topic)
+    // Asked for with the other topics asked in the same turn of the event loop (a read plan of several).
+    if (!this.watermarkBatch) {
+      const asked = new Map<string, Promise<PartitionWatermarks[]>>()
+      const settled = new Promise((resolve) => setImmediate(resolve)).then(() => {
+        // Topics asked for from now on make the next batch.
+        this.watermarkBatch = undefined
+        return this.watermarksOf([...asked.keys()])
+      })
+      this.watermarkBatch = {asked, settled}
+    }
+
+    const {asked, settled} = this.watermarkBatch
+    const pending = asked.get(topic) ?? settled.then((marks) => marks.get(topic) ?? this.topicWatermarks(topic))
+    asked.set(topic, pending)
+    return pending
+  }
+
+  /**
+   * The watermarks of several topics in three round trips: their metadata, then the latest and the
+   * earliest offsets at once, each one ListOffsets per leader (kafkajs's admin asks per topic, one
+   * after another: a catch-up of four topics made twelve). A topic the batch could not answer
+   * (deleted meanwhile, a leader moving) is missing from the map: it is asked for alone, whose
+   * errors name it.
+   */
+  private async watermarksOf(topics: string[]): Promise<Map<string, PartitionWatermarks[]>> {
+    const found = new Map<string, PartitionWatermarks[]>()
+    if (topics.length < 2) return found
+    try {
+      const cluster = await this.fetchClusterFor(topics)
+      // A long follow's metadata may be old (partitions added since): as kafkajs's admin does.
+      await cluster.refreshMetadataIfNecessary()
+      const offsets = (fromBeginning: boolean) => cluster.fetchTopicsOffset(topics.map((topic) => ({fromBeginning, partitions: cluster.findTopicPartitionMetadata(topic).map(({partitionId}) => ({partition: partitionId})), topic})))
+      const [highs, lows] = await Promise.all([offsets(false), offsets(true)])
+      for (const {partitions, topic} of highs) {
+        const low = new Map(lows.find((other) => other.topic === topic)?.partitions.map(({offset, partition}) => [partition, Number(offset)]))
+        if (partitions.length === 0 || partitions.some(({partition}) => !low.has(partition))) continue
+        found.set(topic, partitions.map(({offset, partition}) => ({high: Number(offset), low: low.get(partition)!, partition})).sort((a, b) => a.partition - b.partition))
+      }
+    } catch {
+      // Each topic alone, below.
+    }
+
+    return found
+  }
+
+  private async topicWatermarks(topic: string): Promise<PartitionWatermarks[]> {
     const offsets = await this.adminCall((admin) => this.offsetLookup(topic, () => admin.fetchTopicOffsets(topic)))
     return offsets.map((o) => ({high: Number(o.high), low: Number(o.low), partition: o.partition})).sort((a, b) => a.partition - b.partition)
   }
@@ -293,31 +345,35 @@ export class KafkaEventLog implements EventLog {
     return next % partitions
   }
 
-  private fetchClusterFor(topic: string): Promise<InternalCluster> {
-    let ready = this.fetchTopics.get(topic)
-    if (!ready) {
+  /** The fetch cluster, with the metadata of `topics`: those it lacks asked for in one request. */
+  private fetchClusterFor(topics: string[]): Promise<InternalCluster> {
+    const missing = topics.filter((topic) => !this.fetchTopics.has(topic))
+    if (missing.length > 0) {
       this.fetchCluster ??= (async () => {
         const cluster = createFetchCluster(this.kafka)
         await this.mapErrors(() => cluster.connect())
         return cluster
       })()
-      // One topic after the other: kafkajs refreshes metadata per call and is not safe to race.
+      // One set-up after the other: kafkajs refreshes metadata per call and is not safe to race.
       const previous = this.lastTopicSetup
       const connected = this.fetchCluster
-      ready = (async () => {
+      const ready = (async () => {
         await previous
         const cluster = await connected
-        await this.call(() => cluster.addTargetTopic(topic))
+        await this.call(() => cluster.addMultipleTargetTopics(missing))
         return cluster
       })()
+      // A failed set-up is not kept: the topics of a batch are set up again each alone.
       this.lastTopicSetup = ready.then(
         () => {},
-        () => {},
+        () => {
+          for (const topic of missing) if (this.fetchTopics.get(topic) === ready) this.fetchTopics.delete(topic)
+        },
       )
-      this.fetchTopics.set(topic, ready)
+      for (const topic of missing) this.fetchTopics.set(topic, ready)
     }
 
-    return ready
+    return Promise.all(topics.map((topic) => this.fetchTopics.get(topic)!)).then(([cluster]) => cluster)
   }
 
   private async freshAdmin(): Promise<Admin> {
@@ -358,8 +414,8 @@ export class KafkaEventLog implements EventLog {
   private async requireTopic(topic: string): Promise<number> {
     const cached = this.partitionCounts.get(topic)
     if (cached !== undefined) return cached
-    const topics = await this.listTopics()
-    for (const {name, partitions} of topics) this.partitionCounts.set(name, partitions)
+    this.listing ??= this.listTopics().finally(() => (this.listing = undefined))
+    const topics = await this.listing
     const found = this.partitionCounts.get(topic)
     if (found === undefined) throw new NotFoundError('TOPIC_NOT_FOUND', `unknown topic '${topic}'`, {available: topics.map((t) => t.name)})
     return found

@@ -39,15 +39,21 @@ interface InternalBroker {
 }
 
 export interface InternalCluster {
-  addTargetTopic(topic: string): Promise<void>
+  /** The topics' metadata in one request, unless the cluster holds it already. */
+  addMultipleTargetTopics(topics: string[]): Promise<void>
   connect(): Promise<void>
   disconnect(): Promise<void>
   findBroker(options: {nodeId: string}): Promise<InternalBroker>
   findGroupCoordinator(options: {groupId: string}): Promise<InternalBroker>
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>
+  findTopicPartitionMetadata(topic: string): {partitionId: number}[]
+  /** One ListOffsets per leader for every partition asked: the latest offsets, or the earliest with `fromBeginning`. */
+  fetchTopicsOffset(topics: {fromBeginning: boolean; partitions: {partition: number}[]; topic: string}[]): Promise<{partitions: {offset: string; partition: number}[]; topic: string}[]>
   /** Every topic's metadata, from any broker: `topics: []` asks for all. */
   metadata(options: {topics: string[]}): Promise<{topicMetadata: {topic: string}[]}>
   refreshMetadata(): Promise<void>
+  /** Refreshes the metadata once it is older than kafkajs's metadataMaxAge (5 minutes). */
+  refreshMetadataIfNecessary(): Promise<void>
   targetTopics: Set<string>
 }
 
