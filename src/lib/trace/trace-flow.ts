@@ -9,7 +9,7 @@ import {type PartitionRange, planRead} from '../read/read-plan.js'
 import {explainEmptyRead, ScanTally, summarizeEmptyRead} from '../read/read-summary.js'
 import type {StartPosition} from '../read/start-position.js'
 import {type FlowEvent, toFlowEvent} from './flow-events.js'
-import type {FlowIndex} from './flow-index.js'
+import type {FlowIndex, IndexedSpan} from './flow-index.js'
 import {existingFlowTopics} from './flow-topics.js'
 import {type IdMatcher, idLocatorMatcher} from './id-matcher.js'
 import {findAnomalies, judgeFlow, type Verdict} from './verdict.js'
@@ -131,34 +131,11 @@ async function scanFlow(options: TraceOptions): Promise<FlowScan> {
   const read: PartitionRange[] = []
   const matchers = new Map(topics.map((topic) => [topic, idLocatorMatcher(flow.topics[topic].id, id)]))
   if (options.index && options.from === undefined && options.until === undefined) {
-    const {index} = options
-    // The watermarks the catch-up went to: a scan from the beginning reads up to them.
-    read.push(...(await index.catchUp({log, registry: options.registry, signal, topics, warn: options.warn})).read)
+    const indexed = await readFromIndex(options.index, topics, {decoder, options, warnTime})
+    read.push(...indexed.read)
     // The index counted what a scan would have read.
-    const span = index.span(topics)
-    Object.assign(tally, {newest: span.newest, oldest: span.oldest, scanned: span.records})
-    const positions = index.lookup(id, topics)
-    // Asked for while the records are read.
-    const groupsAsked = log.groupOffsets([...new Set(positions.map((position) => position.topic))]).then(groupsByTopic)
-    groupsAsked.catch(() => {})
-    const readOne = async ({offset, partition, topic}: RecordPosition) => {
-      const records: LogRecord[] = []
-      for await (const piece of log.read({from: offset, partition, signal, to: offset + 1, topic})) records.push(...piece)
-      return records
-    }
-
-    // Several indexed records asked for at once: on Kafka each is a Fetch, and their schemas are
-    // registry round trips. The events are put in order afterwards, as a scan's are.
-    for (let at = 0; at < positions.length && !signal?.aborted; at += READS_AT_ONCE) {
-      const records = (await Promise.all(positions.slice(at, at + READS_AT_ONCE).map((position) => readOne(position)))).flat()
-      await decoder.prepareRecords(records)
-      const groups = await groupsAsked
-      for (const record of records) {
-        warnTime(record)
-        events.push(toFlowEvent(record, decoder.decode(record.value, record.topic), flow, groups.get(record.topic) ?? [], idPathOf(flow, record.topic)))
-      }
-    }
-
+    Object.assign(tally, {newest: indexed.span.newest, oldest: indexed.span.oldest, scanned: indexed.span.records})
+    events.push(...indexed.events)
     return {decoder, events, matchers, read, tally, topics}
   }
 
@@ -183,6 +160,87 @@ async function scanFlow(options: TraceOptions): Promise<FlowScan> {
   }
 
   return {decoder, events, matchers, read, tally, topics}
+}
+
+/** What reads the indexed records of a trace: its decoder and what it was asked. */
+interface IndexedReader {
+  decoder: RecordDecoder
+  options: TraceOptions
+  warnTime: (record: LogRecord) => void
+}
+
+/**
+ * The id's events from the index, caught up first. The records it holds for the id already are
+ * read while it catches up (on Kafka, the catch-up's round trips overlap these reads and their
+ * schemas): a catch-up only adds positions, unless it starts a partition over (retention, a
+ * recreated topic), which the look-up after it shows.
+ */
+async function readFromIndex(index: FlowIndex, topics: string[], reader: IndexedReader): Promise<{events: FlowEvent[]; read: PartitionRange[]; span: IndexedSpan}> {
+  const {id, log, registry, signal, warn} = reader.options
+  const known = index.lookup(id, topics)
+  const groupsAsked = groupOffsetsOf(log, known)
+  // Stopped if the catch-up fails or starts a partition over: those positions may not exist any more.
+  const startedOver = new AbortController()
+  const early = readIndexed(reader, known, groupsAsked, signal ? AbortSignal.any([signal, startedOver.signal]) : startedOver.signal)
+  early.catch(() => {})
+  let read: PartitionRange[]
+  try {
+    // The watermarks the catch-up went to: a scan from the beginning reads up to them.
+    ;({read} = await index.catchUp({log, registry, signal, topics, warn}))
+  } catch (error) {
+    startedOver.abort()
+    throw error
+  }
+
+  const positions = index.lookup(id, topics)
+  const where = (position: RecordPosition) => `${position.topic}/${position.partition}/${position.offset}`
+  const now = new Set(positions.map((position) => where(position)))
+  const kept = known.every((position) => now.has(where(position)))
+  if (!kept) startedOver.abort()
+  const earlyEvents = kept ? await early : (await early.catch(() => []), [])
+  const before = new Set(kept ? known.map((position) => where(position)) : [])
+  const added = positions.filter((position) => !before.has(where(position)))
+  const newTopic = added.some((position) => !known.some((other) => other.topic === position.topic))
+  const laterEvents = await readIndexed(reader, added, newTopic ? groupOffsetsOf(log, positions) : groupsAsked, signal)
+  return {events: [...earlyEvents, ...laterEvents], read, span: index.span(topics)}
+}
+
+/** The consumer groups' offsets of the topics `positions` are in, asked for once. */
+function groupOffsetsOf(log: EventLog, positions: RecordPosition[]): Promise<Map<string, GroupOffset[]>> {
+  const asked = log.groupOffsets([...new Set(positions.map((position) => position.topic))]).then(groupsByTopic)
+  asked.catch(() => {})
+  return asked
+}
+
+/**
+ * The events at `positions`, several read at once: on Kafka each is a Fetch, and their schemas are
+ * registry round trips. The caller puts them in order, as a scan's are.
+ */
+async function readIndexed(
+  {decoder, options, warnTime}: IndexedReader,
+  positions: RecordPosition[],
+  groupsAsked: Promise<Map<string, GroupOffset[]>>,
+  signal: AbortSignal | undefined,
+): Promise<FlowEvent[]> {
+  const {flow, log} = options
+  const readOne = async ({offset, partition, topic}: RecordPosition) => {
+    const records: LogRecord[] = []
+    for await (const piece of log.read({from: offset, partition, signal, to: offset + 1, topic})) records.push(...piece)
+    return records
+  }
+
+  const events: FlowEvent[] = []
+  for (let at = 0; at < positions.length && !signal?.aborted; at += READS_AT_ONCE) {
+    const records = (await Promise.all(positions.slice(at, at + READS_AT_ONCE).map((position) => readOne(position)))).flat()
+    await decoder.prepareRecords(records)
+    const groups = await groupsAsked
+    for (const record of records) {
+      warnTime(record)
+      events.push(toFlowEvent(record, decoder.decode(record.value, record.topic), flow, groups.get(record.topic) ?? [], idPathOf(flow, record.topic)))
+    }
+  }
+
+  return events
 }
 
 function groupsByTopic(offsets: GroupOffset[]): Map<string, GroupOffset[]> {
