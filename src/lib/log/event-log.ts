@@ -119,5 +119,16 @@ export interface EventLog {
   produce(records: OutgoingRecord[], options?: ProduceOptions): Promise<ProducedRecord[]>
   /** Reads a partition in batches, in offset order. */
   read(range: ReadRange): AsyncIterable<LogRecord[]>
+  /** Asked for several topics in one turn of the event loop, Kafka answers them together (see askWatermarks). */
   watermarks(topic: string): Promise<PartitionWatermarks[]>
+}
+
+/**
+ * The watermarks of each of `topics`, asked for at once (Kafka answers them in three round trips,
+ * not three per topic); the caller awaits them in order, so the first topic's error is the one.
+ */
+export function askWatermarks(log: EventLog, topics: readonly string[]): Promise<PartitionWatermarks[]>[] {
+  const asked = topics.map((topic) => log.watermarks(topic))
+  for (const answer of asked) answer.catch(() => {})
+  return asked
 }

@@ -1,5 +1,5 @@
 import {UsageError} from '../errors.js'
-import type {EventLog} from '../log/event-log.js'
+import {askWatermarks, type EventLog} from '../log/event-log.js'
 import {checkRange, type StartPosition} from './start-position.js'
 
 /** One partition's slice of a read: [from, to), `to` absent when following. */
@@ -28,9 +28,7 @@ export async function planRead(options: {
 }): Promise<PartitionRange[]> {
   checkRange(options.from, options.until)
   const ranges: PartitionRange[] = []
-  // Asked for at once (Kafka answers them together), taken in order: the first topic's error is the one.
-  const watermarks = options.topics.map((topic) => options.log.watermarks(topic))
-  for (const asked of watermarks) asked.catch(() => {})
+  const watermarks = askWatermarks(options.log, options.topics)
   for (const [at, topic] of options.topics.entries()) {
     const marks = await watermarks[at]
     const selected = options.partitions ? marks.filter((mark) => options.partitions!.includes(mark.partition)) : marks
