@@ -41,6 +41,8 @@ export class RecordDecoder {
   /** Whether the registry has answered once: a registry never reached is a wrong URL or a registry that is down, not an outage. */
   private registryAnswered = false
   private readonly schemas = new Map<number, LoadedSchema>()
+  /** The loads under way: an id asked for again meanwhile (by reads sharing this decoder) waits on the same requests. */
+  private readonly loading = new Map<number, Promise<LoadedSchema>>()
 
   /**
    * `rawWhenRegistryGoesAway`: once the registry has answered, a schema it can no longer be reached
@@ -108,7 +110,17 @@ export class RecordDecoder {
    */
   private async loadAll(ids: Set<number>): Promise<void> {
     const ordered = [...ids]
-    const loads = await Promise.allSettled(ordered.map((id) => this.load(id)))
+    const loads = await Promise.allSettled(
+      ordered.map((id) => {
+        let load = this.loading.get(id)
+        if (!load) {
+          load = this.load(id).finally(() => this.loading.delete(id))
+          this.loading.set(id, load)
+        }
+
+        return load
+      }),
+    )
     for (const [i, id] of ordered.entries()) {
       const load = loads[i]
       if (load.status === 'rejected') throw load.reason

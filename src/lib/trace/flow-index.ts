@@ -145,7 +145,16 @@ export class FlowIndex {
    * watermarks: only records appended since the last catch-up, unless a partition must start over.
    * `read` is what a scan of them from their start reads now (planRead's ranges).
    */
-  async catchUp(options: {log: EventLog; onProgress?: (progress: {records: number; total: number}) => void; registry: SchemaRegistry; signal?: AbortSignal; topics: string[]; warn?: (message: string) => void}): Promise<{read: PartitionRange[]; records: number}> {
+  async catchUp(options: {
+    /** The decoder to use, when the caller has one: a trace's, whose schemas the catch-up then needs not ask for again. */
+    decoder?: RecordDecoder
+    log: EventLog
+    onProgress?: (progress: {records: number; total: number}) => void
+    registry: SchemaRegistry
+    signal?: AbortSignal
+    topics: string[]
+    warn?: (message: string) => void
+  }): Promise<{read: PartitionRange[]; records: number}> {
     const {log} = options
     // Per topic, per partition: looked up per record.
     const states = new Map<string, PartitionState[]>()
@@ -178,7 +187,7 @@ export class FlowIndex {
     const total = ranges.reduce((sum, range) => sum + (range.to! - range.from), 0)
     options.onProgress?.({records: 0, total})
     if (ranges.length === 0) return {read, records: 0}
-    const decoder = new RecordDecoder(options.registry, options.warn)
+    const decoder = options.decoder ?? new RecordDecoder(options.registry, options.warn)
     const decode: DecodeBytes = (bytes, topic) => decoder.decode(bytes, topic)
     // Of a value, only the field its id is in is decoded (the type is the schema's record name).
     const valueFields = new Map(Object.entries(this.flow.topics).map(([topic, {id}]) => [topic, idValueFields(id)]))

@@ -186,7 +186,7 @@ async function readFromIndex(index: FlowIndex, topics: string[], reader: Indexed
   let read: PartitionRange[]
   try {
     // The watermarks the catch-up went to: a scan from the beginning reads up to them.
-    ;({read} = await index.catchUp({log, registry, signal, topics, warn}))
+    ;({read} = await index.catchUp({decoder: reader.decoder, log, registry, signal, topics, warn}))
   } catch (error) {
     startedOver.abort()
     throw error
