@@ -121,19 +121,39 @@ describe('the kafka backend through the CLI', () => {
   it('answers the watermarks of topics asked for at once, each its own; a topic another client deleted since fails alone, naming it', async () => {
     const tag = randomUUID().slice(0, 8)
     const topics = [1, 2, 3].map((partitions) => ({name: `marks-${partitions}-${tag}`, partitions}))
-    for (const {name, partitions} of topics) await backend.log.createTopic(name, {partitions, retainForever: true})
+    // A backend of its own: its producer learns the topic deleted below, and kafkajs's producer
+    // fails for every topic once one it knows is gone (the other tests' backend must not).
+    const own = await openBackend({brokers: [brokers], kind: 'kafka', name: 'test', registry: {url: registry}})
+    try {
+      await watermarksOfTopicsAskedAtOnce(own, topics)
+    } finally {
+      await own.close()
+    }
+  })
+
+  async function watermarksOfTopicsAskedAtOnce(own: Backend, topics: {name: string; partitions: number}[]): Promise<void> {
+    for (const {name, partitions} of topics) await own.log.createTopic(name, {partitions, retainForever: true})
     // Topic n gets 2n records per partition: each answer must be its own topic's.
-    await backend.log.produce(topics.flatMap(({name, partitions}) => Array.from({length: 2 * partitions * partitions}, (_, i) => ({key: null, partition: i % partitions, topic: name, value: Buffer.from(String(i))}))))
+    await own.log.produce(topics.flatMap(({name, partitions}) => Array.from({length: 2 * partitions * partitions}, (_, i) => ({key: null, partition: i % partitions, topic: name, value: Buffer.from(String(i))}))))
     const expected = topics.map(({partitions}) => Array.from({length: partitions}, (_, partition) => ({high: 2 * partitions, low: 0, partition})))
-    expect(await Promise.all(topics.map(({name}) => backend.log.watermarks(name)))).toEqual(expected)
+    expect(await Promise.all(topics.map(({name}) => own.log.watermarks(name)))).toEqual(expected)
 
     await admin.deleteTopics({timeout: 10_000, topics: [topics[1].name]})
     await waitFor(async () => !(await admin.listTopics()).includes(topics[1].name))
-    const [first, deleted, third] = await Promise.allSettled(topics.map(({name}) => backend.log.watermarks(name)))
+    const [first, deleted, third] = await Promise.allSettled(topics.map(({name}) => own.log.watermarks(name)))
     expect(first).toEqual({status: 'fulfilled', value: expected[0]})
     expect(third).toEqual({status: 'fulfilled', value: expected[2]})
     expect(deleted).toMatchObject({reason: {code: 'TOPIC_DELETED', message: expect.stringContaining(topics[1].name)}, status: 'rejected'})
-  })
+    // The deleted topic is forgotten: a topic created since is read, which refreshes the metadata of every topic the reads were given.
+    const later = `marks-4-${topics[0].name.split('-')[2]}`
+    await own.log.createTopic(later, {partitions: 1, retainForever: true})
+    // Written by the other tests' backend: kafkajs's producer, once it knew a topic that is gone, fails for every topic.
+    await backend.log.produce([{key: null, topic: later, value: Buffer.from('late')}])
+    const records: unknown[] = []
+    for await (const piece of own.log.read({from: 0, partition: 0, to: 1, topic: later})) records.push(...piece)
+    expect(records).toHaveLength(1)
+    expect(await Promise.all([topics[0].name, later].map((name) => own.log.watermarks(name)))).toEqual([expected[0], [{high: 1, low: 0, partition: 0}]])
+  }
 
   it('decodes Avro written by Confluent\'s Python client through the registry', async () => {
     const topic = `python-${randomUUID().slice(0, 8)}`

@@ -272,7 +272,7 @@ export class KafkaEventLog implements EventLog {
         const admin = await this.freshAdmin()
         const topics = await admin.listTopics()
         if (!topics.includes(topic)) {
-          this.partitionCounts.delete(topic)
+          await this.forgetTopic(topic)
           throw new NotFoundError('TOPIC_DELETED', `topic '${topic}' was deleted`, {available: topics.filter((t) => !t.startsWith('__')).sort()})
         }
 
@@ -283,6 +283,18 @@ export class KafkaEventLog implements EventLog {
     const result = this.offsetLookups.then(run, run)
     this.offsetLookups = result.catch(() => {})
     return result
+  }
+
+  /**
+   * A topic another client deleted: kafkajs's clusters refresh the metadata of every topic they
+   * were ever given, and fail for all once one is gone; the fetch cluster (reads, watermarks) is
+   * given it no more.
+   */
+  private async forgetTopic(topic: string): Promise<void> {
+    this.partitionCounts.delete(topic)
+    this.fetchTopics.delete(topic)
+    const cluster = await this.fetchCluster?.catch(() => undefined)
+    cluster?.targetTopics.delete(topic)
   }
 
   /**
