@@ -119,16 +119,16 @@ export interface EventLog {
   produce(records: OutgoingRecord[], options?: ProduceOptions): Promise<ProducedRecord[]>
   /** Reads a partition in batches, in offset order. */
   read(range: ReadRange): AsyncIterable<LogRecord[]>
-  /** Asked for several topics in one turn of the event loop, Kafka answers them together (see askWatermarks). */
+  /** Asked for several topics in one turn of the event loop, Kafka answers them together (see watermarksInOrder). */
   watermarks(topic: string): Promise<PartitionWatermarks[]>
 }
 
 /**
- * The watermarks of each of `topics`, asked for at once (Kafka answers them in three round trips,
- * not three per topic); the caller awaits them in order, so the first topic's error is the one.
+ * Each of `topics` with its watermarks, in order: all asked for at once (Kafka answers them in
+ * three round trips, not three per topic), so the first topic's error is the one thrown.
  */
-export function askWatermarks(log: EventLog, topics: readonly string[]): Promise<PartitionWatermarks[]>[] {
+export async function* watermarksInOrder(log: EventLog, topics: readonly string[]): AsyncIterable<[string, PartitionWatermarks[]]> {
   const asked = topics.map((topic) => log.watermarks(topic))
   for (const answer of asked) answer.catch(() => {})
-  return asked
+  for (const [at, topic] of topics.entries()) yield [topic, await asked[at]]
 }

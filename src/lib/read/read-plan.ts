@@ -1,5 +1,5 @@
 import {UsageError} from '../errors.js'
-import {askWatermarks, type EventLog} from '../log/event-log.js'
+import {watermarksInOrder, type EventLog} from '../log/event-log.js'
 import {checkRange, type StartPosition} from './start-position.js'
 
 /** One partition's slice of a read: [from, to), `to` absent when following. */
@@ -28,9 +28,7 @@ export async function planRead(options: {
 }): Promise<PartitionRange[]> {
   checkRange(options.from, options.until)
   const ranges: PartitionRange[] = []
-  const watermarks = askWatermarks(options.log, options.topics)
-  for (const [at, topic] of options.topics.entries()) {
-    const marks = await watermarks[at]
+  for await (const [topic, marks] of watermarksInOrder(options.log, options.topics)) {
     const selected = options.partitions ? marks.filter((mark) => options.partitions!.includes(mark.partition)) : marks
     for (const wanted of options.partitions ?? []) {
       if (!marks.some((mark) => mark.partition === wanted)) {

@@ -1,6 +1,6 @@
 import {type DecodedPayload, RecordDecoder} from '../codec/record-decoder.js'
 import {NotFoundError, UsageError} from '../errors.js'
-import {askWatermarks, type EventLog, type LogRecord} from '../log/event-log.js'
+import {watermarksInOrder, type EventLog, type LogRecord} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {readLive, readMerged} from './merged-read.js'
 import {planRead} from './read-plan.js'
@@ -119,10 +119,8 @@ export async function* readRecords(options: TailOptions, decoder?: RecordDecoder
   const positions = new Map(liveRanges.map((range) => [`${range.topic}/${range.partition}`, range.from]))
   const reportLag = async () => {
     let lag = 0
-    const topics = [...new Set(liveRanges.map((range) => range.topic))]
-    const watermarks = askWatermarks(log, topics)
-    for (const [at, topic] of topics.entries()) {
-      for (const {high, partition} of await watermarks[at]) {
+    for await (const [topic, marks] of watermarksInOrder(log, [...new Set(liveRanges.map((range) => range.topic))])) {
+      for (const {high, partition} of marks) {
         const position = positions.get(`${topic}/${partition}`)
         if (position !== undefined) lag += Math.max(high - position, 0)
       }

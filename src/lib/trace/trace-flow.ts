@@ -196,12 +196,17 @@ async function readFromIndex(index: FlowIndex, topics: string[], reader: Indexed
   const where = (position: RecordPosition) => `${position.topic}/${position.partition}/${position.offset}`
   const now = new Set(positions.map((position) => where(position)))
   const kept = known.every((position) => now.has(where(position)))
-  if (!kept) startedOver.abort()
-  const earlyEvents = kept ? await early : (await early.catch(() => []), [])
-  const before = new Set(kept ? known.map((position) => where(position)) : [])
-  const added = positions.filter((position) => !before.has(where(position)))
-  const newTopic = added.some((position) => !known.some((other) => other.topic === position.topic))
-  const laterEvents = await readIndexed(reader, added, newTopic ? groupOffsetsOf(log, positions) : groupsAsked, signal)
+  if (!kept) {
+    startedOver.abort()
+    await early.catch(() => {})
+  }
+
+  const earlyEvents = kept ? await early : []
+  const knownAt = new Set(known.map((position) => where(position)))
+  const added = kept ? positions.filter((position) => !knownAt.has(where(position))) : positions
+  const knownTopics = new Set(known.map((position) => position.topic))
+  const groups = added.every((position) => knownTopics.has(position.topic)) ? groupsAsked : groupOffsetsOf(log, positions)
+  const laterEvents = await readIndexed(reader, added, groups, signal)
   return {events: [...earlyEvents, ...laterEvents], read, span: index.span(topics)}
 }
 

@@ -1,5 +1,5 @@
 import {CheckFailedError, EvtError, InterruptedError, UsageError} from '../errors.js'
-import {askWatermarks, type EventLog} from '../log/event-log.js'
+import {watermarksInOrder, type EventLog} from '../log/event-log.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
 import {readLive, readMerged} from '../read/merged-read.js'
 import type {PartitionRange} from '../read/read-plan.js'
@@ -173,9 +173,8 @@ async function requireSameDefinitionAfterReplacement(table: ViewTable, view: Com
 /** Per partition of the view's topics: from the stored offset (or the beginning) to the high watermark now. */
 async function planRebuild(log: EventLog, topics: string[], stored: PartitionOffsets): Promise<PartitionRange[]> {
   const ranges: PartitionRange[] = []
-  const watermarks = askWatermarks(log, topics)
-  for (const [at, topic] of topics.entries()) {
-    for (const {high, low, partition} of await watermarks[at]) {
+  for await (const [topic, marks] of watermarksInOrder(log, topics)) {
+    for (const {high, low, partition} of marks) {
       const from = stored.get(topic)?.get(partition) ?? low
       if (from < low) {
         throw new UsageError(`records ${from}-${low - 1} of ${topic}/${partition} were deleted by retention after the view was built; it cannot catch up`, {code: 'RESUME_IMPOSSIBLE', hint: 'run a full rebuild (without --resume)',
