@@ -27,9 +27,10 @@ function committed(file: string): {lookups: string[]; records: number} {
 
 /*
  * A first build of the flow index appends without its look-ups (by id, and the open flows for
- * --stalled) and sorts them in at the end. Killed
- * half-way, what it committed stays: the next trace opens it, catches up from there, and answers
- * exactly as a scan does. Two builds at once index the same records: each is kept once.
+ * --stalled) and sorts them in at the end, and holds the flows' summaries in memory until then.
+ * Killed half-way, what it committed stays: the next trace opens it, makes the summaries the
+ * build never wrote from its positions, catches up from there, and answers exactly as a scan does
+ * (--stalled included). Two builds at once index the same records: each is kept once.
  */
 describe('evt trace index: a first build killed half-way, and two at once', () => {
   let cwd: string

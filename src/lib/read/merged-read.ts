@@ -93,7 +93,9 @@ export async function* readMerged(options: {
 
 /**
  * Follows partitions live: each partition is read concurrently and its batches are yielded as
- * they arrive (arrival order between partitions, offset order within one).
+ * they arrive (arrival order between partitions, offset order within one). Also the cheapest
+ * read of bounded ranges whose order across partitions does not matter (no merge per record). A
+ * partition reads its next batch once the one before is taken: at most one waits per partition.
  */
 export async function* readLive(options: {
   log: EventLog
@@ -107,7 +109,7 @@ export async function* readLive(options: {
   setMaxListeners(options.ranges.length + 10, stop.signal)
   const abort = () => stop.abort()
   options.signal?.addEventListener('abort', abort, {once: true})
-  const queue: LogRecord[][] = []
+  const queue: {batch: LogRecord[]; taken: () => void}[] = []
   let wake: (() => void) | undefined
   let failure: unknown
   let running = options.ranges.length
@@ -117,8 +119,13 @@ export async function* readLive(options: {
     try {
       for await (const batch of options.log.read({from: range.from, partition: range.partition, signal: stop.signal, to: range.to, topic: range.topic})) {
         await options.onBatch?.(batch)
-        queue.push(batch)
-        notify()
+        // Stopped meanwhile: nothing would take it (the check and the push are one synchronous step).
+        if (stop.signal.aborted) break
+        await new Promise<void>((taken) => {
+          queue.push({batch, taken})
+          notify()
+        })
+        if (stop.signal.aborted) break
         await maybeYield()
       }
     } catch (error) {
@@ -132,9 +139,10 @@ export async function* readLive(options: {
   const pumps = options.ranges.map((range) => pump(range))
   try {
     while (!stop.signal.aborted) {
-      const batch = queue.shift()
-      if (batch) {
-        yield batch
+      const next = queue.shift()
+      if (next) {
+        next.taken()
+        yield next.batch
         continue
       }
 
@@ -149,6 +157,7 @@ export async function* readLive(options: {
     }
   } finally {
     stop.abort()
+    for (const waiting of queue) waiting.taken()
     options.signal?.removeEventListener('abort', abort)
     await Promise.allSettled(pumps)
   }

@@ -22,18 +22,19 @@ const {file, target} = workerData as IndexWorkerSetup
 const Sqlite = await loadSqlite()
 const db = new Sqlite(file, {timeout: 10_000})
 useWriterSettings(db)
-const write = chunkWrites(db, target)
+const writes = chunkWrites(db, target)
 
 port.on('message', (request: IndexWorkerRequest) => {
-  if (request.kind === 'close') {
-    db.close()
-    port.postMessage({kind: 'closed'} satisfies IndexWorkerReply)
-    port.close()
-    return
-  }
-
   try {
-    write(request.chunk)
+    if (request.kind === 'close') {
+      writes.finish()
+      db.close()
+      port.postMessage({kind: 'closed'} satisfies IndexWorkerReply)
+      port.close()
+      return
+    }
+
+    writes.write(request.chunk)
     // A catch-up's WAL copied into the file while the next chunk is read: otherwise the main
     // thread's close does it once the answer is printed (100k events: 60 ms). A first build's
     // checkpoints come every 64 MB (useWriterSettings).

@@ -15,16 +15,18 @@ export interface IndexChunkWriter {
 
 /** Writes each chunk at once, on the caller's connection: for catch-ups too small to gain from a thread. */
 export function writerInThread(db: Database.Database, target: ChunkTarget): IndexChunkWriter {
-  const write = chunkWrites(db, target)
+  const writes = chunkWrites(db, target)
+  const run = (step: () => void) => {
+    try {
+      step()
+    } catch (error) {
+      throw indexWriteFailed(db.name, error as {code?: string; message: string})
+    }
+  }
+
   return {
-    close: async () => {},
-    async write(chunk) {
-      try {
-        write(chunk)
-      } catch (error) {
-        throw indexWriteFailed(db.name, error as {code?: string; message: string})
-      }
-    },
+    close: async () => run(() => writes.finish()),
+    write: async (chunk) => run(() => writes.write(chunk)),
   }
 }
 
