@@ -43,9 +43,13 @@ const WORKER_MIN_RECORDS = 50_000
  * 0.8 s): a first build leaves it out as well. There is no index by position: one made a record
  * indexed twice (by two catch-ups at once) one row, but keeping it up was half the appends' cost
  * (1M rows in SQLite alone: 2.5 → 1.25 s). Such a record is two identical rows, which every read of
- * the positions (a UNION) takes as one.
+ * the positions (a UNION) takes as one. A catch-up into an empty recent level does the same with
+ * that level's id index (the writer thread's inserts of 100k positions: 283 → 250 ms, one profile each).
  */
-const LOOKUP_INDEXES = {flows_open: 'flows (ended, last_at)', ids_by_id: 'ids (id)'}
+const LOOKUP_INDEXES: Record<PositionTable, Record<string, string>> = {
+  ids: {flows_open: 'flows (ended, last_at)', ids_by_id: 'ids (id)'},
+  recent_ids: {recent_ids_by_id: 'recent_ids (id)'},
+}
 
 /**
  * The positions in two levels, as a log-structured store keeps them: `ids` what the first build
@@ -58,8 +62,9 @@ const LOOKUP_INDEXES = {flows_open: 'flows (ended, last_at)', ids_by_id: 'ids (i
  * it, a cost in proportion to what was read since (1M into 10M: 6 s).
  */
 const ID_TABLES: PositionTable[] = ['ids', 'recent_ids']
-const CREATE_LOOKUPS = Object.entries(LOOKUP_INDEXES).map(([name, on]) => `CREATE INDEX IF NOT EXISTS ${name} ON ${on};`).join(' ')
-const DROP_LOOKUPS = Object.keys(LOOKUP_INDEXES).map((name) => `DROP INDEX IF EXISTS ${name};`).join(' ')
+/** SQL creating the look-ups of `tables` that are missing, or dropping them. */
+const createLookups = (tables: PositionTable[]) => tables.flatMap((table) => Object.entries(LOOKUP_INDEXES[table]).map(([name, on]) => `CREATE INDEX IF NOT EXISTS ${name} ON ${on};`)).join(' ')
+const dropLookups = (tables: PositionTable[]) => tables.flatMap((table) => Object.keys(LOOKUP_INDEXES[table]).map((name) => `DROP INDEX IF EXISTS ${name};`)).join(' ')
 
 /** What the index has read of the flow's topics: what a scan of them would count. */
 export interface IndexedSpan {
@@ -115,15 +120,14 @@ export class FlowIndex {
           CREATE TABLE partitions (topic TEXT NOT NULL, partition INTEGER NOT NULL, start INTEGER NOT NULL, next INTEGER NOT NULL, records INTEGER NOT NULL, oldest INTEGER, newest INTEGER, PRIMARY KEY (topic, partition)) WITHOUT ROWID;
           ${ID_TABLES.map((table) => `
             CREATE TABLE ${table} (id TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, timestamp INTEGER NOT NULL, type TEXT NOT NULL, first INTEGER NOT NULL);`).join('')}
-          CREATE INDEX recent_ids_by_id ON recent_ids (id);
           ${Object.values(SUMMARY_TABLES).map((table) => `
             DROP TABLE IF EXISTS ${table};
             CREATE TABLE ${table} (id TEXT PRIMARY KEY, ended INTEGER NOT NULL, last_at INTEGER NOT NULL, last_event TEXT NOT NULL, topic_rank INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL) WITHOUT ROWID;`).join('')}
         `)
         db.prepare('INSERT INTO definition (hash) VALUES (?)').run(hash)
       }).immediate()
-      // A first build drops them while it appends (see catchUp); one killed then left them out.
-      db.exec(CREATE_LOOKUPS)
+      // A catch-up into an empty level drops them while it appends (see catchUp); one killed then left them out.
+      db.exec(createLookups(ID_TABLES))
       db.exec(PENDING_SUMMARIES_TABLE)
     }).catch((error: unknown) => {
       db.close()
@@ -194,10 +198,13 @@ export class FlowIndex {
     const decode: DecodeBytes = (bytes, topic) => decoder.decode(bytes, topic)
     // Of a value, only the field its id is in is decoded (the type is the schema's record name).
     const valueFields = new Map(Object.entries(this.flow.topics).map(([topic, {id}]) => [topic, idValueFields(id)]))
-    const firstBuild = ID_TABLES.every((table) => this.db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() === undefined)
+    const empty = (level: PositionTable) => this.db.prepare(`SELECT 1 FROM ${level} LIMIT 1`).get() === undefined
+    const firstBuild = ID_TABLES.every((level) => empty(level))
     const table: PositionTable = firstBuild ? 'ids' : 'recent_ids'
+    // Into an empty level, positions are appended without its look-ups, sorted in at the end.
+    const appendOnly = firstBuild || empty(table)
+    if (appendOnly) this.db.exec(dropLookups([table]))
     if (firstBuild) {
-      this.db.exec(DROP_LOOKUPS)
       // Until its writer has written the summaries it holds (flow-index-writes.ts): a killed build's are made from its positions at the next open.
       this.db.prepare('INSERT INTO pending_summaries (pid) VALUES (?)').run(process.pid)
     }
@@ -255,8 +262,8 @@ export class FlowIndex {
       })
     }
 
-    if (firstBuild) this.db.exec(CREATE_LOOKUPS)
-    else this.mergeRecentWhenLarge()
+    if (appendOnly) this.db.exec(createLookups([table]))
+    if (!firstBuild) this.mergeRecentWhenLarge()
     return {read, records}
   }
 
