@@ -8,7 +8,7 @@ import type {DecodeBytes} from '../codec/record-key.js'
 import type {FieldSelection} from '../codec/schema-codec.js'
 import type {IdLocator} from '../config/locator.js'
 import type {ClusterConfig, FlowConfig} from '../config/types.js'
-import {type EventLog, lastHeader, type RecordPosition} from '../log/event-log.js'
+import {type EventLog, type LogRecord, type RecordPosition} from '../log/event-log.js'
 import {readLive} from '../read/merged-read.js'
 import {type PartitionRange, planRead} from '../read/read-plan.js'
 import type {SchemaRegistry} from '../registry/schema-registry.js'
@@ -18,7 +18,7 @@ import {topLevelField} from '../util/value-path.js'
 import {maybeYield} from '../util/yield.js'
 import {flowIdsOf} from './id-matcher.js'
 import {type IndexChunkWriter, writerInThread, writerOnWorker} from './flow-index-writer.js'
-import {ChunkBuilder, endsLater, PENDING_SUMMARIES_TABLE, POSITION_COLUMNS, type PositionTable, SUMMARY_COLUMNS, SUMMARY_TABLES, SummaryFold, summaryUpsertSql, useWriterSettings} from './flow-index-writes.js'
+import {ChunkBuilder, chunkIds, endsLater, PENDING_SUMMARIES_TABLE, POSITION_COLUMNS, type PositionTable, SUMMARY_COLUMNS, SUMMARY_TABLES, SummaryFold, summaryUpsertSql, useWriterSettings} from './flow-index-writes.js'
 
 /**
  * Records indexed between two commits, at most: a killed catch-up loses at most this much work.
@@ -219,24 +219,38 @@ export class FlowIndex {
     let completed = false
     let sinceCommit = 0
     let records = 0
+    // Per record: what its partition and topic need, looked up again only when they change.
+    let state!: PartitionState
+    let rank = 0
+    let locator!: IdLocator
+    let fields: FieldSelection | undefined
+    let at: undefined | {partition: number; topic: string}
+    // The value decoded at most once, and only if the id or the type needs it.
+    let record!: LogRecord
+    let decoded: DecodedPayload | null | undefined
+    const decodeValue = () => (decoded === undefined ? (decoded = decoder.decode(record.value, record.topic, fields)) : decoded)
     try {
       // In any order across partitions: positions and summaries do not depend on it, and a merge costs (1M events: 0.23 s).
       for await (const batch of readLive({log, ranges, signal: options.signal})) {
         await decoder.prepareRecords(batch)
-        for (const record of batch) {
-          const state = states.get(record.topic)![record.partition]
+        for (record of batch) {
+          if (record.partition !== at?.partition || record.topic !== at.topic) {
+            at = {partition: record.partition, topic: record.topic}
+            state = states.get(record.topic)![record.partition]
+            rank = ranks.get(record.topic)!
+            locator = this.flow.topics[record.topic].id
+            fields = valueFields.get(record.topic)
+          }
+
           state.records++
           state.next = record.offset + 1
           state.oldest = state.oldest === null ? record.timestamp : Math.min(state.oldest, record.timestamp)
           state.newest = state.newest === null ? record.timestamp : Math.max(state.newest, record.timestamp)
-          // The value decoded at most once, and only if the id or the type needs it.
-          let decoded: DecodedPayload | null | undefined
-          const decodeValue = () => (decoded === undefined ? (decoded = decoder.decode(record.value, record.topic, valueFields.get(record.topic))) : decoded)
-          const ids = flowIdsOf(this.flow.topics[record.topic].id, record, decodeValue, decode)
+          decoded = undefined
+          const ids = flowIdsOf(locator, record, decodeValue, decode)
           if (ids.length === 0) continue
           // As a scan names it: the ce_type header, else the schema's record name.
-          const type = eventTypeOf(record.headers, lastHeader(record.headers, 'ce_type') ? undefined : decodeValue()?.type) ?? (record.value === null ? 'tombstone' : 'event')
-          const rank = ranks.get(record.topic)!
+          const type = eventTypeOf(record.headers, undefined) ?? eventTypeOf(record.headers, decodeValue()?.type) ?? (record.value === null ? 'tombstone' : 'event')
           for (let i = 0; i < ids.length; i++) chunk.add(ids[i], rank, record.partition, record.offset, record.timestamp, type, i === 0)
         }
 
@@ -361,7 +375,8 @@ export class FlowIndex {
     const chunk = new ChunkBuilder(rows.length + 1)
     for (const row of rows) chunk.add(row.id, topics.indexOf(row.topic), row.partition, row.offset, row.timestamp, row.type, true)
     const summaries = new SummaryFold(this.db, {ends: this.flow.ends, table: 'ids'})
-    summaries.add(chunk.take())
+    const taken = chunk.take()
+    summaries.add(taken, chunkIds(taken))
     summaries.flush()
   }
 }

@@ -25,16 +25,20 @@ async function emptyIndex(dir: string, name: string): Promise<string> {
   return file
 }
 
+/** Ids in UTF-8 of one to four bytes a character, and longer than the room a chunk starts with for them. */
+const B = 'Bü'
+const C = `Ç-訂單-🚚-${'x'.repeat(40)}`
+
 /** Two chunks: the second holds more positions than the builder's room (a record with three ids). */
 function chunks(): ReturnType<ChunkBuilder['take']>[] {
   const builder = new ChunkBuilder(2)
   builder.add('A', 0, 0, 0, 1000, 'Placed', true)
-  builder.add('B', 0, 1, 0, 1001, 'Placed', true)
+  builder.add(B, 0, 1, 0, 1001, 'Placed', true)
   const first = builder.take(['orders', 0, 0, 1, 1, 1000, 1000, 'orders', 1, 0, 1, 1, 1001, 1001])
   builder.add('A', 1, 0, 7, 2000, 'Delivered', true)
-  builder.add('B', 1, 0, 7, 2000, 'Delivered', false)
-  builder.add('C', 1, 0, 7, 2000, 'Delivered', false)
-  builder.add('B', 0, 1, 1, 1500, 'Paid', true)
+  builder.add(B, 1, 0, 7, 2000, 'Delivered', false)
+  builder.add(C, 1, 0, 7, 2000, 'Delivered', false)
+  builder.add(B, 0, 1, 1, 1500, 'Paid', true)
   builder.add('A', 0, 0, 1, 999, 'Amended', true)
   return [first, builder.take(['orders', 0, 0, 2, 2, 999, 1000, 'shipments', 0, 7, 8, 1, 2000, 2000])]
 }
@@ -72,18 +76,18 @@ describe('the flow index writers', () => {
     expect(written).toEqual(tables(inThread))
     expect(written.ids.map((row) => Object.values(row as object).join(' '))).toEqual([
       'A orders 0 0 1000 Placed 1',
-      'B orders 1 0 1001 Placed 1',
+      `${B} orders 1 0 1001 Placed 1`,
       'A shipments 0 7 2000 Delivered 1',
-      'B shipments 0 7 2000 Delivered 0',
-      'C shipments 0 7 2000 Delivered 0',
-      'B orders 1 1 1500 Paid 1',
+      `${B} shipments 0 7 2000 Delivered 0`,
+      `${C} shipments 0 7 2000 Delivered 0`,
+      `${B} orders 1 1 1500 Paid 1`,
       'A orders 0 1 999 Amended 1',
     ])
     // A: delivered, its last event the shipment (an amendment stamped earlier does not replace it);
     // B: its second id in the shipment does not count; C: no first id anywhere, so no flow.
     expect(written.flows).toEqual([
       {ended: 1, id: 'A', last_at: 2000, last_event: 'Delivered', offset: 7, partition: 0, topic_rank: 1},
-      {ended: 0, id: 'B', last_at: 1500, last_event: 'Paid', offset: 1, partition: 1, topic_rank: 0},
+      {ended: 0, id: B, last_at: 1500, last_event: 'Paid', offset: 1, partition: 1, topic_rank: 0},
     ])
     expect(written.partitions).toHaveLength(3)
   })
