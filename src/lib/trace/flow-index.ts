@@ -257,7 +257,8 @@ export class FlowIndex {
         sinceCommit += batch.length
         records += batch.length
         options.onProgress?.({records, total})
-        if (sinceCommit >= chunkRecords) {
+        // The last chunkRecords in smaller chunks: what the writer has left when the reading ends is one of them.
+        if (sinceCommit >= chunkRecords || (sinceCommit >= MIN_CHUNK_RECORDS && total - records < chunkRecords)) {
           await commit()
           sinceCommit = 0
         }
