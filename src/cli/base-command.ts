@@ -144,7 +144,8 @@ export abstract class EvtCommand<T extends typeof Command> extends Command {
     if (error instanceof Errors.ExitError) throw error
     this.exitIfInterrupted()
     if (/\bevt\b|\*/.test(process.env.DEBUG ?? '')) process.stderr.write(`${error.stack}\n`)
-    const failure = toCliFailure(fromParseError(error, this.id ?? ''))
+    // A command whose file cannot carry its name (`trace index`: trace/index.ts is `trace`) is known by its alias.
+    const failure = toCliFailure(fromParseError(error, this.ctor.aliases[0] ?? this.id ?? ''))
     reportFailure(failure, this.jsonEnabled())
     return this.exit(failure.exit)
   }

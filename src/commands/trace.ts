@@ -109,9 +109,11 @@ With --stalled it lists every id of the flow that has no end event.`
   private async withIndex<T>(config: ReturnType<typeof this.loadConfig>, flow: FlowConfig, answer: (index?: FlowIndex) => Promise<T>): Promise<T> {
     const {flags} = this
     if (!flags.index || flags.from !== undefined || flags.until !== undefined) return answer()
-    const index = await FlowIndex.open(FlowIndex.fileFor(config.home, config.cluster, this.args.flow), flow)
+    const index = await FlowIndex.open(FlowIndex.fileFor(config.home, config.cluster, this.args.flow), flow, {warn: (message) => this.warn(message)})
     try {
       return await answer(index)
+    } catch (error) {
+      throw index.failure(error)
     } finally {
       index.close()
     }

@@ -1,4 +1,4 @@
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {beforeAll, describe, expect, it} from 'vitest'
@@ -134,6 +134,44 @@ describe('evt trace with the flow index (through pipes)', () => {
     writeFileSync(file, yaml)
     rmSync(path.join(cwd, '.evt/index'), {force: true, recursive: true})
     await expectSameAnswers(['1001', '1299'])
+  })
+
+  it('deletes an index file SQLite cannot read and builds it again, saying so in one warning', async () => {
+    expect((await trace('1001', '--json')).code).toBe(0)
+    const indexDir = path.join(cwd, '.evt/index')
+    const indexFile = path.join(indexDir, readdirSync(indexDir).find((name) => name.endsWith('.db'))!)
+    // What a copy cut short or a stray write leaves: not a database any more.
+    writeFileSync(indexFile, 'not a database\n'.repeat(500))
+    for (const suffix of ['-wal', '-shm']) rmSync(`${indexFile}${suffix}`, {force: true})
+    const [indexed, scanned] = [await trace('1001', '--json'), await trace('1001', '--json', '--no-index')]
+    expect(indexed.stderr).toBe(`Warning: the flow index ${indexFile} was unreadable (file is not a database): deleted, it is built again\n`)
+    expect({code: indexed.code, stdout: indexed.stdout}).toEqual({code: scanned.code, stdout: scanned.stdout})
+    expect(await lookupIndexes()).toContain('ids_by_id')
+    await expectSameAnswers(['1001', '1299'])
+  })
+
+  it('names a damaged index and the way out, and --rebuild starts it over', async () => {
+    expect((await trace('1001', '--json')).code).toBe(0)
+    const indexDir = path.join(cwd, '.evt/index')
+    const indexFile = path.join(indexDir, readdirSync(indexDir).find((name) => name.endsWith('.db'))!)
+    // The id look-up's root page overwritten: the file opens, and the first look-up meets the damage.
+    const Sqlite = (await import('better-sqlite3')).default
+    const db = new Sqlite(indexFile)
+    db.pragma('wal_checkpoint(TRUNCATE)')
+    const pageSize = db.pragma('page_size', {simple: true}) as number
+    const root = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'ids_by_id'").pluck().get() as number
+    db.close()
+    const fd = openSync(indexFile, 'r+')
+    writeSync(fd, Buffer.alloc(pageSize, 0xff), 0, pageSize, (root - 1) * pageSize)
+    closeSync(fd)
+
+    const damaged = await trace('1001', '--json')
+    expect(damaged.code).toBe(2)
+    expect(JSON.parse(damaged.stdout).error).toMatchObject({code: 'DATA_CORRUPT', data: {path: indexFile}, hint: `the index is a cache: delete ${indexFile}, then run the command again`})
+    const rebuilt = await runCli(['trace', 'index', 'order', '--rebuild'], {cwd})
+    expect(rebuilt.code).toBe(0)
+    expect(rebuilt.stderr).toMatch(new RegExp(`^Warning: the flow index ${indexFile} was unreadable \\(.+\\): deleted, it is built again\\n$`))
+    await expectSameAnswers(['1001', '1150', '1299'])
   })
 
   it('is not used for a part of the log (--from, --until), which is scanned', async () => {

@@ -26,4 +26,11 @@ describe.concurrent('what is not a command gets one line and exit 2', () => {
     const json = await runCli(['-v', '--json'], {cwd})
     expect(JSON.parse(json.stdout).error).toMatchObject({code: 'USAGE', exit: 2})
   })
+
+  it('a flag the command does not know points at the help of the command as the user named it', async () => {
+    // trace index lives in trace/reindex.ts (trace/index.ts is trace): its help is evt trace index --help.
+    const result = await runCli(['trace', 'index', 'order', '--bogus'], {cwd})
+    expect(result.code).toBe(2)
+    expect(result.stderr).toBe('Error: unknown flag --bogus\nHint: see evt trace index --help\n')
+  })
 })

@@ -29,16 +29,17 @@ loses nothing, and evt trace --no-index scans every record instead.`
     const existing = new Set(await userTopics(log))
     const topics = Object.keys(flow.topics).filter((topic) => existing.has(topic))
     const file = FlowIndex.fileFor(config.home, config.cluster, this.args.flow)
-    const index = await FlowIndex.open(file, flow)
     const started = Date.now()
+    const index = await FlowIndex.open(file, flow, {rebuild: this.flags.rebuild, warn: (message) => this.warn(message)})
     try {
-      if (this.flags.rebuild) index.clear()
       const {records} = await withProgressBar(this.args.flow, this.jsonEnabled(), (onProgress) => index.catchUp({log, onProgress, registry, signal: this.signal, topics, warn: (message) => this.warn(message)}))
       this.exitIfInterrupted()
       const span = index.span(topics)
       const seconds = (Date.now() - started) / 1000
       if (!this.jsonEnabled()) this.log(`indexed flow ${this.args.flow}: ${records.toLocaleString('en-US')} new records read in ${seconds.toFixed(2)} s; ${span.records.toLocaleString('en-US')} records of ${topics.join(', ')} in all → ${file}`)
       return {file, flow: this.args.flow, read: records, records: span.records, seconds, topics}
+    } catch (error) {
+      throw index.failure(error)
     } finally {
       index.close()
     }

@@ -96,10 +96,27 @@ export function writerOnWorker(file: string, target: ChunkTarget): IndexChunkWri
   }
 }
 
-/** SQLite's failure to write the index, as evt's: the index is a cache, so deleting it is always a way out. */
+/** Whether SQLite's `error` says the file is not a database, or a damaged one. */
+export const isCorruptDatabase = (error: unknown): boolean => {
+  const code = String((error as undefined | {code?: unknown})?.code)
+  return code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')
+}
+
+/**
+ * SQLite finding the index damaged, as evt's error; anything else unchanged. The index is a cache,
+ * so deleting it is always a way out (an open starts over on a file that is no database at all;
+ * a damaged page shows only when a query reaches it).
+ */
+export function corruptIndexFailure(file: string, error: unknown): unknown {
+  if (!isCorruptDatabase(error)) return error
+  const {code, message} = error as {code: string; message: string}
+  return new EvtError('DATA_CORRUPT', `the flow index ${file} is corrupt: ${message}`, {cause: error, data: {path: file, sqlite: code}, hint: `the index is a cache: delete ${file}, then run the command again`})
+}
+
+/** SQLite's failure to write the index, as evt's. */
 function indexWriteFailed(file: string, error: {code?: string; message: string}): EvtError {
+  if (isCorruptDatabase(error)) return corruptIndexFailure(file, error) as EvtError
   const options = {cause: error, data: {path: file, sqlite: error.code}, hint: `the index is a cache: delete ${file}, or run \`evt trace index FLOW --rebuild\``}
   if (error.code === 'SQLITE_FULL') return new EvtError('DISK_FULL', `cannot write the flow index ${file}: the disk is full`, {...options, hint: 'free some space, then run the command again'})
-  if (error.code === 'SQLITE_CORRUPT' || error.code === 'SQLITE_NOTADB') return new EvtError('DATA_CORRUPT', `the flow index ${file} is corrupt: ${error.message}`, options)
   return new EvtError('DATABASE_ERROR', `cannot write the flow index ${file}: ${error.message}`, options)
 }

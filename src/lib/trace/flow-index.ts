@@ -1,4 +1,5 @@
 import {createHash} from 'node:crypto'
+import {rmSync} from 'node:fs'
 import path from 'node:path'
 
 import type Database from 'better-sqlite3'
@@ -17,7 +18,7 @@ import {eventTypeOf} from '../util/event-type.js'
 import {topLevelField} from '../util/value-path.js'
 import {maybeYield} from '../util/yield.js'
 import {flowIdsOf} from './id-matcher.js'
-import {type IndexChunkWriter, writerInThread, writerOnWorker} from './flow-index-writer.js'
+import {corruptIndexFailure, type IndexChunkWriter, isCorruptDatabase, writerInThread, writerOnWorker} from './flow-index-writer.js'
 import {ChunkBuilder, chunkIds, endsLater, PENDING_SUMMARIES_TABLE, POSITION_COLUMNS, type PositionTable, SUMMARY_COLUMNS, SUMMARY_TABLES, SummaryFold, summaryUpsertSql, useWriterSettings} from './flow-index-writes.js'
 
 /**
@@ -101,8 +102,32 @@ export class FlowIndex {
     return path.join(home, 'index', `${encodeURIComponent(cluster.name)}-${where}.${encodeURIComponent(flow)}.db`)
   }
 
-  static async open(file: string, flow: FlowConfig): Promise<FlowIndex> {
+  /**
+   * Opens (or creates) the index of `flow` in `file`; `rebuild` forgets what it holds. The index is
+   * a cache: a file SQLite cannot read as a database (cut short, overwritten) is deleted and started
+   * over, which `warn` is told; so is a damaged one that `rebuild` was to empty.
+   */
+  static async open(file: string, flow: FlowConfig, {rebuild = false, warn}: {rebuild?: boolean; warn?: (message: string) => void} = {}): Promise<FlowIndex> {
     makeDirectories(path.dirname(file))
+    try {
+      const index = await FlowIndex.openFile(file, flow)
+      try {
+        if (rebuild) index.clear()
+      } catch (error) {
+        index.close()
+        throw error
+      }
+
+      return index
+    } catch (error) {
+      if (!isCorruptDatabase(error)) throw error
+      for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, {force: true})
+      warn?.(`the flow index ${file} was unreadable (${(error as Error).message}): deleted, it is built again`)
+      return FlowIndex.openFile(file, flow)
+    }
+  }
+
+  private static async openFile(file: string, flow: FlowConfig): Promise<FlowIndex> {
     const Sqlite = await loadSqlite()
     const db = new Sqlite(file, {timeout: 10_000})
     const hash = definitionHash(flow)
@@ -134,7 +159,10 @@ export class FlowIndex {
       throw error
     })
     const index = new FlowIndex(db, file, flow)
-    await retryWhileBusy(() => index.summarizeAbandonedBuilds())
+    await retryWhileBusy(() => index.summarizeAbandonedBuilds()).catch((error: unknown) => {
+      db.close()
+      throw error
+    })
     return index
   }
 
@@ -142,8 +170,13 @@ export class FlowIndex {
     this.db.close()
   }
 
+  /** `error`, met while answering from the index, as evt's when SQLite found the index damaged. */
+  failure(error: unknown): unknown {
+    return corruptIndexFailure(this.file, error)
+  }
+
   /** Forgets everything indexed: the next catch-up reads the flow's topics from their start. */
-  clear(): void {
+  private clear(): void {
     this.db.exec(['partitions', 'pending_summaries', ...ID_TABLES, ...Object.values(SUMMARY_TABLES)].map((table) => `DELETE FROM ${table};`).join(' '))
   }
 
