@@ -96,26 +96,21 @@ export function writerOnWorker(file: string, target: ChunkTarget): IndexChunkWri
   }
 }
 
-/** Whether SQLite's `error` says the file is not a database, or a damaged one. */
-export const isCorruptDatabase = (error: unknown): boolean => {
-  const code = String((error as undefined | {code?: unknown})?.code)
-  return code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT')
-}
-
 /**
- * SQLite finding the index damaged, as evt's error; anything else unchanged. The index is a cache,
- * so deleting it is always a way out (an open starts over on a file that is no database at all;
- * a damaged page shows only when a query reaches it).
+ * SQLite finding the index no database or a damaged one, as evt's error. The index is a cache, so
+ * deleting it is always a way out (an open starts over on a file that is no database at all; a
+ * damaged page shows only when a query reaches it).
  */
-export function corruptIndexFailure(file: string, error: unknown): unknown {
-  if (!isCorruptDatabase(error)) return error
-  const {code, message} = error as {code: string; message: string}
+export function corruptIndexError(file: string, error: unknown): EvtError | undefined {
+  const {code, message} = (error ?? {}) as {code?: unknown; message?: string}
+  if (code !== 'SQLITE_NOTADB' && !String(code).startsWith('SQLITE_CORRUPT')) return undefined
   return new EvtError('DATA_CORRUPT', `the flow index ${file} is corrupt: ${message}`, {cause: error, data: {path: file, sqlite: code}, hint: `the index is a cache: delete ${file}, then run the command again`})
 }
 
 /** SQLite's failure to write the index, as evt's. */
 function indexWriteFailed(file: string, error: {code?: string; message: string}): EvtError {
-  if (isCorruptDatabase(error)) return corruptIndexFailure(file, error) as EvtError
+  const corrupt = corruptIndexError(file, error)
+  if (corrupt) return corrupt
   const options = {cause: error, data: {path: file, sqlite: error.code}, hint: `the index is a cache: delete ${file}, or run \`evt trace index FLOW --rebuild\``}
   if (error.code === 'SQLITE_FULL') return new EvtError('DISK_FULL', `cannot write the flow index ${file}: the disk is full`, {...options, hint: 'free some space, then run the command again'})
   return new EvtError('DATABASE_ERROR', `cannot write the flow index ${file}: ${error.message}`, options)

@@ -18,7 +18,7 @@ import {eventTypeOf} from '../util/event-type.js'
 import {topLevelField} from '../util/value-path.js'
 import {maybeYield} from '../util/yield.js'
 import {flowIdsOf} from './id-matcher.js'
-import {corruptIndexFailure, type IndexChunkWriter, isCorruptDatabase, writerInThread, writerOnWorker} from './flow-index-writer.js'
+import {corruptIndexError, type IndexChunkWriter, writerInThread, writerOnWorker} from './flow-index-writer.js'
 import {ChunkBuilder, chunkIds, endsLater, PENDING_SUMMARIES_TABLE, POSITION_COLUMNS, type PositionTable, SUMMARY_COLUMNS, SUMMARY_TABLES, SummaryFold, summaryUpsertSql, useWriterSettings} from './flow-index-writes.js'
 
 /**
@@ -110,24 +110,16 @@ export class FlowIndex {
   static async open(file: string, flow: FlowConfig, {rebuild = false, warn}: {rebuild?: boolean; warn?: (message: string) => void} = {}): Promise<FlowIndex> {
     makeDirectories(path.dirname(file))
     try {
-      const index = await FlowIndex.openFile(file, flow)
-      try {
-        if (rebuild) index.clear()
-      } catch (error) {
-        index.close()
-        throw error
-      }
-
-      return index
+      return await FlowIndex.openFile(file, flow, rebuild)
     } catch (error) {
-      if (!isCorruptDatabase(error)) throw error
+      if (!corruptIndexError(file, error)) throw error
       for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, {force: true})
       warn?.(`the flow index ${file} was unreadable (${(error as Error).message}): deleted, it is built again`)
-      return FlowIndex.openFile(file, flow)
+      return FlowIndex.openFile(file, flow, false)
     }
   }
 
-  private static async openFile(file: string, flow: FlowConfig): Promise<FlowIndex> {
+  private static async openFile(file: string, flow: FlowConfig, rebuild: boolean): Promise<FlowIndex> {
     const Sqlite = await loadSqlite()
     const db = new Sqlite(file, {timeout: 10_000})
     const hash = definitionHash(flow)
@@ -159,7 +151,7 @@ export class FlowIndex {
       throw error
     })
     const index = new FlowIndex(db, file, flow)
-    await retryWhileBusy(() => index.summarizeAbandonedBuilds()).catch((error: unknown) => {
+    await retryWhileBusy(() => (rebuild ? index.clear() : index.summarizeAbandonedBuilds())).catch((error: unknown) => {
       db.close()
       throw error
     })
@@ -172,7 +164,7 @@ export class FlowIndex {
 
   /** `error`, met while answering from the index, as evt's when SQLite found the index damaged. */
   failure(error: unknown): unknown {
-    return corruptIndexFailure(this.file, error)
+    return corruptIndexError(this.file, error) ?? error
   }
 
   /** Forgets everything indexed: the next catch-up reads the flow's topics from their start. */
